@@ -1,0 +1,1 @@
+"""Resonance: multi-tenant text-to-speech and voice matching, self-hosted."""

@@ -1,0 +1,13 @@
+"""The FastAPI app Reflex mounts its own backend into (`api_transformer`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from resonance.api.routes import auth
+
+
+def build_api() -> FastAPI:
+    api = FastAPI(title="Resonance", docs_url=None, redoc_url=None, openapi_url=None)
+    api.include_router(auth.router)
+    return api

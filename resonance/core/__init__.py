@@ -1,0 +1,1 @@
+"""Settings, database, security primitives, clock and errors: imports no other Resonance package."""

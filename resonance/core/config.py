@@ -1,0 +1,145 @@
+"""Settings: the only reader of environment variables (and of `.env`).
+
+Every option is listed in `.env.example`. `get_settings()` validates once and, on a bad value, raises
+`ConfigError` with a message that names the variable and what is wrong.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resonance.core.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Resonance configuration. Defaults run a complete app on one laptop with nothing set."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RESONANCE_", env_file=ROOT / ".env", extra="ignore", case_sensitive=False
+    )
+
+    ENV: Literal["development", "production"] = "development"
+    DATA_DIR: Path = ROOT / "data"
+    DATABASE_URL: str = ""  # empty: SQLite file in DATA_DIR
+    SECRET_KEY: str = ""  # empty in development: generated into DATA_DIR/secret_key
+    APP_URL: str = "http://localhost:3000"  # where people open the app; links in emails start here
+    API_URL: str = ""  # backend URL the browser posts to; empty: same as APP_URL in production, :8000 in dev
+
+    # Sessions
+    SESSION_COOKIE_NAME: str = "__Host-resonance_session"
+    SESSION_IDLE_DAYS: float = Field(7, gt=0)
+    SESSION_ABSOLUTE_DAYS: float = Field(0, ge=0)  # 0: no absolute cap
+    SESSION_TOUCH_SECONDS: int = Field(60, ge=0)  # how stale last-seen may get before it is written again
+    HANDOFF_SECONDS: int = Field(60, gt=0)  # life of the ticket that turns a sign-in into a cookie
+
+    # Sign-in protection
+    LOCKOUT_THRESHOLD: int = Field(10, ge=1)
+    LOCKOUT_MINUTES: float = Field(60, gt=0)
+    SIGNIN_RATE_LIMIT: str = "5/10"  # sign-in starts per IP: count/seconds
+    CODE_ATTEMPT_LIMIT: int = Field(5, ge=1)  # wrong codes before a verification code dies
+
+    # Passwords
+    PASSWORD_MIN_LENGTH: int = Field(8, ge=8)
+    PASSWORD_MAX_LENGTH: int = Field(128, ge=64)
+    ARGON2_TIME_COST: int = Field(3, ge=2)
+    ARGON2_MEMORY_KIB: int = Field(65536, ge=19456)
+    ARGON2_PARALLELISM: int = Field(4, ge=1)
+
+    # Emailed codes and links
+    EMAIL_CODE_MINUTES: float = Field(10, gt=0)
+    EMAIL_RESEND_SECONDS: int = Field(30, ge=0)
+    MAIL_FROM: str = "Resonance <no-reply@resonance.local>"
+
+    # Organizations
+    INVITATION_DAYS: float = Field(30, gt=0)
+    ORG_MEMBER_LIMIT: int = Field(20, ge=1)
+    ORGS_PER_USER_LIMIT: int = Field(100, ge=1)
+
+    @field_validator("APP_URL", "API_URL")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("SIGNIN_RATE_LIMIT")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        count, _, seconds = value.partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
+            raise ValueError("must look like COUNT/SECONDS, e.g. 5/10")
+        return value
+
+    @field_validator("SECRET_KEY")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters (try: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if self.ENV == "production" and not self.SECRET_KEY:
+            raise ValueError("RESONANCE_SECRET_KEY must be set in production")
+        if not self.DATABASE_URL:
+            self.DATABASE_URL = f"sqlite:///{self.DATA_DIR / 'resonance.db'}"
+        if not self.API_URL:
+            self.API_URL = self.APP_URL if self.ENV == "production" else "http://localhost:8000"
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.ENV == "development"
+
+    @property
+    def signin_rate(self) -> tuple[int, int]:
+        count, _, seconds = self.SIGNIN_RATE_LIMIT.partition("/")
+        return int(count), int(seconds)
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins allowed to post to backend routes and to open the event websocket."""
+        return sorted({_origin(self.APP_URL), _origin(self.API_URL)})
+
+    def secret_key(self) -> str:
+        """The configured key, or one generated once into the data folder (development only)."""
+        if self.SECRET_KEY:
+            return self.SECRET_KEY
+        path = self.DATA_DIR / "secret_key"
+        if not path.exists():
+            self.DATA_DIR.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _explain(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "settings"
+        variable = f"RESONANCE_{name}" if item["loc"] else "configuration"
+        lines.append(f"  {variable}: {item['msg']} (got {item.get('input')!r})" if item["loc"] else f"  {item['msg']}")
+    return "Invalid configuration; fix these in the environment or .env (see .env.example):\n" + "\n".join(lines)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Validated settings, read once per process."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigError(_explain(error)) from None

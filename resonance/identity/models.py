@@ -1,0 +1,58 @@
+"""Identity tables: users, their server-side sessions and one-time email tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from resonance.core.ids import new_id, utcnow
+
+
+class User(SQLModel, table=True):
+    """A person. Signs in only once `email_verified_at` is set."""
+
+    __tablename__ = "users"
+
+    id: str = Field(default_factory=lambda: new_id("usr"), primary_key=True)
+    email: str = Field(index=True, unique=True, max_length=320)  # stored lower-cased
+    name: str = Field(max_length=120)
+    password_hash: str | None = None  # None for accounts that sign in only through a provider or link
+    email_verified_at: datetime | None = None
+    failed_signins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its keyed digest is stored here."""
+
+    __tablename__ = "auth_sessions"
+
+    id: str = Field(default_factory=lambda: new_id("ses"), primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str | None = Field(default=None, index=True, unique=True)  # set when the browser claims it
+    handoff_hash: str | None = Field(default=None, index=True)  # one-time ticket until claimed
+    active_org_id: str | None = Field(default=None, foreign_key="organizations.id", ondelete="SET NULL")
+    ip: str = ""
+    user_agent: str = Field(default="", max_length=400)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class EmailToken(SQLModel, table=True):
+    """A one-time code and link sent by email (verification, password reset, sign-in link)."""
+
+    __tablename__ = "email_tokens"
+
+    id: str = Field(default_factory=lambda: new_id("etk"), primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(index=True, max_length=32)
+    token_hash: str = Field(index=True, unique=True)
+    code_hash: str | None = None
+    attempts: int = 0
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,109 @@
+"""Server-side sessions. The browser holds a random token in an HttpOnly cookie; the row holds its digest.
+
+A sign-in first creates an unclaimed row and a short-lived signed ticket (pyjwt). The browser then posts the
+ticket to a backend route, which claims the row once and sets the cookie: only an HTTP response can set an
+HttpOnly cookie, and Reflex events run over a websocket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, select, update
+
+from resonance.core import security
+from resonance.core.clock import clock
+from resonance.core.config import get_settings
+from resonance.identity.models import AuthSession, User
+
+HANDOFF_AUDIENCE = "resonance:session-handoff"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    auth_session: AuthSession
+    cookie_token: str
+
+
+def start(*, session: Session, user: User, ip: str = "", user_agent: str = "") -> str:
+    """Create a new, unclaimed session for `user` and return the ticket that claims it."""
+    nonce = security.new_token()
+    row = AuthSession(
+        user_id=user.id, handoff_hash=security.digest(nonce), ip=ip[:64], user_agent=user_agent[:400]
+    )
+    session.add(row)
+    session.flush()
+    lifetime = timedelta(seconds=get_settings().HANDOFF_SECONDS)
+    return security.sign({"sid": row.id, "nonce": nonce}, audience=HANDOFF_AUDIENCE, lifetime=lifetime)
+
+
+def claim(*, session: Session, ticket: str) -> Claimed | None:
+    """Turn a valid, unused ticket into a cookie token (once). None for forged, expired or reused tickets."""
+    claims = security.unsign(ticket, audience=HANDOFF_AUDIENCE)
+    if claims is None:
+        return None
+    row = session.get(AuthSession, claims.get("sid"))
+    if row is None or row.revoked_at or row.handoff_hash != security.digest(str(claims.get("nonce"))):
+        return None
+    token = security.new_token()
+    row.token_hash, row.handoff_hash, row.last_seen_at = security.digest(token), None, clock.now()
+    session.add(row)
+    return Claimed(row, token)
+
+
+def resolve(*, session: Session, token: str | None) -> AuthSession | None:
+    """The live session behind a cookie token, its idle window slid forward; None when unknown, revoked or expired."""
+    if not token:
+        return None
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == security.digest(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    s, now = get_settings(), clock.now()
+    idle_over = row.last_seen_at + timedelta(days=s.SESSION_IDLE_DAYS) <= now
+    absolute_over = s.SESSION_ABSOLUTE_DAYS and row.created_at + timedelta(days=s.SESSION_ABSOLUTE_DAYS) <= now
+    if idle_over or absolute_over:
+        row.revoked_at = now
+        session.add(row)
+        return None
+    if (now - row.last_seen_at).total_seconds() >= s.SESSION_TOUCH_SECONDS:
+        row.last_seen_at = now  # written at most once a minute, so validating an event stays a single read
+        session.add(row)
+    return row
+
+
+def end(*, session: Session, token: str | None) -> None:
+    """Sign out the session behind this cookie token (if any)."""
+    row = resolve(session=session, token=token)
+    if row is not None:
+        row.revoked_at = clock.now()
+        session.add(row)
+
+
+def active_for(*, session: Session, user_id: str) -> list[AuthSession]:
+    """The user's claimed, unrevoked sessions, most recently active first (expired ones are filtered on use)."""
+    s, now = get_settings(), clock.now()
+    rows = session.exec(
+        select(AuthSession)
+        .where(AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None), col(AuthSession.token_hash).is_not(None))
+        .order_by(col(AuthSession.last_seen_at).desc())
+    ).all()
+    return [r for r in rows if r.last_seen_at + timedelta(days=s.SESSION_IDLE_DAYS) > now]
+
+
+def revoke(*, session: Session, user_id: str, session_id: str) -> bool:
+    """Sign out one of the user's own sessions; False when it is not theirs (or already gone)."""
+    result = session.exec(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=clock.now())
+    )
+    return result.rowcount > 0
+
+
+def revoke_all(*, session: Session, user_id: str, except_id: str | None = None) -> int:
+    """Sign out every session of the user (but `except_id`)."""
+    query = update(AuthSession).where(AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None))
+    if except_id:
+        query = query.where(AuthSession.id != except_id)
+    return session.exec(query.values(revoked_at=clock.now())).rowcount

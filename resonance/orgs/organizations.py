@@ -1,0 +1,127 @@
+"""Creating, listing, switching, renaming, leaving and deleting organizations."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, func, select
+
+from resonance.core.clock import clock
+from resonance.core.config import get_settings
+from resonance.core.errors import Forbidden, Invalid, NotFound
+from resonance.identity.models import AuthSession
+from resonance.orgs import audit
+from resonance.orgs.models import Membership, Organization, Role
+from resonance.orgs.principal import Principal, require_admin, require_org, require_user
+from resonance.orgs.scope import unscoped
+
+MAX_NAME = 80
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid("Enter the organization's name.")
+    if len(name) > MAX_NAME:
+        raise Invalid(f"Organization name must be at most {MAX_NAME} characters.")
+    return name
+
+
+def _slug(session: Session, name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "org"
+    slug = base
+    while session.exec(select(Organization.id).where(Organization.slug == slug)).first():
+        slug = f"{base}-{secrets.token_hex(2)}"
+    return slug
+
+
+def create(*, session: Session, actor: Principal, name: str) -> Organization:
+    """A new organization with the actor as its first Admin (system session: it spans organizations)."""
+    require_user(actor)
+    name = _clean_name(name)
+    created = session.exec(select(func.count(Organization.id)).where(Organization.created_by == actor.user_id)).one()
+    if created >= get_settings().ORGS_PER_USER_LIMIT:
+        raise Invalid(f"You can create at most {get_settings().ORGS_PER_USER_LIMIT} organizations.")
+    org = Organization(name=name, slug=_slug(session, name), created_by=actor.user_id)
+    session.add(org)
+    session.flush()
+    session.add(Membership(org_id=org.id, user_id=actor.user_id, role=Role.ADMIN))
+    audit.record(session=session, org_id=org.id, actor=actor, action="organization.created", detail=name)
+    return org
+
+
+def for_user(*, session: Session, user_id: str) -> list[tuple[Organization, str]]:
+    """The user's organizations with their role in each, by name (system session)."""
+    rows = session.exec(
+        select(Organization, Membership.role)
+        .join(Membership, Membership.org_id == Organization.id)
+        .where(Membership.user_id == user_id)
+        .order_by(col(Organization.name))
+    ).all()
+    return [(org, role) for org, role in rows]
+
+
+def switch(*, session: Session, actor: Principal, org_id: str | None) -> None:
+    """Make `org_id` the active organization of the actor's session; not found unless the actor belongs to it."""
+    require_user(actor)
+    if org_id is not None:
+        member = session.exec(
+            select(Membership.id).where(Membership.org_id == org_id, Membership.user_id == actor.user_id)
+        ).first()
+        if member is None:
+            raise NotFound("Organization not found.")
+    row = session.get(AuthSession, actor.session_id)
+    row.active_org_id = org_id
+    session.add(row)
+
+
+def rename(*, session: Session, actor: Principal, name: str) -> Organization:
+    require_admin(actor)
+    org = session.get(Organization, actor.org_id)
+    old, org.name, org.updated_at = org.name, _clean_name(name), clock.now()
+    session.add(org)
+    audit.record(session=session, org_id=org.id, actor=actor, action="organization.renamed", detail=f"{old} → {org.name}")
+    return org
+
+
+def leave(*, session: Session, actor: Principal) -> None:
+    """Leave the active organization; the last Admin must hand over or delete it first."""
+    require_org(actor)
+    mine = session.exec(select(Membership).where(Membership.user_id == actor.user_id)).one()
+    if mine.role == Role.ADMIN and _admins(session) <= 1:
+        raise Forbidden("You are the last admin. Make someone else an admin, or delete the organization.")
+    audit.record(session=session, org_id=actor.org_id, actor=actor, action="member.left", detail=actor.email)
+    session.delete(mine)
+    _clear_active(session, org_id=actor.org_id, user_id=actor.user_id)
+
+
+def delete_org(*, session: Session, actor: Principal, confirmation: str) -> None:
+    """Delete the organization and all its data; the actor must type its exact name."""
+    require_admin(actor)
+    org = session.get(Organization, actor.org_id)
+    if (confirmation or "").strip() != org.name:
+        raise Invalid("Type the organization's name exactly to confirm.")
+    _clear_active(session, org_id=org.id)
+    # Tenant rows go with the organization (ON DELETE CASCADE); deleted explicitly too, for databases
+    # where foreign keys are off, and in dependency order.
+    from resonance.orgs.scope import _OWNED, _SHARED  # every tenant table, whatever domain declares it
+
+    for model in sorted(_OWNED + _SHARED, key=lambda m: m.__tablename__ != "generations"):
+        session.exec(delete(model))
+    with unscoped(session):
+        session.delete(session.get(Organization, org.id))
+
+
+def _admins(session: Session) -> int:
+    return session.exec(select(func.count(Membership.id)).where(Membership.role == Role.ADMIN)).one()
+
+
+def _clear_active(session: Session, *, org_id: str, user_id: str | None = None) -> None:
+    from sqlalchemy import update
+
+    query = update(AuthSession).where(AuthSession.active_org_id == org_id)
+    if user_id:
+        query = query.where(AuthSession.user_id == user_id)
+    session.exec(query.values(active_org_id=None))

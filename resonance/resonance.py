@@ -1,0 +1,64 @@
+"""The Reflex app: every page with its route, title and on_load guard, and the backend routes beside them."""
+
+import reflex as rx
+
+from resonance.api.app import build_api
+from resonance.core.config import get_settings
+from resonance.ui import routes
+from resonance.ui.pages.auth_pages import (
+    forgot_password_page,
+    reset_password_page,
+    sign_in_page,
+    sign_up_page,
+    verify_email_page,
+)
+from resonance.ui.pages.home import home_page
+from resonance.ui.pages.invite import invite_page
+from resonance.ui.pages.org_selection import org_selection_page
+from resonance.ui.pages.outbox import outbox_page
+from resonance.ui.pages.placeholders import text_to_speech_page, voices_page
+from resonance.ui.states.auth import AuthState
+from resonance.ui.states.invite import InviteState
+from resonance.ui.states.org_selection import OrgSelectionState
+from resonance.ui.states.outbox import OutboxState
+from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
+from resonance.ui.states.shell import ShellState
+from resonance.ui.states.sign_in import SignInState
+from resonance.ui.states.sign_up import SignUpState
+from resonance.ui.states.verify_email import VerifyEmailState
+
+import resonance.models  # noqa: F401  (every table registered before the first query)
+
+app = rx.App(
+    api_transformer=build_api(),
+    head_components=[rx.el.link(rel="icon", href="/logo.svg")],
+    stylesheets=["/styles.css"],
+)
+
+
+def title(name: str) -> str:
+    return f"{name} | Resonance"
+
+
+# Public pages
+app.add_page(sign_in_page, route=routes.SIGN_IN, title=title("Sign in"), on_load=SignInState.on_load)
+app.add_page(sign_up_page, route=routes.SIGN_UP, title=title("Sign up"), on_load=SignUpState.on_load)
+app.add_page(verify_email_page, route=routes.VERIFY_EMAIL, title=title("Verify email"), on_load=VerifyEmailState.on_load)
+app.add_page(forgot_password_page, route=routes.FORGOT_PASSWORD, title=title("Reset password"),
+             on_load=ForgotPasswordState.on_load)
+app.add_page(reset_password_page, route=routes.RESET_PASSWORD, title=title("New password"),
+             on_load=ResetPasswordState.on_load)
+app.add_page(invite_page, route=routes.INVITE, title=title("Invitation"), on_load=InviteState.on_load)
+
+# Signed in, no organization needed
+app.add_page(org_selection_page, route=routes.ORG_SELECTION, title=title("Choose an organization"),
+             on_load=OrgSelectionState.on_load)
+
+# Signed in with an active organization
+ORG_GUARD = [AuthState.require_org, ShellState.load]
+app.add_page(home_page, route=routes.HOME, title="Resonance", on_load=ORG_GUARD)
+app.add_page(voices_page, route=routes.VOICES, title=title("Voices"), on_load=ORG_GUARD)
+app.add_page(text_to_speech_page, route=routes.TEXT_TO_SPEECH, title=title("Text to Speech"), on_load=ORG_GUARD)
+
+if get_settings().is_dev:
+    app.add_page(outbox_page, route=routes.DEV_OUTBOX, title=title("Dev outbox"), on_load=OutboxState.load)

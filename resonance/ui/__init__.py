@@ -1,0 +1,1 @@
+"""The Reflex UI: states are thin adapters over services, pages compose components."""

@@ -1,0 +1,116 @@
+"""Public identity pages: sign in, sign up, verify email, forgot and reset password."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resonance.ui import routes
+from resonance.ui.components.auth_card import auth_card
+from resonance.ui.components.forms import error_callout, field, info_callout, strength_meter
+from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
+from resonance.ui.states.sign_in import SignInState
+from resonance.ui.states.sign_up import SignUpState
+from resonance.ui.states.verify_email import VerifyEmailState
+
+
+def sign_in_page() -> rx.Component:
+    return auth_card(
+        "Sign in", "Welcome back. Sign in to continue to Resonance.",
+        info_callout(SignInState.notice),
+        error_callout(SignInState.error),
+        rx.form(
+            rx.vstack(
+                field("Email", "email", type="email", auto_complete="email", default_value=SignInState.email),
+                field("Password", "password", type="password", auto_complete="current-password"),
+                rx.hstack(rx.spacer(), rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"), width="100%"),
+                rx.button(rx.cond(SignInState.busy, rx.spinner(size="1"), rx.fragment()), "Continue", type="submit",
+                          size="3", width="100%", id="sign-in-submit", disabled=SignInState.busy),
+                spacing="3", width="100%",
+            ),
+            on_submit=SignInState.submit, reset_on_submit=False, width="100%",
+        ),
+        rx.text("No account? ", rx.link("Sign up", href=routes.SIGN_UP), size="2"),
+    )
+
+
+def sign_up_page() -> rx.Component:
+    return auth_card(
+        "Create your account", "Start turning text into lifelike speech.",
+        error_callout(SignUpState.error),
+        rx.form(
+            rx.vstack(
+                field("Name", "name", auto_complete="name"),
+                field("Email", "email", type="email", auto_complete="email", default_value=SignUpState.prefill_email),
+                field("Password", "password", type="password", auto_complete="new-password",
+                      on_change=SignUpState.rate_password.debounce(250)),
+                rx.cond(SignUpState.password_length > 0,
+                        strength_meter(SignUpState.strength, SignUpState.strength_label, SignUpState.strength_hint)),
+                rx.text("8 to 128 characters. Common passwords are refused.", size="1", color_scheme="gray"),
+                rx.button("Create account", type="submit", size="3", width="100%", id="sign-up-submit"),
+                spacing="3", width="100%",
+            ),
+            on_submit=SignUpState.submit, reset_on_submit=False, width="100%",
+        ),
+        rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN), size="2"),
+    )
+
+
+def verify_email_page() -> rx.Component:
+    code_form = rx.vstack(
+        rx.text("We sent a 6-digit code to ", rx.text.strong(VerifyEmailState.email), ". It expires in 10 minutes.",
+                size="2"),
+        error_callout(VerifyEmailState.error),
+        info_callout(VerifyEmailState.info),
+        rx.form(
+            rx.vstack(
+                field("Verification code", "code", placeholder="123456", auto_complete="one-time-code"),
+                rx.button("Verify", type="submit", size="3", width="100%", id="verify-submit"),
+                spacing="3", width="100%",
+            ),
+            on_submit=VerifyEmailState.submit, width="100%",
+        ),
+        rx.button("Resend code", variant="ghost", on_click=VerifyEmailState.resend, id="resend-code"),
+        width="100%", spacing="3",
+    )
+    done = rx.vstack(
+        rx.callout("Your email is verified.", icon="check", color_scheme="green", width="100%"),
+        rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.SIGN_IN + "?notice=verified", width="100%"),
+        width="100%",
+    )
+    return auth_card("Verify your email", "One more step before you can sign in.",
+                     rx.cond(VerifyEmailState.verified_by_link, done, code_form))
+
+
+def forgot_password_page() -> rx.Component:
+    return auth_card(
+        "Reset your password", "We will email you a link to choose a new password.",
+        error_callout(ForgotPasswordState.error),
+        info_callout(ForgotPasswordState.sent),
+        rx.form(
+            rx.vstack(
+                field("Email", "email", type="email", auto_complete="email"),
+                rx.button("Email me a link", type="submit", size="3", width="100%", id="forgot-submit"),
+                spacing="3", width="100%",
+            ),
+            on_submit=ForgotPasswordState.submit, width="100%",
+        ),
+        rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
+    )
+
+
+def reset_password_page() -> rx.Component:
+    return auth_card(
+        "Choose a new password", "Resetting signs you out on every other device.",
+        error_callout(ResetPasswordState.error),
+        rx.form(
+            rx.vstack(
+                field("New password", "password", type="password", auto_complete="new-password",
+                      on_change=ResetPasswordState.rate_password.debounce(250)),
+                strength_meter(ResetPasswordState.strength, ResetPasswordState.strength_label),
+                field("Repeat the new password", "confirm", type="password", auto_complete="new-password"),
+                rx.button("Set password", type="submit", size="3", width="100%", id="reset-submit"),
+                spacing="3", width="100%",
+            ),
+            on_submit=ResetPasswordState.submit, width="100%",
+        ),
+    )

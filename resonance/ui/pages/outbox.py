@@ -1,0 +1,32 @@
+"""/dev/outbox: read the emails Resonance sent while no mail server is configured (development only)."""
+
+import reflex as rx
+
+from resonance.ui.states.outbox import OutboxState
+
+
+def _email(e) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text(e["subject"], weight="bold"), rx.spacer(), rx.text(e["when"], size="1", color_scheme="gray")),
+            rx.text("To: ", e["to"], size="2", class_name="outbox-to"),
+            rx.code_block(e["text"], language="markdown", wrap_long_lines=True, width="100%"),
+            rx.cond(e["link"] != "", rx.link(e["link"], href=e["link"], class_name="outbox-link", size="2")),
+            width="100%",
+        ),
+        width="100%", class_name="outbox-email",
+    )
+
+
+def outbox_page() -> rx.Component:
+    return rx.container(
+        rx.vstack(
+            rx.heading("Dev outbox", size="6"),
+            rx.text("Emails sent while no SMTP server is configured. Development only.", color_scheme="gray"),
+            rx.button("Refresh", on_click=OutboxState.load, variant="outline"),
+            rx.cond(OutboxState.emails.length() == 0, rx.text("No emails yet.")),
+            rx.foreach(OutboxState.emails, _email),
+            width="100%", spacing="3", padding_y="2em",
+        ),
+        size="3",
+    )

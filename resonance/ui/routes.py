@@ -1,0 +1,36 @@
+"""Route paths in one place, with builders for the ones that take parameters."""
+
+from urllib.parse import quote
+
+HOME = "/"
+SIGN_IN = "/sign-in"
+SIGN_UP = "/sign-up"
+VERIFY_EMAIL = "/verify-email"
+FORGOT_PASSWORD = "/forgot-password"
+RESET_PASSWORD = "/reset-password"
+INVITE = "/invite/[token]"
+ORG_SELECTION = "/org-selection"
+VOICES = "/voices"
+TEXT_TO_SPEECH = "/text-to-speech"
+ORG_SETTINGS = "/settings/organization"
+ACCOUNT = "/account"
+DEV_OUTBOX = "/dev/outbox"
+
+PUBLIC = (SIGN_IN, SIGN_UP, VERIFY_EMAIL, FORGOT_PASSWORD, RESET_PASSWORD, "/invite/")
+
+
+def sign_in(next_path: str = "", email: str = "") -> str:
+    params = []
+    if next_path and next_path != HOME:
+        params.append(f"next={quote(next_path, safe='/')}")
+    if email:
+        params.append(f"email={quote(email)}")
+    return SIGN_IN + ("?" + "&".join(params) if params else "")
+
+
+def verify_email(email: str, next_path: str = "") -> str:
+    return f"{VERIFY_EMAIL}?email={quote(email)}" + (f"&next={quote(next_path, safe='/')}" if next_path else "")
+
+
+def invite(token: str) -> str:
+    return f"/invite/{token}"

@@ -1,0 +1,95 @@
+"""`AuthState`: the base every signed-in state inherits. It re-derives the principal from the HttpOnly cookie on
+the server for each event; its vars only mirror the result for display and are never read for decisions."""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+import reflex as rx
+
+from resonance.core.config import get_settings
+from resonance.core.errors import ResonanceError
+from resonance.orgs import principal as principals
+from resonance.orgs.principal import Principal
+from resonance.ui import routes
+
+
+class AuthState(rx.State):
+    """Signed-in user and active organization, for display."""
+
+    user_name: str = ""
+    user_email: str = ""
+    org_id: str = ""
+    org_name: str = ""
+    role: str = ""
+    ready: bool = False  # a guard passed: protected content may render
+
+    def _cookie_token(self) -> str | None:
+        try:
+            jar = SimpleCookie(self.router.headers.cookie or "")
+        except CookieError:
+            return None
+        morsel = jar.get(get_settings().SESSION_COOKIE_NAME)
+        return morsel.value if morsel else None
+
+    def _principal(self) -> Principal | None:
+        """The acting principal, from the cookie and the database, every time."""
+        found = principals.from_cookie(self._cookie_token())
+        self._mirror(found)
+        return found
+
+    def _mirror(self, p: Principal | None) -> None:
+        self.user_name, self.user_email = (p.name, p.email) if p else ("", "")
+        self.org_id, self.org_name, self.role = (p.org_id or "", p.org_name, p.role or "") if p else ("", "", "")
+
+    def _here(self) -> str:
+        url = self.router.url
+        return url.path + (f"?{url.query}" if url.query else "")
+
+    def _client(self) -> tuple[str, str]:
+        return self.router.session.client_ip or "", self.router.headers.user_agent or ""
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @rx.var
+    def initials(self) -> str:
+        return _initials(self.user_name or self.user_email)
+
+    @rx.var
+    def org_initials(self) -> str:
+        return _initials(self.org_name)
+
+    @rx.event
+    def require_org(self):
+        """on_load guard for organization pages: sign-in first, then an organization."""
+        p = self._principal()
+        self.ready = bool(p and p.org_id)
+        if p is None:
+            return rx.redirect(routes.sign_in(self._here()), replace=True)
+        if p.org_id is None:
+            return rx.redirect(routes.ORG_SELECTION, replace=True)
+
+    @rx.event
+    def require_user(self):
+        """on_load guard for pages that need a user but no organization."""
+        p = self._principal()
+        self.ready = p is not None
+        if p is None:
+            return rx.redirect(routes.sign_in(self._here()), replace=True)
+
+    @rx.event
+    def redirect_signed_in(self):
+        """on_load for sign-in and sign-up: someone already signed in goes home."""
+        if self._principal() is not None:
+            return rx.redirect(routes.HOME, replace=True)
+
+
+def _initials(text: str) -> str:
+    parts = [p for p in (text or "").replace("@", " ").split() if p]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+def error_toast(error: ResonanceError):
+    return rx.toast.error(str(error) or "Something went wrong.")

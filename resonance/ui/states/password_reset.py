@@ -1,0 +1,65 @@
+"""Forgot-password and reset-password page states."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resonance.core.errors import ResonanceError
+from resonance.identity import accounts, passwords, ratelimit
+from resonance.orgs.scope import system_session
+from resonance.ui import routes
+from resonance.ui.states.auth import AuthState
+
+SENT = "If an account exists for that email, we sent a link to reset its password. It works for 10 minutes."
+
+
+class ForgotPasswordState(AuthState):
+    error: str = ""
+    sent: str = ""
+
+    @rx.event
+    def on_load(self):
+        self.error, self.sent = "", ""
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error, self.sent = "", ""
+        ip, _ = self._client()
+        try:
+            ratelimit.hit("password-reset", ip or "?", limit=5, window_s=600, message="Too many requests")
+            with system_session() as session:
+                accounts.request_password_reset(session=session, email=form.get("email", ""))
+        except ResonanceError as error:
+            self.error = str(error)
+            return
+        self.sent = SENT  # the same answer whether or not the account exists
+
+
+class ResetPasswordState(AuthState):
+    error: str = ""
+    strength: int = 0
+    strength_label: str = ""
+
+    @rx.event
+    def on_load(self):
+        self.error, self.strength, self.strength_label = "", 0, ""
+
+    @rx.event
+    def rate_password(self, password: str):
+        rated = passwords.strength(password)
+        self.strength, self.strength_label = rated.score, rated.label
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        if form.get("password", "") != form.get("confirm", ""):
+            self.error = "The two passwords do not match."
+            return
+        token = self.router.url.query_parameters.get("token", "")
+        try:
+            with system_session() as session:
+                user = accounts.reset_password(session=session, token=token, password=form.get("password", ""))
+        except ResonanceError as error:
+            self.error = str(error)
+            return
+        return rx.redirect(routes.sign_in(email=user.email) + "&notice=reset", replace=True)

@@ -1,0 +1,64 @@
+"""Sign-in page state: checks credentials through the identity service, then hands the browser a one-time ticket
+to exchange for the HttpOnly session cookie."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resonance.api.routes.auth import safe_next
+from resonance.core.errors import ResonanceError
+from resonance.identity import accounts, sessions, signin
+from resonance.identity.models import User
+from resonance.orgs.scope import system_session
+from resonance.ui import routes
+from resonance.ui.browser import post_navigate
+from resonance.ui.states.auth import AuthState
+
+NOTICES = {
+    "expired": "That sign-in took too long. Please sign in again.",
+    "verified": "Email verified. Sign in to continue.",
+    "reset": "Password changed. Sign in with your new password.",
+}
+
+
+def start_session(user: User, *, ip: str, user_agent: str, next_path: str):
+    """Create the session and post its ticket to the backend, which sets the cookie and redirects."""
+    with system_session() as session:
+        ticket = sessions.start(session=session, user=user, ip=ip, user_agent=user_agent)
+    return post_navigate("/api/auth/session", {"ticket": ticket, "next": safe_next(next_path)})
+
+
+class SignInState(AuthState):
+    error: str = ""
+    notice: str = ""
+    email: str = ""
+    busy: bool = False
+
+    @rx.event
+    def on_load(self):
+        params = self.router.url.query_parameters
+        self.email, self.error, self.busy = params.get("email", ""), "", False
+        self.notice = NOTICES.get(params.get("error", "") or params.get("notice", ""), "")
+        return AuthState.redirect_signed_in
+
+    @rx.event
+    def submit(self, form: dict):
+        email, password = form.get("email", ""), form.get("password", "")
+        self.email, self.error = email, ""
+        ip, agent = self._client()
+        next_path = self.router.url.query_parameters.get("next", "/")
+        try:
+            with system_session() as session:
+                user = signin.authenticate(session=session, email=email, password=password, ip=ip)
+        except signin.EmailNotVerified:
+            try:
+                with system_session() as session:
+                    accounts.resend_verification(session=session, email=email)
+            except ResonanceError:
+                pass  # a code was sent moments ago; the verify page offers "Resend"
+            return rx.redirect(routes.verify_email(email.strip().lower(), next_path))
+        except ResonanceError as error:
+            self.error = str(error)
+            return
+        self.busy = True
+        return start_session(user, ip=ip, user_agent=agent, next_path=next_path)

@@ -1,0 +1,49 @@
+"""Sign-up page state: strength meter while typing; registration and the verification email on submit."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resonance.core.errors import ResonanceError
+from resonance.identity import accounts, passwords
+from resonance.orgs.scope import system_session
+from resonance.ui import routes
+from resonance.ui.states.auth import AuthState
+
+
+class SignUpState(AuthState):
+    error: str = ""
+    prefill_email: str = ""
+    strength: int = 0
+    strength_label: str = ""
+    strength_hint: str = ""
+    password_length: int = 0
+
+    @rx.event
+    def on_load(self):
+        self.error, self.strength, self.strength_label, self.strength_hint, self.password_length = "", 0, "", "", 0
+        self.prefill_email = self.router.url.query_parameters.get("email", "")
+        return AuthState.redirect_signed_in
+
+    @rx.event
+    def rate_password(self, password: str):
+        """Only the score leaves this handler; the password is never stored in state."""
+        rated = passwords.strength(password)
+        self.password_length = len(password)
+        self.strength, self.strength_label, self.strength_hint = rated.score, rated.label, rated.hint
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        try:
+            with system_session() as session:
+                accounts.sign_up(
+                    session=session, name=form.get("name", ""), email=form.get("email", ""),
+                    password=form.get("password", ""),
+                )
+        except ResonanceError as error:
+            self.error = str(error)
+            return
+        email = form.get("email", "").strip().lower()
+        next_path = self.router.url.query_parameters.get("next", "")
+        return rx.redirect(routes.verify_email(email, next_path))

@@ -1,0 +1,55 @@
+"""The Voice table: 20 built-in (SYSTEM, no organization) plus each organization's CUSTOM voices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from resonance.core.ids import new_id, utcnow
+from resonance.orgs.scope import OrgOwnedOrShared
+
+
+class VoiceVariant(StrEnum):
+    SYSTEM = "SYSTEM"
+    CUSTOM = "CUSTOM"
+
+
+class VoiceCategory(StrEnum):
+    """The reference's 12 categories, in its declared and UI order."""
+
+    AUDIOBOOK = "AUDIOBOOK"
+    CONVERSATIONAL = "CONVERSATIONAL"
+    CUSTOMER_SERVICE = "CUSTOMER_SERVICE"
+    GENERAL = "GENERAL"
+    NARRATIVE = "NARRATIVE"
+    CHARACTERS = "CHARACTERS"
+    MEDITATION = "MEDITATION"
+    MOTIVATIONAL = "MOTIVATIONAL"
+    PODCAST = "PODCAST"
+    ADVERTISING = "ADVERTISING"
+    VOICEOVER = "VOICEOVER"
+    CORPORATE = "CORPORATE"
+
+    @property
+    def label(self) -> str:
+        return "Customer Service" if self is VoiceCategory.CUSTOMER_SERVICE else self.value.title()
+
+
+class Voice(SQLModel, OrgOwnedOrShared, table=True):
+    """A voice. `org_id` is None exactly for SYSTEM voices, which every organization sees."""
+
+    __tablename__ = "voices"
+
+    id: str = Field(default_factory=lambda: new_id("voi"), primary_key=True)
+    org_id: str | None = Field(default=None, foreign_key="organizations.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    description: str | None = Field(default=None, max_length=500)
+    category: str = Field(default=VoiceCategory.GENERAL, max_length=32)
+    language: str = Field(default="en-US", max_length=35)  # BCP-47
+    variant: str = Field(index=True, max_length=8)
+    object_key: str | None = None  # storage key of the reference audio; None until the upload completes
+    created_by: str | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
