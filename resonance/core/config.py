@@ -63,12 +63,46 @@ class Settings(BaseSettings):
     ORG_MEMBER_LIMIT: int = Field(20, ge=1)
     ORGS_PER_USER_LIMIT: int = Field(100, ge=1)
 
-    @field_validator("APP_URL", "API_URL")
+    # Speech engine: Kokoro in this process unless SPEECH_URL names a service speaking the /generate contract
+    SPEECH_URL: str = ""
+    SPEECH_API_KEY: str = ""  # sent as x-api-key to SPEECH_URL; our own speech service requires it (empty: refuses all)
+    SPEECH_TIMEOUT_SECONDS: float = Field(120, gt=0)  # per request to SPEECH_URL
+    MATCH_CANDIDATES: int = Field(6, ge=1, le=24)  # blends synthesised when matching a custom voice (≈2 s each on 2 cores)
+    SPEECH_MODELS_DIR: Path = ROOT / "tools" / "speech"  # Kokoro model and voice packs (scripts/env.sh builds them)
+    SPEECH_THREADS: int = Field(1, ge=0)  # onnxruntime intra-op threads per chunk; 0: one per CPU core
+    SPEECH_WORKERS: int = Field(0, ge=0)  # chunks of one text synthesised at once on the CPU; 0: cores / threads
+
+    # File storage: local disk under DATA_DIR/storage, or an S3-compatible bucket (R2, MinIO, SeaweedFS, AWS)
+    STORAGE_BACKEND: Literal["local", "s3"] = "local"
+    S3_ENDPOINT_URL: str = ""  # e.g. https://<account>.r2.cloudflarestorage.com; empty only for AWS with a region
+    S3_BUCKET: str = ""
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: str = ""
+    S3_REGION: str = "auto"
+    S3_ADDRESSING_STYLE: Literal["path", "virtual", "auto"] = "path"
+
+    # Custom voice uploads
+    VOICE_MAX_BYTES: int = Field(20 * 1024 * 1024, gt=0)
+    VOICE_MIN_SECONDS: float = Field(10, ge=0)
+    VOICE_MAX_SECONDS: float = Field(300, gt=0)
+
+    @field_validator("APP_URL", "API_URL", "SPEECH_URL", "S3_ENDPOINT_URL")
     @classmethod
     def _url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        # A PostgreSQL URL without a driver means psycopg2, the one requirements.txt installs (SQLAlchemy 2.1 would
+        # otherwise pick psycopg 3, which is not installed).
+        value = value.strip()
+        for bare in ("postgresql://", "postgres://"):
+            if value.startswith(bare):
+                return "postgresql+psycopg2://" + value[len(bare):]
         return value
 
     @field_validator("SIGNIN_RATE_LIMIT")
@@ -95,6 +129,24 @@ class Settings(BaseSettings):
         if not self.API_URL:
             self.API_URL = self.APP_URL if self.ENV == "production" else "http://localhost:8000"
         return self
+
+    @model_validator(mode="after")
+    def _check_storage(self) -> Settings:
+        if self.VOICE_MIN_SECONDS >= self.VOICE_MAX_SECONDS:
+            raise ValueError("RESONANCE_VOICE_MIN_SECONDS must be less than RESONANCE_VOICE_MAX_SECONDS")
+        if self.STORAGE_BACKEND == "s3":
+            needed = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]
+            if self.S3_REGION in ("", "auto"):  # only AWS itself can be found from a region alone
+                needed.insert(0, "S3_ENDPOINT_URL")
+            missing = [f"RESONANCE_{name}" for name in needed if not getattr(self, name).strip()]
+            if missing:
+                raise ValueError(f"RESONANCE_STORAGE_BACKEND=s3 needs {', '.join(missing)} to be set")
+        return self
+
+    @property
+    def storage_dir(self) -> Path:
+        """Root of the local-disk storage backend."""
+        return self.DATA_DIR / "storage"
 
     @property
     def is_dev(self) -> bool:

@@ -21,6 +21,16 @@ class Generation(SQLModel, OrgOwned, table=True):
     text: str
     voice_name: str = Field(max_length=100)
     object_key: str | None = None  # storage key of the audio; set after upload
+    status: str = Field(default="queued", max_length=16, index=True)  # queued | running | done | failed
+    progress: float = 0.0  # 0..1, chunks done / chunks
+    chunks_total: int = 0
+    chunks_done: int = 0
+    error: str = ""
+    engine: str = Field(default="", max_length=32)
+    speed: float = 1.0
+    duration_s: float | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
     temperature: float = 0.8
     top_p: float = 0.95
     top_k: int = 1000

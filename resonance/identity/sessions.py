@@ -26,11 +26,13 @@ class Claimed:
     cookie_token: str
 
 
-def start(*, session: Session, user: User, ip: str = "", user_agent: str = "") -> str:
-    """Create a new, unclaimed session for `user` and return the ticket that claims it."""
+def start(*, session: Session, user: User, ip: str = "", user_agent: str = "", active_org_id: str | None = None) -> str:
+    """Create a new, unclaimed session for `user` (opening `active_org_id`, whose membership the caller checked)
+    and return the ticket that claims it."""
     nonce = security.new_token()
     row = AuthSession(
-        user_id=user.id, handoff_hash=security.digest(nonce), ip=ip[:64], user_agent=user_agent[:400]
+        user_id=user.id, handoff_hash=security.digest(nonce), ip=ip[:64], user_agent=user_agent[:400],
+        active_org_id=active_org_id,
     )
     session.add(row)
     session.flush()

@@ -77,6 +77,21 @@ def switch(*, session: Session, actor: Principal, org_id: str | None) -> None:
     session.add(row)
 
 
+def reopen_for(*, session: Session, user_id: str) -> str | None:
+    """The organization a new session of the user opens in (system session): the one their most recent session had
+    active, if they still belong to it; else their only organization; else None (they choose on /org-selection)."""
+    recent = session.exec(
+        select(AuthSession.active_org_id)
+        .join(Membership, (Membership.org_id == AuthSession.active_org_id) & (Membership.user_id == user_id))
+        .where(AuthSession.user_id == user_id)
+        .order_by(col(AuthSession.last_seen_at).desc(), col(AuthSession.created_at).desc())
+    ).first()
+    if recent:
+        return recent
+    mine = session.exec(select(Membership.org_id).where(Membership.user_id == user_id).limit(2)).all()
+    return mine[0] if len(mine) == 1 else None
+
+
 def rename(*, session: Session, actor: Principal, name: str) -> Organization:
     require_admin(actor)
     org = session.get(Organization, actor.org_id)

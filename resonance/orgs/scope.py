@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, or_
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session
 
 from resonance.core.db import session_scope
@@ -70,8 +71,23 @@ def unscoped(session: Session) -> Iterator[Session]:
     session.info[UNSCOPED_KEY] = True
     try:
         yield session
+        if not before:
+            session.flush()  # what the block wrote is checked as written: unscoped
     finally:
         session.info[UNSCOPED_KEY] = before
+        if not before:
+            _forget_foreign_rows(session)
+
+
+def _forget_foreign_rows(session: Session) -> None:
+    # Rows of other organizations loaded inside the block leave the identity map, or a later `session.get()` of
+    # their id would be answered from it, past the filter.
+    org_id = session.info.get(ORG_KEY)
+    if org_id is None:
+        return
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, (OrgOwned, OrgOwnedOrShared)) and obj.org_id is not None and obj.org_id != org_id:
+            session.expunge(obj)
 
 
 def current_org(session: Session) -> str | None:
@@ -79,7 +95,12 @@ def current_org(session: Session) -> str | None:
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, (OrgOwned, OrgOwnedOrShared)) for m in state.all_mappers)
+    if any(issubclass(m.class_, (OrgOwned, OrgOwnedOrShared)) for m in state.all_mappers):
+        return True
+    # `all_mappers` names only the selected entities: a tenant table reached through a join, `select_from` or a
+    # subquery (`select(User).join(Membership)`, `select(func.count()).select_from(Voice)`) must count too.
+    tenant = {m.__tablename__ for m in (*_OWNED, *_SHARED)}
+    return any(getattr(table, "name", None) in tenant for table in find_tables(state.statement))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -94,14 +115,12 @@ def _filter_by_org(state: ORMExecuteState) -> None:
     if org_id is None:
         raise TenantScopeError("tenant table queried without an organization scope")
     # Shared rows (org_id NULL) are readable by everyone but writable by no tenant.
-    shared_ok = state.is_select
-    criteria = [with_loader_criteria(m, m.org_id == org_id, include_aliases=True) for m in _OWNED]
-    criteria += [
-        with_loader_criteria(
-            m, or_(m.org_id == org_id, m.org_id.is_(None)) if shared_ok else m.org_id == org_id, include_aliases=True
-        )
-        for m in _SHARED
-    ]
+    # The criteria are lambdas so that they follow aliases (`aliased(Membership)`); `org_id` becomes a bound parameter.
+    own = lambda cls: cls.org_id == org_id  # noqa: E731
+    own_or_shared = lambda cls: or_(cls.org_id == org_id, cls.org_id.is_(None))  # noqa: E731
+    shared_rule = own_or_shared if state.is_select else own
+    criteria = [with_loader_criteria(m, own, include_aliases=True) for m in _OWNED]
+    criteria += [with_loader_criteria(m, shared_rule, include_aliases=True) for m in _SHARED]
     state.statement = state.statement.options(*criteria)
 
 

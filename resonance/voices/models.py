@@ -49,7 +49,14 @@ class Voice(SQLModel, OrgOwnedOrShared, table=True):
     category: str = Field(default=VoiceCategory.GENERAL, max_length=32)
     language: str = Field(default="en-US", max_length=35)  # BCP-47
     variant: str = Field(index=True, max_length=8)
-    object_key: str | None = None  # storage key of the reference audio; None until the upload completes
+    object_key: str | None = None  # storage key of the normalised reference WAV; None until the upload completes
+    original_key: str | None = None  # the upload as it came (custom voices)
+    duration_s: float | None = None  # of the reference sample
+    engine_voice: str | None = None  # JSON: how the default engine speaks this voice (stock name or blend)
+    match_status: str = Field(default="none", max_length=16)  # none | queued | running | done | failed
+    match_progress: float = 0.0
+    match_error: str = ""
+    similarity: float | None = None  # speaker similarity of the matched voice to the sample (0..1)
     created_by: str | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import reflex as rx
 
 from resonance.core.errors import ResonanceError
@@ -41,7 +43,8 @@ class InviteState(AuthState):
 
     @rx.var
     def sign_up_url(self) -> str:
-        return f"{routes.SIGN_UP}?email={self.invited_email}&next={self.router.url.path}"
+        # Quoted: a "+" in the address would otherwise arrive as a space.
+        return f"{routes.SIGN_UP}?email={quote(self.invited_email)}&next={quote(self.router.url.path, safe='/')}"
 
     @rx.event
     def accept(self):

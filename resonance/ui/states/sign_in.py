@@ -9,6 +9,7 @@ from resonance.api.routes.auth import safe_next
 from resonance.core.errors import ResonanceError
 from resonance.identity import accounts, sessions, signin
 from resonance.identity.models import User
+from resonance.orgs import organizations
 from resonance.orgs.scope import system_session
 from resonance.ui import routes
 from resonance.ui.browser import post_navigate
@@ -24,7 +25,9 @@ NOTICES = {
 def start_session(user: User, *, ip: str, user_agent: str, next_path: str):
     """Create the session and post its ticket to the backend, which sets the cookie and redirects."""
     with system_session() as session:
-        ticket = sessions.start(session=session, user=user, ip=ip, user_agent=user_agent)
+        # Back in the organization the person last worked in, so `next` pages open without a detour.
+        org_id = organizations.reopen_for(session=session, user_id=user.id)
+        ticket = sessions.start(session=session, user=user, ip=ip, user_agent=user_agent, active_org_id=org_id)
     return post_navigate("/api/auth/session", {"ticket": ticket, "next": safe_next(next_path)})
 
 

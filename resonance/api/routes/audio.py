@@ -1,0 +1,70 @@
+"""Audio behind the session: generations and voice samples, tenant-checked on every request (never /_upload)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from resonance.api.deps import MaybePrincipal
+from resonance.api.ranges import serve_object
+from resonance.orgs.scope import tenant_session
+from resonance.generations import files
+from resonance.generations.models import Generation
+from resonance.voices.models import Voice, VoiceVariant
+
+router = APIRouter()
+
+
+
+def _not_found() -> Response:
+    return PlainTextResponse("Not found", status_code=404)
+
+
+@router.get("/api/audio/{generation_id}")
+def generation_audio(generation_id: str, request: Request, principal: MaybePrincipal,
+                     download: str = "", format: str = "wav") -> Response:
+    """The finished audio of a generation (`?download=1` as a file; `?format=mp3` converts)."""
+    if principal is None or principal.org_id is None:
+        return PlainTextResponse("Unauthorized", status_code=401)
+    with tenant_session(principal.org_id) as session:
+        generation = session.get(Generation, generation_id)
+        if generation is None:
+            return _not_found()
+    if generation.object_key is None:
+        return PlainTextResponse("Audio is not available yet", status_code=409)
+    name = files.download_name(generation.text, "mp3" if format == "mp3" else "wav") if download else None
+    if format == "mp3":
+        return files.mp3_response(generation, filename=name)
+    return serve_object(generation.object_key, range_header=request.headers.get("range"), content_type="audio/wav",
+                        cache_control="private, max-age=3600", filename=name)
+
+
+@router.get("/api/audio/{generation_id}/chunks/{index}")
+def generation_chunk(generation_id: str, index: int, request: Request, principal: MaybePrincipal) -> Response:
+    """One finished chunk of a generation still in progress, so playback starts before the rest is done."""
+    if principal is None or principal.org_id is None:
+        return PlainTextResponse("Unauthorized", status_code=401)
+    with tenant_session(principal.org_id) as session:
+        generation = session.get(Generation, generation_id)
+        if generation is None or index < 0:
+            return _not_found()
+    if index >= generation.chunks_done:
+        return PlainTextResponse("Audio is not available yet", status_code=409)
+    return serve_object(files.chunk_key(generation, index), range_header=request.headers.get("range"),
+                        content_type="audio/wav", cache_control="private, max-age=3600")
+
+
+@router.get("/api/voices/{voice_id}")
+def voice_sample(voice_id: str, request: Request, principal: MaybePrincipal) -> Response:
+    """A voice's reference sample, for previews. Custom voices only to their organization."""
+    if principal is None or principal.org_id is None:
+        return PlainTextResponse("Unauthorized", status_code=401)
+    with tenant_session(principal.org_id) as session:
+        voice = session.get(Voice, voice_id)
+        if voice is None:
+            return _not_found()
+    if voice.object_key is None:
+        return PlainTextResponse("Audio is not available yet", status_code=409)
+    cache = "public, max-age=86400" if voice.variant == VoiceVariant.SYSTEM else "private, max-age=3600"
+    return serve_object(voice.object_key, range_header=request.headers.get("range"), content_type="audio/wav",
+                        cache_control=cache)

@@ -1,0 +1,1 @@
+"""Generations: text turned into speech for an organization, as durable jobs with progress and history."""

@@ -1,0 +1,90 @@
+"""The generation job: speak the text chunk by chunk, store each chunk as it finishes (so playback can start), then
+the whole audio; mark the row done or failed. Idempotent: a job that restarts overwrites the same keys."""
+
+from __future__ import annotations
+
+import logging
+
+from resonance.core.clock import clock
+from resonance.generations import files
+from resonance.generations.models import Generation
+from resonance.jobs import rows
+from resonance.jobs.kinds import JobKind
+from resonance.orgs.scope import system_session
+from resonance.speech import audio
+from resonance.speech.engine import SpeechParams, get_engine
+from resonance.storage import get_storage
+from resonance.voices.models import Voice
+from resonance.voices.voicespec import engine_voice_for
+
+log = logging.getLogger("resonance.generations")
+
+
+def run_generation(generation_id: str) -> None:
+    with system_session() as session:
+        generation = session.get(Generation, generation_id)
+        if generation is None or generation.status not in (rows.RUNNING, rows.QUEUED):
+            return
+        voice = session.get(Voice, generation.voice_id) if generation.voice_id else None
+        generation.status, generation.started_at, generation.chunks_done, generation.progress = rows.RUNNING, clock.now(), 0, 0.0
+        generation.error = ""
+        session.add(generation)
+    storage = get_storage()
+    try:
+        if voice is None:
+            raise LookupError("Voice not found")
+        engine = get_engine()
+        params = SpeechParams(temperature=generation.temperature, top_p=generation.top_p, top_k=generation.top_k,
+                              repetition_penalty=generation.repetition_penalty, speed=generation.speed)
+        parts, rate = [], 24000
+        for chunk in engine.synthesize(generation.text, engine_voice_for(voice), params):
+            rate = chunk.sample_rate
+            storage.put(files.chunk_key(generation, chunk.index), audio.to_wav(chunk.samples, rate), "audio/wav")
+            parts.append(chunk.samples)
+            _progress(generation_id, done=chunk.index + 1)
+        whole = audio.concat(parts, rate)
+        key = files.audio_key(generation.org_id, generation.id)
+        storage.put(key, audio.to_wav(whole, rate), "audio/wav")
+        _finish(generation_id, key=key, duration=len(whole) / rate)
+    except Exception as error:  # noqa: BLE001 - every failure is recorded on the row for the person to see
+        log.exception("generation %s failed", generation_id)
+        _fail(generation_id, error)
+        try:
+            storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
+        except Exception:  # noqa: BLE001
+            log.exception("could not clean chunks of %s", generation_id)
+
+
+def _progress(generation_id: str, *, done: int) -> None:
+    with system_session() as session:
+        generation = session.get(Generation, generation_id)
+        generation.chunks_done = done
+        generation.chunks_total = max(generation.chunks_total, done)
+        generation.progress = min(1.0, done / max(1, generation.chunks_total))
+        session.add(generation)
+
+
+def _finish(generation_id: str, *, key: str, duration: float) -> None:
+    with system_session() as session:
+        generation = session.get(Generation, generation_id)
+        generation.object_key, generation.duration_s = key, round(duration, 2)
+        generation.status, generation.progress, generation.finished_at = rows.DONE, 1.0, clock.now()
+        generation.updated_at = clock.now()
+        session.add(generation)
+
+
+def _fail(generation_id: str, error: Exception) -> None:
+    message = str(error) or "Speech generation failed"
+    with system_session() as session:
+        generation = session.get(Generation, generation_id)
+        if generation is not None:
+            generation.status, generation.error, generation.finished_at = rows.FAILED, message[:500], clock.now()
+            session.add(generation)
+
+
+GENERATION_JOBS = JobKind(
+    name="generation",
+    recover=lambda: rows.recover(Generation, "status"),
+    claim_next=lambda: rows.claim_next(Generation, "status"),
+    run=run_generation,
+)

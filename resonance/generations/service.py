@@ -1,0 +1,99 @@
+"""Generation rules: validating a request, queueing it, reading history, deleting.
+
+Runs in the actor's tenant session: another organization's generation or custom voice is simply not found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from resonance.core.errors import Invalid, NotFound, ResonanceError
+from resonance.generations import files
+from resonance.generations.models import Generation
+from resonance.orgs.principal import Principal, require_org
+from resonance.speech import text as speech_text
+from resonance.speech.engine import Capabilities, SpeechParams
+from resonance.voices.models import Voice, VoiceVariant
+from resonance.voices.service import get_voice
+
+MAX_CHARS = 5000
+PAGE_SIZE = 50
+
+
+class VoiceUnavailable(ResonanceError):
+    """The voice exists but cannot be spoken yet (no audio, or still being matched)."""
+
+    status = 412
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    text: str
+    voice_id: str
+    params: SpeechParams
+
+
+def clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("Please enter some text")
+    if len(text) > MAX_CHARS:
+        raise Invalid(f"Text must be at most {MAX_CHARS:,} characters (it has {len(text):,})")
+    return text
+
+
+def speakable(voice: Voice, capabilities: Capabilities) -> None:
+    """Raise unless the active engine can speak this voice now."""
+    if voice.object_key is None:
+        raise VoiceUnavailable("Voice audio not available")
+    if not capabilities.clones and voice.variant == VoiceVariant.CUSTOM and not voice.engine_voice:
+        raise VoiceUnavailable("This voice is still being matched. Try again when it shows its similarity.")
+
+
+def create_generation(*, session: Session, actor: Principal, request: GenerationRequest,
+                      capabilities: Capabilities) -> Generation:
+    """Validate and queue a generation; the job runner does the speaking."""
+    require_org(actor)
+    text = clean_text(request.text)
+    if not request.voice_id:
+        raise Invalid("Please select a voice")
+    voice = get_voice(session=session, voice_id=request.voice_id)
+    speakable(voice, capabilities)
+    chunks = speech_text.split(speech_text.prepare(text, keep_tags=capabilities.supports_tags))
+    p = request.params
+    generation = Generation(
+        org_id=actor.org_id, voice_id=voice.id, voice_name=voice.name, text=text, created_by=actor.user_id,
+        temperature=p.temperature, top_p=p.top_p, top_k=p.top_k, repetition_penalty=p.repetition_penalty,
+        speed=p.speed, engine=capabilities.name, chunks_total=len(chunks),
+    )
+    session.add(generation)
+    return generation
+
+
+def get_generation(*, session: Session, generation_id: str) -> Generation:
+    generation = session.get(Generation, generation_id) if generation_id else None
+    if generation is None:
+        raise NotFound("Generation not found")
+    return generation
+
+
+def list_generations(*, session: Session, before: Generation | None = None, limit: int = PAGE_SIZE) -> list[Generation]:
+    """The organization's generations, newest first, a page at a time (`before` = the last row already shown)."""
+    stmt = select(Generation).order_by(col(Generation.created_at).desc(), col(Generation.id).desc())
+    if before is not None:
+        stmt = stmt.where(
+            (col(Generation.created_at) < before.created_at)
+            | ((col(Generation.created_at) == before.created_at) & (col(Generation.id) < before.id))
+        )
+    return list(session.exec(stmt.limit(limit)))
+
+
+def delete_generation(*, session: Session, actor: Principal, generation_id: str) -> list[str]:
+    """Delete a generation from history; returns the storage prefixes/keys to remove after commit."""
+    require_org(actor)
+    generation = get_generation(session=session, generation_id=generation_id)
+    doomed = [files.audio_key(generation.org_id, generation.id), files.chunk_prefix(generation.org_id, generation.id)]
+    session.delete(generation)
+    return doomed

@@ -1,0 +1,251 @@
+"""The default engine: Kokoro-82M (int8 ONNX) on onnxruntime with its 28 English stock voices.
+
+The model loads once per process (lazily, thread-safe) on CUDA when onnxruntime offers it, else on the CPU. On the
+CPU, chunks of one text are synthesised side by side, one per core with one onnxruntime thread each, and yielded in
+order: on 2 cores that gave ~1.5x the throughput of one chunk at a time on 2 intra-op threads (bench/tts_speed.py).
+A voice is a stock voice name or a weighted blend of them (the style vectors are mixed); American voices speak
+en-us, British ones en-gb. Kokoro has no sampling controls: the four sliders are not used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from resonance.speech import audio, text as text_
+from resonance.speech.engine import (
+    Capabilities,
+    Chunk,
+    EngineVoice,
+    SpeechEngineError,
+    SpeechParams,
+    VoiceNotFound,
+    VoiceSpec,
+)
+from resonance.speech.install import VOICES_FILE, assemble_model
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 24_000
+SENTENCE_PAUSE = 0.25  # seconds of silence after a chunk that ends a sentence
+CLAUSE_PAUSE = 0.1  # after a chunk cut inside a sentence
+_ACCENTS = {"a": ("American", "en-us"), "b": ("British", "en-gb")}
+_GENDERS = {"f": "female", "m": "male"}
+
+
+@dataclass(frozen=True)
+class StockVoice:
+    name: str  # "af_heart"
+    gender: str  # "female" | "male"
+    accent: str  # "American" | "British"
+    lang: str  # espeak language: "en-us" | "en-gb"
+
+
+STOCK_VOICES: tuple[StockVoice, ...] = tuple(
+    StockVoice(name, _GENDERS[name[1]], *_ACCENTS[name[0]])
+    for name in (
+        "af_alloy af_aoede af_bella af_heart af_jessica af_kore af_nicole af_nova af_river af_sarah af_sky "
+        "am_adam am_echo am_eric am_fenrir am_liam am_michael am_onyx am_puck am_santa "
+        "bf_alice bf_emma bf_isabella bf_lily bm_daniel bm_fable bm_george bm_lewis"
+    ).split()
+)
+STOCK = {voice.name: voice for voice in STOCK_VOICES}
+
+CAPABILITIES = Capabilities(
+    name="kokoro",
+    label="Kokoro-82M",
+    sample_rate=SAMPLE_RATE,
+    params=frozenset(),
+    supports_tags=False,
+    clones=False,
+    supports_speed=True,
+)
+
+
+def blend(spec: VoiceSpec) -> dict[str, float]:
+    """`spec` as {stock voice: weight} with weights summing to 1; `VoiceNotFound` for unknown or empty specs."""
+    if isinstance(spec, str):
+        weights = {spec: 1.0}
+    elif isinstance(spec, Mapping):
+        weights = {str(name): float(weight) for name, weight in spec.items()}
+    else:
+        raise VoiceNotFound("The voice has no Kokoro voice to speak with")
+    unknown = sorted(name for name in weights if name not in STOCK)
+    if unknown:
+        raise VoiceNotFound(f"Unknown Kokoro voice: {', '.join(unknown)}")
+    if any(not np.isfinite(w) or w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        raise VoiceNotFound("A Kokoro voice blend needs positive weights")
+    total = sum(weights.values())
+    return {name: weight / total for name, weight in weights.items() if weight > 0}
+
+
+def language(spec: VoiceSpec) -> str:
+    """en-us or en-gb, from the voice with the largest weight."""
+    weights = blend(spec)
+    return STOCK[max(weights, key=weights.get)].lang
+
+
+class _Model:
+    """The loaded model and voice packs; one per process (see `load_model`)."""
+
+    def __init__(self, models_dir: Path, threads: int):
+        import onnxruntime as ort
+        from kokoro_onnx import Kokoro
+
+        started = time.perf_counter()
+        model_path = assemble_model(models_dir)
+        voices_path = Path(models_dir) / VOICES_FILE
+        if not voices_path.is_file():
+            raise SpeechEngineError(
+                f"Kokoro voice packs are missing ({voices_path}); run scripts/run or `ensure_speech_models`"
+            )
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle threads sleep instead of spinning: on a shared CPU spinning burnt ~35% more CPU for the same audio
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        session = ort.InferenceSession(str(model_path), sess_options=options, providers=providers())
+        # Kokoro.from_session is broken in kokoro-onnx 0.6.1 (it reads a private session attribute): set up directly
+        self.kokoro = Kokoro.__new__(Kokoro)
+        self.kokoro._setup(session=session, model_path=str(model_path), voices_path=str(voices_path),
+                           espeak_config=None, vocab_config=None)
+        with np.load(voices_path) as packs:
+            self.packs = {name: np.asarray(packs[name], np.float32) for name in STOCK if name in packs.files}
+        self.providers = session.get_providers()
+        self.threads = threads
+        self.kokoro.create("Hi.", voice=self.packs["af_heart"], lang="en-us")  # first run allocates; pay it now
+        self.load_seconds = time.perf_counter() - started
+        log.info("Kokoro loaded in %.1fs on %s (%d threads)", self.load_seconds, self.providers[0], threads)
+
+    def style(self, spec: VoiceSpec) -> np.ndarray:
+        weights = blend(spec)
+        missing = [name for name in weights if name not in self.packs]
+        if missing:
+            raise VoiceNotFound(f"Kokoro voice pack not installed: {', '.join(missing)}")
+        return sum(weight * self.packs[name] for name, weight in weights.items()).astype(np.float32)
+
+
+def providers() -> list[str]:
+    """CUDA first when this onnxruntime build has it (the onnxruntime-gpu wheel), then the CPU."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available] or available
+
+
+_models: dict[tuple[Path, int], _Model] = {}
+_lock = threading.Lock()
+
+
+def load_model(models_dir: Path | None = None, threads: int | None = None) -> _Model:
+    """The process's Kokoro model for `threads` intra-op threads (0: one per core), loaded on first use (1-3 s)."""
+    if models_dir is None or threads is None:
+        from resonance.core.config import get_settings
+
+        settings = get_settings()
+        models_dir = models_dir or settings.SPEECH_MODELS_DIR
+        threads = threads if threads is not None else settings.SPEECH_THREADS
+    key = (Path(models_dir), threads or os.cpu_count() or 1)
+    model = _models.get(key)
+    if model is None:
+        with _lock:
+            model = _models.get(key)
+            if model is None:
+                model = _models[key] = _Model(*key)
+    return model
+
+
+class KokoroEngine:
+    """Kokoro in this process.
+
+    `threads`: onnxruntime intra-op threads per chunk (default RESONANCE_SPEECH_THREADS); `workers`: chunks of one
+    text synthesised at once (default RESONANCE_SPEECH_WORKERS; 0 = one per core; 1 on CUDA);
+    `normalize=False` keeps the model's own loudness (the service's norm_loudness=false).
+    """
+
+    def __init__(self, *, models_dir: Path | None = None, threads: int | None = None, workers: int | None = None,
+                 normalize: bool = True):
+        self._models_dir = models_dir
+        self._threads = threads
+        self._workers = workers
+        self._normalize = normalize
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return CAPABILITIES
+
+    def load(self) -> _Model:
+        return load_model(self._models_dir, self._threads)
+
+    def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]:
+        """Validate everything now, then yield one chunk per piece of text (tags removed, never read aloud)."""
+        params = params or SpeechParams()
+        prepared = text_.prepare(text, keep_tags=False)
+        lang = language(voice.spec)
+        model = self.load()
+        style = model.style(voice.spec)
+        return self._chunks(model, text_.split(prepared), style, lang, params.speed)
+
+    def _worker_count(self, model: _Model) -> int:
+        workers = self._workers
+        if workers is None:
+            from resonance.core.config import get_settings
+
+            workers = get_settings().SPEECH_WORKERS
+        if model.providers[0] != "CPUExecutionProvider":
+            return 1
+        return max(1, workers or (os.cpu_count() or 1) // model.threads)
+
+    def _chunks(self, model: _Model, pieces: list[str], style: np.ndarray, lang: str,
+                speed: float) -> Iterator[Chunk]:
+        workers = min(self._worker_count(model), len(pieces))
+        if workers == 1:
+            for index, piece in enumerate(pieces):
+                yield self._chunk(model, index, piece, style, lang, speed, last=index == len(pieces) - 1)
+            return
+        # Keep `workers` chunks in flight and hand them out in order; closing the generator early cancels the rest.
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="kokoro")
+        pending: deque[Future] = deque()
+        queued = iter(enumerate(pieces))
+
+        def fill(limit: int) -> None:
+            for index, piece in queued:
+                pending.append(pool.submit(self._chunk, model, index, piece, style, lang, speed,
+                                           last=index == len(pieces) - 1))
+                if len(pending) >= limit:
+                    return
+
+        try:
+            fill(1)  # the first chunk alone, so it is not slowed by the second: first audio comes first
+            while pending:
+                chunk = pending.popleft().result()
+                fill(workers)  # the next chunks run while the caller stores or plays this one
+                yield chunk
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _chunk(self, model: _Model, index: int, piece: str, style: np.ndarray, lang: str, speed: float, *,
+               last: bool) -> Chunk:
+        try:
+            samples, rate = model.kokoro.create(piece, voice=style, speed=speed, lang=lang)
+        except Exception as error:
+            log.exception("Kokoro failed on chunk %d", index)
+            raise SpeechEngineError(f"Speech synthesis failed: {error}") from error
+        samples = np.asarray(samples, np.float32)
+        if self._normalize:
+            samples = audio.normalize(samples, rate)
+        if not last:
+            pause = SENTENCE_PAUSE if piece.rstrip("\"'”’)]").endswith((".", "!", "?", "…")) else CLAUSE_PAUSE
+            samples = np.concatenate([samples, np.zeros(int(pause * rate), np.float32)])
+        return Chunk(index=index, text=piece, samples=samples, sample_rate=rate)

@@ -1,0 +1,153 @@
+"""S3-compatible storage through boto3 (Cloudflare R2, MinIO, SeaweedFS, AWS S3): the only module that knows boto3.
+
+`put` is a single PutObject, which S3 makes atomic. Errors become `NotFound`, `InvalidRange` or `StorageError`
+whose message names the operation and the service's error code, never the credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from resonance.storage.base import (
+    InvalidRange,
+    NotFound,
+    ObjectInfo,
+    StorageError,
+    check_key,
+    check_prefix,
+    check_range,
+    clean_content_type,
+)
+
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
+
+
+class S3Storage:
+    """Objects in one bucket. Pass `client` to reuse a configured boto3 client (tests)."""
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        endpoint_url: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        region: str = "auto",
+        addressing_style: str = "path",
+        client: Any = None,
+    ):
+        self.bucket = bucket
+        self.client = client or boto3.client(
+            "s3",
+            endpoint_url=endpoint_url or None,
+            aws_access_key_id=access_key_id or None,
+            aws_secret_access_key=secret_access_key or None,
+            region_name=region,
+            config=Config(
+                s3={"addressing_style": addressing_style},
+                signature_version="s3v4",
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"max_attempts": 3, "mode": "standard"},
+                # Send checksums only where S3 requires them: several S3-compatible servers reject the newer
+                # default CRC headers.
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        )
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._call(
+            "put",
+            key,
+            Bucket=self.bucket,
+            Key=check_key(key),
+            Body=bytes(data),
+            ContentType=clean_content_type(content_type),
+        )
+
+    def get(self, key: str) -> bytes:
+        response = self._call("get", key, Bucket=self.bucket, Key=check_key(key))
+        return self._read(response, key)
+
+    def get_range(self, key: str, start: int, end: int | None) -> bytes:
+        check_key(key)
+        check_range(start, end)
+        wanted = f"bytes={start}-{'' if end is None else end}"
+        try:
+            response = self._call("get", key, Bucket=self.bucket, Key=key, Range=wanted)
+        except InvalidRange:
+            raise InvalidRange(self.stat(key).size) from None
+        data = self._read(response, key)
+        if "ContentRange" not in response:  # a server that ignored Range (or an empty object) sent it all
+            if start >= len(data):
+                raise InvalidRange(len(data))
+            data = data[start : None if end is None else end + 1]
+        return data
+
+    def stat(self, key: str) -> ObjectInfo:
+        response = self._call("head", key, Bucket=self.bucket, Key=check_key(key))
+        return ObjectInfo(
+            size=int(response["ContentLength"]),
+            content_type=response.get("ContentType") or "application/octet-stream",
+        )
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.stat(key)
+        except NotFound:
+            return False
+        return True
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(NotFound):
+            self._call("delete", key, Bucket=self.bucket, Key=check_key(key))
+
+    def delete_prefix(self, prefix: str) -> int:
+        check_prefix(prefix)
+        deleted = 0
+        while True:  # list again after each batch: deleting while paginating skips keys on some servers
+            listing = self._call("list", prefix, Bucket=self.bucket, Prefix=prefix, MaxKeys=_BATCH)
+            keys = [{"Key": item["Key"]} for item in listing.get("Contents", [])]
+            if not keys:
+                return deleted
+            result = self._call("delete", prefix, Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+            if result.get("Errors"):
+                first = result["Errors"][0]
+                raise StorageError(f"Storage delete failed under {prefix!r}: {first.get('Code', 'error')}")
+            deleted += len(keys)
+
+    def _call(self, operation: str, key: str, **params: Any) -> Any:
+        method = {
+            "put": self.client.put_object,
+            "get": self.client.get_object,
+            "head": self.client.head_object,
+            "delete": self.client.delete_objects if "Delete" in params else self.client.delete_object,
+            "list": self.client.list_objects_v2,
+        }[operation]
+        try:
+            return method(**params)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code in _MISSING or (operation in ("get", "head") and status == 404 and code != "NoSuchBucket"):
+                raise NotFound(key) from None
+            if code == "InvalidRange" or status == 416:
+                raise InvalidRange(-1) from None
+            raise StorageError(f"Storage {operation} failed for {key!r}: {code or status}") from None
+        except BotoCoreError as error:
+            raise StorageError(f"Storage {operation} failed for {key!r}: {type(error).__name__}") from None
+
+    @staticmethod
+    def _read(response: Any, key: str) -> bytes:
+        try:
+            with response["Body"] as body:
+                return body.read()
+        except BotoCoreError as error:
+            raise StorageError(f"Storage get failed for {key!r}: {type(error).__name__}") from None

@@ -1,0 +1,67 @@
+"""Building blocks shared by the settings pages: section cards, role pickers and badges, table headers."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+ROLE_LABELS = (("admin", "Admin"), ("member", "Member"))
+STATUS_COLORS = (("pending", "blue"), ("accepted", "green"), ("revoked", "gray"), ("expired", "orange"))
+
+
+def section(title: str, description, *children: rx.Component, danger: bool = False) -> rx.Component:
+    """A titled card; `danger` outlines it in red for irreversible actions."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="3", color=("var(--red-11)" if danger else None)),
+            rx.text(description, size="2", color_scheme="gray"),
+            *children,
+            spacing="3", width="100%", align="start",
+        ),
+        width="100%", size="2",
+        style={"border": "1px solid var(--red-6)"} if danger else {},
+    )
+
+
+def role_badge(role) -> rx.Component:
+    return rx.badge(rx.match(role, *ROLE_LABELS, role), color_scheme=rx.cond(role == "admin", "teal", "gray"),
+                    variant="soft")
+
+
+def status_badge(status) -> rx.Component:
+    return rx.badge(status, color_scheme=rx.match(status, *STATUS_COLORS, "gray"), variant="soft")
+
+
+def role_picker(*, trigger_id: str = "", trigger_class: str = "", **props) -> rx.Component:
+    """Admin or Member; `props` go to the root (value/on_change, or name/default_value inside a form)."""
+    trigger = {"id": trigger_id} if trigger_id else {}
+    return rx.select.root(
+        rx.select.trigger(class_name=trigger_class, min_width="110px", **trigger),
+        rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_LABELS]),
+        **props,
+    )
+
+
+def header_row(*titles: str, extra: rx.Component | None = None) -> rx.Component:
+    cells = [rx.table.column_header_cell(t) for t in titles]
+    return rx.table.header(rx.table.row(*cells, *([extra] if extra is not None else [])))
+
+
+def empty_row(text: str, columns: int) -> rx.Component:
+    return rx.table.row(rx.table.cell(rx.text(text, size="2", color_scheme="gray"), col_span=columns))
+
+
+def confirm_dialog(trigger: rx.Component, title: str, description, confirm: rx.Component) -> rx.Component:
+    """A small Cancel / confirm dialog; `confirm` is wrapped so that clicking it also closes the dialog."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description, size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(confirm),
+                spacing="3", justify="end", margin_top="1em",
+            ),
+            max_width="440px",
+        ),
+    )

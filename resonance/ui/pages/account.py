@@ -1,0 +1,103 @@
+"""/account: profile, password and the devices this account is signed in on."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resonance.ui.components.forms import strength_meter
+from resonance.ui.components.settings import header_row, section
+from resonance.ui.layout import dashboard
+from resonance.ui.states.account import AccountState
+from resonance.ui.states.auth import AuthState
+
+
+def _labelled(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
+
+
+def _password_input(label: str, name: str, input_id: str, auto_complete: str, **props) -> rx.Component:
+    return _labelled(label, rx.input(name=name, id=input_id, type="password", auto_complete=auto_complete,
+                                     required=True, size="2", width="100%", **props))
+
+
+def profile_section() -> rx.Component:
+    return section(
+        "Profile", "Your name as your teammates see it.",
+        rx.form(
+            rx.vstack(
+                _labelled("Name", rx.input(name="name", id="profile-name", default_value=AuthState.user_name,
+                                           key=AuthState.user_name, required=True, max_length=120, size="2",
+                                           width="100%", auto_complete="name")),
+                _labelled("Email", rx.text(AuthState.user_email, size="2", color_scheme="gray")),
+                rx.button("Save", type="submit", id="profile-save", size="2"),
+                spacing="3", width="100%", max_width="420px",
+            ),
+            on_submit=AccountState.save_profile, reset_on_submit=False, width="100%",
+        ),
+    )
+
+
+def password_section() -> rx.Component:
+    return section(
+        "Password", "Changing your password signs you out on every other device.",
+        rx.form(
+            rx.vstack(
+                _password_input("Current password", "current", "current-password", "current-password"),
+                _password_input("New password", "new", "new-password", "new-password",
+                                on_change=AccountState.rate_password.debounce(250)),
+                rx.cond(AccountState.password_length > 0,
+                        strength_meter(AccountState.strength, AccountState.strength_label,
+                                       AccountState.strength_hint)),
+                _password_input("Repeat the new password", "repeat", "repeat-password", "new-password"),
+                rx.text("8 to 128 characters. Common passwords are refused.", size="1", color_scheme="gray"),
+                rx.button("Change password", type="submit", id="password-save", size="2"),
+                spacing="3", width="100%", max_width="420px",
+            ),
+            id="password-form", on_submit=AccountState.change_password, reset_on_submit=False, width="100%",
+        ),
+    )
+
+
+def _session_row(row) -> rx.Component:
+    current = row["current"] == "1"
+    return rx.table.row(
+        rx.table.cell(rx.hstack(
+            rx.icon("monitor_smartphone", size=16, color="var(--gray-10)"),
+            rx.text(row["device"], weight="medium"),
+            rx.cond(current, rx.badge("This device", color_scheme="teal", variant="soft")),
+            align="center", spacing="2",
+        )),
+        rx.table.cell(rx.code(row["ip"], variant="ghost")),
+        rx.table.cell(row["last_seen"]),
+        rx.table.cell(row["created"]),
+        rx.table.cell(
+            rx.cond(current, rx.fragment(),
+                    rx.button("Sign out", size="1", variant="soft", color_scheme="red", class_name="session-revoke",
+                              on_click=AccountState.revoke_session(row["id"]))),
+            text_align="right",
+        ),
+        class_name=rx.cond(current, "session-row current-session", "session-row"), align="center",
+    )
+
+
+def sessions_section() -> rx.Component:
+    return section(
+        "Active sessions", "Devices signed in to your account. Sign out any you do not recognise.",
+        rx.table.root(
+            header_row("Device", "IP address", "Last active", "Signed in", extra=rx.table.column_header_cell("")),
+            rx.table.body(rx.foreach(AccountState.sessions, _session_row)),
+            width="100%", variant="ghost",
+        ),
+        rx.button(rx.icon("log_out", size=14), "Sign out of all other sessions", id="revoke-other-sessions",
+                  variant="outline", color_scheme="red", size="2", on_click=AccountState.revoke_others,
+                  disabled=AccountState.sessions.length() <= 1),
+    )
+
+
+def account_page() -> rx.Component:
+    return dashboard(
+        rx.grid(profile_section(), password_section(), columns=rx.breakpoints(initial="1", md="2"), spacing="4",
+                width="100%"),
+        sessions_section(),
+        title="Manage account",
+    )

@@ -1,0 +1,110 @@
+"""/account state: profile name, password change and the user's signed-in sessions.
+
+Identity data spans organizations, so these handlers use a system session, always keyed by the principal's own
+user id. Passwords pass through handlers only: they are never kept in state."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resonance.core.errors import Invalid, NotFound, ResonanceError
+from resonance.identity import accounts, passwords, sessions
+from resonance.orgs.principal import Principal, require_user
+from resonance.orgs.scope import system_session
+from resonance.ui import formatting
+from resonance.ui.states.auth import AuthState, error_toast
+from resonance.ui.states.org_settings import reset_form
+
+
+class AccountState(AuthState):
+    sessions: list[dict[str, str]] = []
+    strength: int = 0
+    strength_label: str = ""
+    strength_hint: str = ""
+    password_length: int = 0
+
+    @rx.event
+    def load(self):
+        """on_load (after the guard): the user's active sessions."""
+        self._clear_strength()
+        p = self._principal()
+        if p is not None:
+            self._load_sessions(p)
+
+    def _load_sessions(self, p: Principal) -> None:
+        with system_session() as session:
+            rows = sessions.active_for(session=session, user_id=p.user_id)
+        rows.sort(key=lambda r: r.id != p.session_id)  # this device first, then by last activity
+        self.sessions = [
+            {"id": r.id, "device": formatting.device(r.user_agent), "ip": r.ip or "Unknown",
+             "last_seen": formatting.ago(r.last_seen_at), "created": formatting.date_time(r.created_at),
+             "current": "1" if r.id == p.session_id else ""}
+            for r in rows
+        ]
+
+    def _clear_strength(self) -> None:
+        self.strength, self.strength_label, self.strength_hint, self.password_length = 0, "", "", 0
+
+    @rx.event
+    def save_profile(self, form: dict):
+        try:
+            p = require_user(self._principal())
+            with system_session() as session:
+                accounts.rename(session=session, user_id=p.user_id, name=str(form.get("name", "")))
+        except ResonanceError as error:
+            return error_toast(error)
+        self._principal()  # mirror the new name into the sidebar
+        return rx.toast.success("Profile updated.")
+
+    @rx.event
+    def rate_password(self, password: str):
+        """Only the score leaves this handler."""
+        rated = passwords.strength(password, user_inputs=(self.user_email, self.user_name))
+        self.password_length = len(password)
+        self.strength, self.strength_label, self.strength_hint = rated.score, rated.label, rated.hint
+
+    @rx.event
+    def change_password(self, form: dict):
+        current, new, repeat = (str(form.get(k, "")) for k in ("current", "new", "repeat"))
+        try:
+            p = require_user(self._principal())
+            if new != repeat:
+                raise Invalid("The new passwords do not match.")
+            with system_session() as session:
+                accounts.change_password(session=session, user_id=p.user_id, current=current, new=new,
+                                         keep_session_id=p.session_id)
+        except ResonanceError as error:
+            return error_toast(error)
+        self._clear_strength()
+        self._load_sessions(p)
+        return [rx.toast.success("Password changed. Your other sessions were signed out."),
+                reset_form("password-form")]
+
+    @rx.event
+    def revoke_session(self, session_id: str):
+        """Sign out one other session; an id that is not one of this user's sessions changes nothing."""
+        try:
+            p = require_user(self._principal())
+            if session_id == p.session_id:
+                raise Invalid("This is the session you are using. Use Sign out in the user menu instead.")
+            with system_session() as session:
+                if not sessions.revoke(session=session, user_id=p.user_id, session_id=str(session_id)):
+                    raise NotFound("Session not found.")
+        except ResonanceError as error:
+            return error_toast(error)
+        self._load_sessions(p)
+        return rx.toast.success("Session signed out.")
+
+    @rx.event
+    def revoke_others(self):
+        try:
+            p = require_user(self._principal())
+            with system_session() as session:
+                count = sessions.revoke_all(session=session, user_id=p.user_id, except_id=p.session_id)
+        except ResonanceError as error:
+            return error_toast(error)
+        self._load_sessions(p)
+        if count == 0:
+            return rx.toast.info("No other sessions were signed in.")
+        return rx.toast.success("Signed out of 1 other session." if count == 1
+                                else f"Signed out of {count} other sessions.")

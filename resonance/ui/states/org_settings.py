@@ -1,0 +1,130 @@
+"""/settings/organization state: the organization's profile, members, invitations and audit log.
+
+Every handler re-derives the principal and runs the service in that principal's tenant session; the services
+decide who may do what (a Member calling an Admin handler gets `Forbidden`, shown as a toast)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+from sqlmodel import Session
+
+from resonance.core.errors import ResonanceError
+from resonance.orgs import audit, invitations, members, organizations
+from resonance.orgs.principal import Principal, require_org
+from resonance.orgs.scope import tenant_session
+from resonance.ui import formatting, routes
+from resonance.ui.states.auth import AuthState, error_toast
+from resonance.ui.states.shell import ShellState
+
+Action = Callable[[Session, Principal], object]
+
+
+def to_org_selection() -> rx.event.EventSpec:
+    # A full page load: every state reloads for a session that no longer has this organization.
+    return rx.call_script(f"window.location.assign({routes.ORG_SELECTION!r})")
+
+
+def reset_form(form_id: str) -> rx.event.EventSpec:
+    return rx.call_script(f"document.getElementById({form_id!r})?.reset()")
+
+
+class OrgSettingsState(AuthState):
+    members: list[dict[str, str]] = []
+    invitations: list[dict[str, str]] = []
+    audit_events: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        """on_load (after the guard): members for everyone; invitations and the audit log for Admins."""
+        p = self._principal()
+        if p is None or p.org_id is None:
+            return  # the guard before this handler redirects
+        try:
+            self._load(p)
+        except ResonanceError as error:
+            return error_toast(error)
+
+    def _load(self, p: Principal) -> None:
+        with tenant_session(p.org_id) as session:
+            self.members = [
+                {"id": m.membership_id, "name": m.name, "email": m.email, "role": m.role,
+                 "initials": formatting.initials(m.name or m.email), "joined": formatting.date(m.joined_at),
+                 "you": "1" if m.user_id == p.user_id else ""}
+                for m in members.list_members(session=session, actor=p)
+            ]
+            if not p.is_admin:
+                self.invitations, self.audit_events = [], []  # never left over from an earlier Admin view
+                return
+            self.invitations = [
+                {"id": i.id, "email": i.email, "role": i.role, "status": i.status,
+                 "expires": formatting.date(i.expires_at), "sent": formatting.date(i.created_at)}
+                for i in invitations.list_for_org(session=session, actor=p)
+            ]
+            self.audit_events = [
+                {"id": e.id, "when": formatting.date_time(e.created_at), "who": e.actor_email or "System",
+                 "action": e.action, "detail": e.detail}
+                for e in audit.recent(session=session, actor=p)
+            ]
+
+    def _act(self, action: Action, success: str, *then):
+        """Run one service call as the current principal; a rule it breaks becomes a toast and nothing changes."""
+        try:
+            p = require_org(self._principal())
+            with tenant_session(p.org_id) as session:
+                action(session, p)
+        except ResonanceError as error:
+            return error_toast(error)
+        p = self._principal()  # the action may have changed our own role or membership
+        if p is None or p.org_id is None:
+            return to_org_selection()
+        self._load(p)
+        return [rx.toast.success(success), *then]
+
+    # General
+
+    @rx.event
+    def rename(self, form: dict):
+        name = str(form.get("name", ""))
+        return self._act(lambda s, p: organizations.rename(session=s, actor=p, name=name),
+                         "Organization renamed.", ShellState.load)
+
+    @rx.event
+    def leave(self):
+        return self._act(lambda s, p: organizations.leave(session=s, actor=p), "You left the organization.")
+
+    @rx.event
+    def delete(self, form: dict):
+        typed = str(form.get("confirmation", ""))
+        return self._act(lambda s, p: organizations.delete_org(session=s, actor=p, confirmation=typed),
+                         "Organization deleted.")
+
+    # Members
+
+    @rx.event
+    def change_role(self, membership_id: str, role: str):
+        return self._act(
+            lambda s, p: members.change_role(session=s, actor=p, membership_id=str(membership_id), role=str(role)),
+            "Role changed.",
+        )
+
+    @rx.event
+    def remove_member(self, membership_id: str):
+        return self._act(lambda s, p: members.remove(session=s, actor=p, membership_id=str(membership_id)),
+                         "Member removed.")
+
+    # Invitations
+
+    @rx.event
+    def invite(self, form: dict):
+        email, role = str(form.get("email", "")), str(form.get("role") or "member")
+        return self._act(lambda s, p: invitations.invite(session=s, actor=p, email=email, role=role),
+                         "Invitation sent.", reset_form("invite-form"))
+
+    @rx.event
+    def revoke_invitation(self, invitation_id: str):
+        return self._act(
+            lambda s, p: invitations.revoke(session=s, actor=p, invitation_id=str(invitation_id)),
+            "Invitation revoked.",
+        )

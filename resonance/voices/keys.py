@@ -1,0 +1,15 @@
+"""Storage keys for voice audio: the original's layout, plus the upload as it came. (The engine sidecar's key is
+speech.engine.sidecar_key.)"""
+
+
+def system_sample(voice_id: str) -> str:
+    return f"voices/system/{voice_id}"
+
+
+def custom_sample(org_id: str, voice_id: str) -> str:
+    """The normalised mono WAV every engine reads (cloning engines take it as reference audio)."""
+    return f"voices/orgs/{org_id}/{voice_id}"
+
+
+def original(sample_key: str) -> str:
+    return f"{sample_key}.original"

@@ -1,0 +1,109 @@
+"""Voice rules: listing and search, reading, editing and deleting custom voices.
+
+Runs in the actor's tenant session, so custom voices of other organizations do not exist here; system voices
+(org_id NULL) are visible to all and changeable by none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, or_, select
+
+from resonance.core.clock import clock
+from resonance.core.errors import Forbidden, Invalid, NotFound
+from resonance.orgs.principal import Principal, require_org
+from resonance.speech.engine import sidecar_key
+from resonance.voices import languages
+from resonance.voices.models import Voice, VoiceCategory, VoiceVariant
+
+MAX_NAME = 100
+MAX_DESCRIPTION = 500
+NOT_FOUND = "Voice not found"
+
+
+@dataclass(frozen=True)
+class VoiceFields:
+    name: str
+    category: str = VoiceCategory.GENERAL
+    language: str = "en-US"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class VoiceLists:
+    custom: list[Voice]
+    system: list[Voice]
+
+
+def validate_fields(fields: VoiceFields) -> VoiceFields:
+    """Trimmed fields, or `Invalid` with the original's messages."""
+    name = (fields.name or "").strip()
+    if not name:
+        raise Invalid("Voice name is required")
+    if len(name) > MAX_NAME:
+        raise Invalid(f"Voice name must be at most {MAX_NAME} characters")
+    if fields.category not in VoiceCategory.__members__:
+        raise Invalid("Category is required")
+    language = (fields.language or "").strip()
+    if not language:
+        raise Invalid("Language is required")
+    if not languages.is_known(language):
+        raise Invalid(f"Unknown language: {language}")
+    description = (fields.description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise Invalid(f"Description must be at most {MAX_DESCRIPTION} characters")
+    return VoiceFields(name, fields.category, language, description)
+
+
+def list_voices(*, session: Session, query: str = "", category: str = "", language: str = "") -> VoiceLists:
+    """Team voices newest first and built-in voices A–Z, filtered by text (name or description), category, language."""
+    stmt = select(Voice).where(col(Voice.object_key).is_not(None))
+    if query.strip():
+        pattern = f"%{query.strip().lower()}%"
+        stmt = stmt.where(or_(col(Voice.name).ilike(pattern), col(Voice.description).ilike(pattern)))
+    if category:
+        stmt = stmt.where(Voice.category == category)
+    if language:
+        stmt = stmt.where(Voice.language == language)
+    rows = session.exec(stmt).all()
+    custom = sorted((v for v in rows if v.variant == VoiceVariant.CUSTOM), key=lambda v: v.created_at, reverse=True)
+    system = sorted((v for v in rows if v.variant == VoiceVariant.SYSTEM), key=lambda v: v.name.lower())
+    return VoiceLists(custom, system)
+
+
+def get_voice(*, session: Session, voice_id: str) -> Voice:
+    voice = session.get(Voice, voice_id) if voice_id else None
+    if voice is None:
+        raise NotFound(NOT_FOUND)
+    return voice
+
+
+def get_custom_voice(*, session: Session, actor: Principal, voice_id: str) -> Voice:
+    """A custom voice of the actor's organization the actor may change (Admin, or the voice's creator)."""
+    require_org(actor)
+    voice = get_voice(session=session, voice_id=voice_id)
+    if voice.variant != VoiceVariant.CUSTOM:
+        raise NotFound(NOT_FOUND)  # system voices are protected, and say so the way the original did
+    if not (actor.is_admin or voice.created_by == actor.user_id):
+        raise Forbidden("Only admins and the voice's creator can change it.")
+    return voice
+
+
+def update_voice(*, session: Session, actor: Principal, voice_id: str, fields: VoiceFields) -> Voice:
+    voice = get_custom_voice(session=session, actor=actor, voice_id=voice_id)
+    clean = validate_fields(fields)
+    voice.name, voice.category, voice.language = clean.name, clean.category, clean.language
+    voice.description, voice.updated_at = clean.description or None, clock.now()
+    session.add(voice)
+    return voice
+
+
+def delete_voice(*, session: Session, actor: Principal, voice_id: str) -> list[str]:
+    """Delete the row (its generations keep their voice name; their voice link becomes empty). Returns the storage
+    keys the caller deletes once the transaction has committed."""
+    voice = get_custom_voice(session=session, actor=actor, voice_id=voice_id)
+    keys = [k for k in (voice.object_key, voice.original_key) if k]
+    keys += [sidecar_key(voice.object_key)] if voice.object_key else []
+    session.delete(voice)
+    return keys

@@ -1,0 +1,130 @@
+"""The default engine, Kokoro-82M: every stock voice the system voices use is intelligible (Whisper as the listener), tags are
+never read aloud, speed and blends work, long text streams chunk by chunk."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+
+from resonance.speech import audio
+from resonance.speech.engine import EngineVoice, SpeechInputError, SpeechParams, VoiceNotFound
+from resonance.speech.kokoro import STOCK_VOICES, blend, language
+from tests.speech.conftest import cer, speak
+
+SENTENCES = (
+    "Resonance turns your words into lifelike speech.",
+    "The quick brown fox jumps over the lazy dog.",
+    "Please remember to bring your umbrella today.",
+    "Every morning she walks to the market for bread.",
+)
+MAX_CER = 0.10
+
+
+def system_voice_packs() -> list[str]:
+    """The stock voices the 20 system voices speak with (the voices catalog; its list if not importable)."""
+    try:
+        from resonance.voices.catalog import SYSTEM_VOICES
+    except ImportError:
+        return ("am_michael bf_emma bf_alice am_eric am_liam am_echo bf_lily am_puck am_fenrir am_onyx af_heart am_adam "
+                "am_santa bm_george af_sarah af_nicole af_bella af_jessica bf_isabella bm_daniel").split()
+    return [voice.kokoro for voice in SYSTEM_VOICES]
+
+
+SYSTEM_PACKS = system_voice_packs()
+
+
+def test_the_system_voices_use_twenty_distinct_stock_voices_of_both_accents_and_genders():
+    assert len(set(SYSTEM_PACKS)) == len(SYSTEM_PACKS) >= 20
+    groups = {(v.accent, v.gender) for v in STOCK_VOICES if v.name in SYSTEM_PACKS}
+    assert groups == {("American", "female"), ("American", "male"), ("British", "female"), ("British", "male")}
+
+
+@pytest.mark.parametrize(
+    ("voice", "sentence"), list(zip(SYSTEM_PACKS, itertools.cycle(SENTENCES))), ids=SYSTEM_PACKS
+)
+def test_every_system_voice_is_intelligible(kokoro, transcribe, voice, sentence):
+    samples, rate, _ = speak(kokoro, sentence, voice)
+    heard = transcribe(samples, rate)
+    assert cer(sentence, heard) <= MAX_CER, f"{voice} said {heard!r}"
+
+
+def test_the_voices_cover_both_accents_and_genders():
+    groups = {(v.accent, v.gender) for v in STOCK_VOICES}
+    assert groups == {("American", "female"), ("American", "male"), ("British", "female"), ("British", "male")}
+    assert len(STOCK_VOICES) == 28
+    assert language("bf_emma") == "en-gb" and language("am_adam") == "en-us"
+
+
+def test_tags_are_not_spoken(kokoro, transcribe):
+    said = "Well [chuckle] that is a surprise. [sigh] I did not expect it [laugh]."
+    samples, rate, chunks = speak(kokoro, said, "am_michael")
+    heard = transcribe(samples, rate).lower()
+    assert not any(word in heard for word in ("chuckle", "sigh", "laugh", "bracket"))
+    assert cer("Well that is a surprise. I did not expect it.", heard) <= MAX_CER
+    assert all("[" not in chunk.text for chunk in chunks)
+
+
+def test_output_is_24k_mono_float_and_loudness_normalised(kokoro):
+    samples, rate, _ = speak(kokoro, "Loudness is the same for every voice.", "bm_george")
+    assert rate == 24_000 and samples.dtype == np.float32 and samples.ndim == 1
+    assert audio.loudness_dbfs(samples, rate) == pytest.approx(audio.TARGET_DBFS, abs=1.0)
+    assert np.max(np.abs(samples)) <= 10 ** (audio.PEAK_DBFS / 20) + 1e-4
+
+
+def test_speed_changes_duration(kokoro):
+    text = "Faster speech takes less time."
+    slow = speak(kokoro, text, "af_sarah", speed=0.7)[0]
+    normal = speak(kokoro, text, "af_sarah")[0]
+    fast = speak(kokoro, text, "af_sarah", speed=1.5)[0]
+    assert len(slow) > 1.2 * len(normal) > 1.2 * 1.2 * len(fast)
+
+
+def test_blends_produce_intelligible_audio_between_their_voices(kokoro, transcribe):
+    text = "A blend of two voices still speaks clearly."
+    spec = {"af_bella": 0.5, "bm_lewis": 0.5}
+    assert blend(spec) == {"af_bella": 0.5, "bm_lewis": 0.5}
+    assert blend({"af_bella": 3, "bm_lewis": 1}) == {"af_bella": 0.75, "bm_lewis": 0.25}
+    mixed, rate, _ = speak(kokoro, text, spec)
+    assert cer(text, transcribe(mixed, rate)) <= MAX_CER
+    style = kokoro.load().style(spec)
+    packs = kokoro.load().packs
+    assert np.allclose(style, 0.5 * packs["af_bella"] + 0.5 * packs["bm_lewis"], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("xx_nobody", "Unknown Kokoro voice: xx_nobody"), (None, "no Kokoro voice"), ({}, "positive weights"),
+     ({"af_heart": -1, "am_adam": 2}, "positive weights"), ({"ef_dora": 1}, "Unknown")],
+)
+def test_unknown_voices_are_refused_before_any_audio(kokoro, spec, message):
+    with pytest.raises(VoiceNotFound, match=message):
+        kokoro.synthesize("Hello.", EngineVoice(spec=spec))
+
+
+def test_bad_input_is_refused_at_the_call(kokoro):
+    with pytest.raises(SpeechInputError, match="Text is required"):
+        kokoro.synthesize("   ", EngineVoice(spec="af_heart"))
+    with pytest.raises(SpeechInputError, match="too long"):
+        kokoro.synthesize("a " * 2600, EngineVoice(spec="af_heart"))
+    with pytest.raises(SpeechInputError, match="Speed"):
+        kokoro.synthesize("Hello.", EngineVoice(spec="af_heart"), SpeechParams(speed=3))
+
+
+def test_long_text_streams_the_first_chunk_before_the_rest(kokoro):
+    text = "Streaming matters for long texts. " + " ".join(
+        ["The next part waits its turn.", "Meanwhile the listener hears the start.", "Then the rest follows."] * 2)
+    started = time.perf_counter()
+    stream = kokoro.synthesize(text, EngineVoice(spec="bf_alice"))
+    first = next(stream)
+    first_at = time.perf_counter() - started
+    rest = list(stream)
+    total = time.perf_counter() - started
+    assert first.index == 0 and first.text == "Streaming matters for long texts."
+    assert [c.index for c in rest] == list(range(1, len(rest) + 1)) and len(rest) >= 2, [c.text for c in rest]
+    assert first_at < total / 3
+    assert " ".join(c.text for c in [first, *rest]).split() == text.split()
+    # A pause closes each chunk but the last, so joined chunks do not run sentences together.
+    assert not first.samples[-int(0.2 * first.sample_rate):].any()
