@@ -18,7 +18,11 @@ has signed it in (AuthState.org_id arrives), then repeats, `--events` times:
 
 With several `--users`, clients act concurrently, each waiting a random 0.5–1.5 × `--think-ms` between actions
 (0: back to back, a saturation test). Clients and server share this machine's CPUs. Prints p50/p95/p99 per round
-and event kind, the offered and achieved event rate, and the server's CPU use; exits 0.
+and event kind, the offered and achieved event rate, and the server's CPU use (per action too); exits 0.
+
+Options for finding causes: `--state-manager memory` (Reflex's state manager instead of the default disk one),
+`--sign-in-every S` (another tab signs in through `SignInState.submit` every S s: argon2 on the event loop),
+`--profile` (py-spy samples of the server while a round runs, grouped by cause), `--dump FILE` (every action as CSV).
 """
 
 from __future__ import annotations
@@ -146,6 +150,7 @@ class Client:
         self.signed_in = asyncio.get_running_loop().create_future()
         self.waiting: tuple[str, asyncio.Future] | None = None
         self.samples: dict[str, list[float]] = {"text": [], "load": []}
+        self.trace: list[tuple[float, str, float]] = []  # (sent at, kind, round trip) for --dump
         self.errors = 0
         self.sio.on("event", self._on_update, namespace=NAMESPACE)
 
@@ -188,6 +193,7 @@ class Client:
         try:
             t1 = await asyncio.wait_for(future, timeout)
             self.samples[kind].append(t1 - t0)
+            self.trace.append((t0, kind, t1 - t0))
         except TimeoutError:
             self.errors += 1
 
@@ -253,7 +259,7 @@ async def run_round(url: str, cookies: list[str], names: dict[str, str], args, s
 
     for c in live:  # one warm-up action each, untimed
         await c.act("text", -1, args.timeout)
-        c.samples = {"text": [], "load": []}
+        c.samples, c.trace = {"text": [], "load": []}, []
     spy = start_profiler(server_pid, args) if args.profile else None
     stop, sign_ins = asyncio.Event(), []
     signing = (asyncio.create_task(sign_in_loop(url, names, args.sign_in_every, stop, sign_ins))
@@ -277,6 +283,15 @@ async def run_round(url: str, cookies: list[str], names: dict[str, str], args, s
         if samples:
             label = {"text": "text (set_text)        ", "load": "load (ShellState.load + set_text)"}[kind]
             print(_common.summary(f"    {label}", samples, goal=GOAL_MS if len(live) >= 200 else None))
+    if args.dump:
+        path = Path(args.dump).with_suffix(f".{n}users.csv")
+        rows = sorted((t - t0, c.index, kind, rt) for c in live for t, kind, rt in c.trace)
+        path.write_text("sent_s,client,kind,round_trip_ms\n"
+                        + "".join(f"{t:.4f},{i},{k},{rt * 1e3:.3f}\n" for t, i, k, rt in rows))
+        slow = [t for t, _, _, rt in rows if rt > GOAL_MS / 1e3]
+        seconds_with_slow = len({int(t) for t in slow})
+        print(f"    {len(slow)} actions over {GOAL_MS:g} ms, in {seconds_with_slow} of {int(wall) + 1} one-second windows; "
+              f"trace in {path}")
     if sign_ins:
         print(_common.summary(f"    sign-in (SignInState.submit, every {args.sign_in_every:g} s, beside them)", sign_ins))
     for c in clients:
@@ -429,6 +444,8 @@ def main() -> int:
     parser.add_argument("--sign-in-every", type=float, default=0, metavar="SECONDS",
                         help="meanwhile, one more tab signs in through SignInState.submit every SECONDS (default off; "
                              "the per-IP limit allows 5 per 10 s)")
+    parser.add_argument("--dump", default="", metavar="FILE",
+                        help="write every action (sent at, client, kind, round trip) to FILE.<n>users.csv")
     parser.add_argument("--profile", action="store_true",
                         help="sample the server with py-spy during each round and print the hottest functions")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (server log, web build)")

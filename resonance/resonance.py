@@ -1,9 +1,12 @@
 """The Reflex app: every page with its route, title and on_load guard, and the backend routes beside them."""
 
+from contextlib import asynccontextmanager
+
 import reflex as rx
 
 from resonance.api.app import build_api
 from resonance.core.config import get_settings
+from resonance.jobs.default import default_runner
 from resonance.ui import routes
 from resonance.ui.pages.account import account_page
 from resonance.ui.pages.auth_pages import (
@@ -18,9 +21,11 @@ from resonance.ui.pages.invite import invite_page
 from resonance.ui.pages.org_selection import org_selection_page
 from resonance.ui.pages.org_settings import org_settings_page
 from resonance.ui.pages.outbox import outbox_page
-from resonance.ui.pages.placeholders import text_to_speech_page, voices_page
+from resonance.ui.pages.text_to_speech import generation_page, text_to_speech_page
+from resonance.ui.pages.voices import voices_page
 from resonance.ui.states.account import AccountState
 from resonance.ui.states.auth import AuthState
+from resonance.ui.states.generation import GenerationState
 from resonance.ui.states.invite import InviteState
 from resonance.ui.states.org_selection import OrgSelectionState
 from resonance.ui.states.org_settings import OrgSettingsState
@@ -29,7 +34,10 @@ from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswor
 from resonance.ui.states.shell import ShellState
 from resonance.ui.states.sign_in import SignInState
 from resonance.ui.states.sign_up import SignUpState
+from resonance.ui.states.tts import TTSState
+from resonance.ui.states.tts_history import TTSHistoryState
 from resonance.ui.states.verify_email import VerifyEmailState
+from resonance.ui.states.voices import VoicesState
 
 import resonance.models  # noqa: F401  (every table registered before the first query)
 
@@ -38,6 +46,20 @@ app = rx.App(
     head_components=[rx.el.link(rel="icon", href="/logo.svg")],
     stylesheets=["/styles.css"],
 )
+
+
+@asynccontextmanager
+async def job_runner():
+    """Generations and voice matching run in this process by default; interrupted jobs resume at start."""
+    runner = default_runner()
+    runner.start()
+    try:
+        yield
+    finally:
+        runner.stop()
+
+
+app.register_lifespan_task(job_runner)
 
 
 def title(name: str) -> str:
@@ -61,8 +83,11 @@ app.add_page(org_selection_page, route=routes.ORG_SELECTION, title=title("Choose
 # Signed in with an active organization
 ORG_GUARD = [AuthState.require_org, ShellState.load]
 app.add_page(home_page, route=routes.HOME, title="Resonance", on_load=ORG_GUARD)
-app.add_page(voices_page, route=routes.VOICES, title=title("Voices"), on_load=ORG_GUARD)
-app.add_page(text_to_speech_page, route=routes.TEXT_TO_SPEECH, title=title("Text to Speech"), on_load=ORG_GUARD)
+app.add_page(voices_page, route=routes.VOICES, title=title("Voices"), on_load=[*ORG_GUARD, VoicesState.load])
+app.add_page(text_to_speech_page, route=routes.TEXT_TO_SPEECH, title=title("Text to Speech"),
+             on_load=[*ORG_GUARD, TTSState.load, TTSHistoryState.load])
+app.add_page(generation_page, route=routes.GENERATION, title=title("Text to Speech"),
+             on_load=[*ORG_GUARD, GenerationState.load, TTSHistoryState.load])
 app.add_page(org_settings_page, route=routes.ORG_SETTINGS, title=title("Organization settings"),
              on_load=[*ORG_GUARD, OrgSettingsState.load])
 app.add_page(account_page, route=routes.ACCOUNT, title=title("Manage account"), on_load=[*ORG_GUARD, AccountState.load])

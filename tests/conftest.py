@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from datetime import UTC, datetime, timedelta
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="resonance-tests-"))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from resonance.api.routes import auth
+from resonance.api.routes import audio, auth, voices
 
 
 def build_api() -> FastAPI:
     api = FastAPI(title="Resonance", docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(auth.router)
+    api.include_router(audio.router)
+    api.include_router(voices.router)
     return api

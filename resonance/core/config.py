@@ -166,12 +166,17 @@ class Settings(BaseSettings):
         """The configured key, or one generated once into the data folder (development only)."""
         if self.SECRET_KEY:
             return self.SECRET_KEY
-        path = self.DATA_DIR / "secret_key"
-        if not path.exists():
-            self.DATA_DIR.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return _generated_key(self.DATA_DIR / "secret_key")
+
+
+@lru_cache
+def _generated_key(path: Path) -> str:
+    # Read once per process: every token digest needs the key, and a file read per event is measurable.
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _origin(url: str) -> str:

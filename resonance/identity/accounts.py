@@ -53,7 +53,10 @@ def sign_up(*, session: Session, name: str, email: str, password: str) -> None:
     user.name, user.password_hash, user.updated_at = name, security.hash_password(password), clock.now()
     session.add(user)
     session.flush()
-    send_verification(session=session, user=user)
+    try:
+        send_verification(session=session, user=user)
+    except RateLimited:
+        pass  # a code went out seconds ago and still works; saying 'wait' would reveal the registration
 
 
 def send_verification(*, session: Session, user: User) -> None:

@@ -59,19 +59,25 @@ def resolve(*, session: Session, token: str | None) -> AuthSession | None:
     if not token:
         return None
     row = session.exec(select(AuthSession).where(AuthSession.token_hash == security.digest(token))).first()
+    return row if keep_alive(session=session, row=row) else None
+
+
+def keep_alive(*, session: Session, row: AuthSession | None) -> bool:
+    """Whether a looked-up session is still live; revokes it when its window has passed and slides the idle
+    window forward (written at most every SESSION_TOUCH_SECONDS, so validating an event is normally one read)."""
     if row is None or row.revoked_at is not None:
-        return None
+        return False
     s, now = get_settings(), clock.now()
     idle_over = row.last_seen_at + timedelta(days=s.SESSION_IDLE_DAYS) <= now
     absolute_over = s.SESSION_ABSOLUTE_DAYS and row.created_at + timedelta(days=s.SESSION_ABSOLUTE_DAYS) <= now
     if idle_over or absolute_over:
         row.revoked_at = now
         session.add(row)
-        return None
+        return False
     if (now - row.last_seen_at).total_seconds() >= s.SESSION_TOUCH_SECONDS:
-        row.last_seen_at = now  # written at most once a minute, so validating an event stays a single read
+        row.last_seen_at = now
         session.add(row)
-    return row
+    return True
 
 
 def end(*, session: Session, token: str | None) -> None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_
 from sqlmodel import Session, select
+
+from resonance.core import security
 
 from resonance.core.errors import Forbidden, Unauthenticated
 from resonance.identity import sessions
-from resonance.identity.models import User
+from resonance.identity.models import AuthSession, User
 from resonance.orgs.models import Membership, Organization, Role
 from resonance.orgs.scope import system_session
 
@@ -33,21 +36,23 @@ class Principal:
 
 
 def resolve(*, session: Session, token: str | None) -> Principal | None:
-    """The signed-in user behind a cookie token, with the active organization if they still belong to it."""
-    row = sessions.resolve(session=session, token=token)
-    if row is None:
+    """The signed-in user behind a cookie token, with the active organization if they still belong to it.
+
+    One query (session, user, and the membership in the session's active organization, outer-joined): this runs
+    for every event, so it is kept to a single round trip.
+    """
+    if not token:
         return None
-    user = session.get(User, row.user_id)
-    org_id = org_name = role = None
-    if row.active_org_id:
-        found = session.exec(
-            select(Membership, Organization)
-            .join(Organization, Organization.id == Membership.org_id)
-            .where(Membership.org_id == row.active_org_id, Membership.user_id == user.id)
-        ).first()
-        if found is not None:
-            membership, org = found
-            org_id, org_name, role = org.id, org.name, membership.role
+    found = session.exec(
+        select(AuthSession, User, Membership.role, Organization.id, Organization.name)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Membership, and_(Membership.org_id == AuthSession.active_org_id, Membership.user_id == User.id))
+        .outerjoin(Organization, Organization.id == Membership.org_id)
+        .where(AuthSession.token_hash == security.digest(token))
+    ).first()
+    if found is None or not sessions.keep_alive(session=session, row=found[0]):
+        return None
+    row, user, role, org_id, org_name = found
     return Principal(user.id, user.email, user.name, row.id, org_id, org_name or "", role)
 
 

@@ -19,7 +19,9 @@ TAG = re.compile(r"\[[A-Za-z][A-Za-z '\-]{0,30}\]")
 # A sentence ends at . ! ? … (and any closing quote or bracket) before a space, at a blank line, or before a list item.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*•]|\d+[.)])\s)")
 # "Dr. Smith", "e.g. this", "J. R. R. Tolkien": a period after these is not the end of a sentence.
-_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|vs|etc|e\.g|i\.e|No|Fig|approx)|(?<![\w.])[A-Z])\.$", re.I)
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|vs|etc|e\.g|i\.e|Fig|approx)|(?<![\w.])[A-Z])\.$"
+)
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+")
 _WORD = re.compile(r"\[[^\]]*\]|\S+")
 _PHRASE_STARTS = frozenset(

@@ -42,6 +42,39 @@ def ago(moment: datetime | None) -> str:
     return date(moment)
 
 
+def time_ago(moment: datetime | None) -> str:
+    """Always "… ago", in date-fns' `formatDistanceToNow` wording: `less than a minute ago`, `3 minutes ago`,
+    `about 2 hours ago`, `5 days ago`, `about 1 month ago`, `over 1 year ago`."""
+    if moment is None:
+        return ""
+    minutes = max(0.0, (clock.now() - _utc(moment)).total_seconds()) / 60
+    if minutes < 1:
+        return "less than a minute ago"
+    if minutes < 45:
+        return _plural(round(minutes), "minute")
+    hours = minutes / 60
+    if hours < 24:
+        return "about " + _plural(max(1, round(hours)), "hour")
+    days = hours / 24
+    if days < 30:
+        return _plural(max(1, round(days)), "day")
+    months = days / 30
+    if months < 12:
+        return ("about " if round(months) <= 1 else "") + _plural(max(1, round(months)), "month")
+    years = months / 12
+    return ("about " if years < 1.25 else "over ") + _plural(max(1, int(years)), "year")
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'} ago"
+
+
+def duration(seconds: float | None) -> str:
+    """`mm:ss`."""
+    total = int(round(seconds or 0))
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
 def initials(text: str) -> str:
     """Up to two initials for an avatar: `Ada Lovelace` → `AL`."""
     parts = (text or "").replace("@", " ").split()

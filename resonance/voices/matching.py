@@ -41,7 +41,8 @@ def _speak(engine: KokoroEngine, spec) -> np.ndarray:
 @lru_cache
 def stock_embeddings() -> dict[str, np.ndarray]:
     """Embeddings of every stock voice, cached on disk (computing them takes about a minute on 2 cores)."""
-    path = get_settings().DATA_DIR / "cache" / "stock_voice_embeddings.npz"
+    # Beside the model it is derived from, so set-up and every test run share it.
+    path = get_settings().SPEECH_MODELS_DIR / "stock_voice_embeddings.npz"
     if path.exists():
         with np.load(path) as saved:
             if set(saved.files) == {v.name for v in STOCK_VOICES}:
@@ -63,10 +64,14 @@ def candidates(ranked: list[tuple[str, float]], count: int, seed: int = 7) -> li
         weights = np.exp((scores - scores.max()) / temperature)
         found.append(_rounded(names, weights / weights.sum()))
     rng = np.random.default_rng(seed)
-    while len(found) < count:
-        found.append(_rounded(names, rng.dirichlet([0.7] * len(names))))
-    unique = []
+    unique: list[dict[str, float]] = []
     for blend in found:
+        if blend not in unique:
+            unique.append(blend)
+    for _ in range(100):  # random mixes until there are enough distinct ones
+        if len(unique) >= count:
+            break
+        blend = _rounded(names, rng.dirichlet([0.7] * len(names)))
         if blend not in unique:
             unique.append(blend)
     return unique[:count]

@@ -8,6 +8,8 @@ import sys
 
 from sqlmodel import select
 
+import resonance.models  # noqa: F401  (every table, so foreign keys resolve)
+
 from resonance.core.clock import clock
 from resonance.orgs.scope import system_session
 from resonance.speech import audio

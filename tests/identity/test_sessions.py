@@ -9,6 +9,8 @@ import jwt
 import pytest
 
 from resonance.core import security
+from resonance.core.clock import clock as clock_
+from resonance.core.config import get_settings
 from resonance.identity import sessions
 from resonance.identity.models import AuthSession
 from resonance.orgs.scope import system_session
@@ -58,7 +60,7 @@ def test_each_sign_in_gets_a_new_session_and_token(db):
 def _forged_tickets(user) -> dict[str, str]:
     ticket = start(user)
     claims = jwt.decode(ticket, options={"verify_signature": False})
-    now = security.clock.now()
+    now = clock_.now()
     other_key = "another-secret-key-that-is-long-enough-0123456789"
     return {
         "garbage": "not-a-jwt",
@@ -70,7 +72,7 @@ def _forged_tickets(user) -> dict[str, str]:
         "wrong-nonce": security.sign({"sid": claims["sid"], "nonce": "guessed"}, audience=sessions.HANDOFF_AUDIENCE,
                                      lifetime=timedelta(minutes=1)),
         "no-expiry": jwt.encode({k: v for k, v in claims.items() if k != "exp"} | {"iat": now},
-                                security.get_settings().secret_key(), algorithm="HS256"),
+                                get_settings().secret_key(), algorithm="HS256"),
     }
 
 

@@ -20,7 +20,13 @@ from resonance.orgs import audit, invitations, members, organizations
 from resonance.orgs.models import AuditEvent, Invitation, Membership, Organization, Role
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session, tenant_session
+from resonance.generations import service as generation_service
+from resonance.generations.service import GenerationRequest
+from resonance.speech.engine import SpeechParams
+from resonance.voices import service as voice_service
 from resonance.voices.models import Voice
+from resonance.voices.service import VoiceFields
+from tests.fakes import ToneEngine
 from tests.factories import add_member, all_rows, make_generation, make_org, make_user, make_voice, resolve, \
     signed_in
 
@@ -91,6 +97,19 @@ ENTRY_POINTS: dict[str, tuple[Callable, Callable[[dict], Callable], bool]] = {
         session=s, actor=p, invitation_id=target), False),
     "organizations.switch": (in_system, lambda target: lambda s, p: organizations.switch(
         session=s, actor=p, org_id=target), False),
+    "voices.get_voice": (in_tenant, lambda target: lambda s, p: voice_service.get_voice(
+        session=s, voice_id=target), False),
+    "voices.update_voice": (in_tenant, lambda target: lambda s, p: voice_service.update_voice(
+        session=s, actor=p, voice_id=target, fields=VoiceFields(name="Taken over")), False),
+    "voices.delete_voice": (in_tenant, lambda target: lambda s, p: voice_service.delete_voice(
+        session=s, actor=p, voice_id=target), False),
+    "generations.create-with-foreign-voice": (in_tenant, lambda target: lambda s, p: generation_service.create_generation(
+        session=s, actor=p, capabilities=ToneEngine(clones=True).capabilities,
+        request=GenerationRequest("Hello.", target, SpeechParams())), False),
+    "generations.get_generation": (in_tenant, lambda target: lambda s, p: generation_service.get_generation(
+        session=s, generation_id=target), False),
+    "generations.delete_generation": (in_tenant, lambda target: lambda s, p: generation_service.delete_generation(
+        session=s, actor=p, generation_id=target), False),
 }
 TARGETS = {
     "members.change_role": "member_membership",
@@ -99,6 +118,12 @@ TARGETS = {
     "invitations.revoke": "invitation",
     "invitations.accept-by-id": "invitation",
     "organizations.switch": "org",
+    "voices.get_voice": "voice",
+    "voices.update_voice": "voice",
+    "voices.delete_voice": "voice",
+    "generations.create-with-foreign-voice": "voice",
+    "generations.get_generation": "generation",
+    "generations.delete_generation": "generation",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resonance.core.errors import Forbidden, Invalid
+from resonance.identity.models import AuthSession
 from resonance.orgs import members
 from resonance.orgs.models import Membership, Role
 from resonance.orgs.scope import tenant_session
@@ -90,6 +91,7 @@ def test_an_admin_removes_a_member_who_loses_the_organization_at_once(team):
     assert get(Membership, team["member_membership"].id) is None
     removed = resolve(team["member_token"])
     assert removed is not None and removed.org_id is None  # still signed in, but no longer in the organization
+    assert get(AuthSession, removed.session_id).active_org_id is None
     assert "member.removed" in audit_actions(team["org"])
 
 

@@ -1,5 +1,5 @@
-"""The default engine, Kokoro-82M: every stock voice the system voices use is intelligible (Whisper as the listener), tags are
-never read aloud, speed and blends work, long text streams chunk by chunk."""
+"""The default engine, Kokoro-82M: every stock voice the system voices use is intelligible (Whisper as the
+listener), tags are never read aloud, speed and blends work, long text streams chunk by chunk."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def system_voice_packs() -> list[str]:
     try:
         from resonance.voices.catalog import SYSTEM_VOICES
     except ImportError:
-        return ("am_michael bf_emma bf_alice am_eric am_liam am_echo bf_lily am_puck am_fenrir am_onyx af_heart am_adam "
-                "am_santa bm_george af_sarah af_nicole af_bella af_jessica bf_isabella bm_daniel").split()
+        return ("am_michael bf_emma bf_alice am_eric am_liam am_echo bf_lily am_puck am_fenrir am_onyx af_heart "
+                "am_adam am_santa bm_george af_sarah af_nicole af_bella af_jessica bf_isabella bm_daniel").split()
     return [voice.kokoro for voice in SYSTEM_VOICES]
 
 
@@ -128,3 +128,21 @@ def test_long_text_streams_the_first_chunk_before_the_rest(kokoro):
     assert " ".join(c.text for c in [first, *rest]).split() == text.split()
     # A pause closes each chunk but the last, so joined chunks do not run sentences together.
     assert not first.samples[-int(0.2 * first.sample_rate):].any()
+
+
+def test_the_model_loads_once_per_process_even_when_threads_race(kokoro):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(lambda _: kokoro.load(), range(8)))
+    assert all(model is models[0] for model in models)
+    assert models[0].providers[-1] == "CPUExecutionProvider"
+
+
+def test_closing_the_stream_early_stops_the_remaining_chunks(kokoro):
+    stream = kokoro.synthesize("Stop after this. " + "This part is never needed. " * 6, EngineVoice(spec="am_eric"))
+    first = next(stream)
+    stream.close()
+    assert first.index == 0
+    with pytest.raises(StopIteration):
+        next(stream)

@@ -38,7 +38,8 @@ def test_remote_engine_speaks_intelligibly_chunk_by_chunk(remote, voice, transcr
     joined = audio.concat((c.samples for c in chunks), 24_000, gap_seconds=0.2)
     heard = transcribe(joined, 24_000)
     assert "chuckle" not in heard.lower()
-    assert cer("The remote engine sends one request per chunk. Each answer is a WAV file, played in order.", heard) <= 0.10
+    said = "The remote engine sends one request per chunk. Each answer is a WAV file, played in order."
+    assert cer(said, heard) <= 0.10
 
 
 def test_our_service_reports_what_kokoro_really_does(remote):

@@ -64,6 +64,7 @@ def test_text_of_tags_only_is_refused_when_tags_are_removed():
 def test_sentences_respect_abbreviations_quotes_and_paragraphs():
     parts = text.sentences('Dr. Smith said "fine." Then J. R. Tolkien left, e.g. early!\n\nNew paragraph\n- item one')
     assert parts == ['Dr. Smith said "fine."', "Then J. R. Tolkien left, e.g. early!", "New paragraph", "- item one"]
+    assert text.sentences("I said no. Then I left.") == ["I said no.", "Then I left."]
 
 
 def test_long_text_splits_into_ordered_chunks_covering_every_word():

@@ -8,6 +8,8 @@ from fastapi.responses import PlainTextResponse, Response
 from resonance.api.deps import MaybePrincipal
 from resonance.api.ranges import serve_object
 from resonance.orgs.scope import tenant_session
+from resonance.speech import audio
+from resonance.storage import get_storage
 from resonance.generations import files
 from resonance.generations.models import Generation
 from resonance.voices.models import Voice, VoiceVariant
@@ -34,9 +36,21 @@ def generation_audio(generation_id: str, request: Request, principal: MaybePrinc
         return PlainTextResponse("Audio is not available yet", status_code=409)
     name = files.download_name(generation.text, "mp3" if format == "mp3" else "wav") if download else None
     if format == "mp3":
-        return files.mp3_response(generation, filename=name)
+        return _mp3(generation.object_key, filename=name)
     return serve_object(generation.object_key, range_header=request.headers.get("range"), content_type="audio/wav",
                         cache_control="private, max-age=3600", filename=name)
+
+
+def _mp3(key: str, *, filename: str | None) -> Response:
+    """The WAV converted to 128 kb/s MP3 for download (converted on request: MP3s are rare and cheap to make)."""
+    try:
+        body = audio.wav_to_mp3(get_storage().get(key))
+    except Exception:  # noqa: BLE001 - storage unreachable or object gone: the reference's 502
+        return PlainTextResponse("Failed to fetch audio", status_code=502)
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(body, media_type="audio/mpeg", headers=headers)
 
 
 @router.get("/api/audio/{generation_id}/chunks/{index}")

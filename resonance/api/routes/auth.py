@@ -23,7 +23,7 @@ def safe_next(path: str | None) -> str:
 
 
 @router.post("/session")
-def claim_session(request: Request, ticket: str = Form(...), next: str = Form("/")) -> RedirectResponse:
+def claim_session(request: Request, ticket: str = Form(""), next: str = Form("/")) -> RedirectResponse:
     """Exchange a sign-in ticket for the session cookie (once), then go where the person was heading."""
     s = get_settings()
     with system_session() as session:

@@ -15,12 +15,14 @@ NAV = [
     ("Dashboard", "layout_dashboard", routes.HOME),
     ("Explore voices", "audio_lines", routes.VOICES),
     ("Text to speech", "volume_2", routes.TEXT_TO_SPEECH),
-    ("Voice cloning", "mic", routes.VOICES),
+    ("Voice cloning", "mic", routes.VOICE_CLONING),
 ]
 
 
 def _active(href: str):
     path = ShellState.current_path
+    if "?" in href:
+        return False  # an action (such as opening a dialog), not a place
     return (path == "/") if href == "/" else path.startswith(href)
 
 

@@ -12,6 +12,7 @@ from resonance.identity import accounts, passwords, sessions
 from resonance.orgs.principal import Principal, require_user
 from resonance.orgs.scope import system_session
 from resonance.ui import formatting
+from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.org_settings import reset_form
 
@@ -64,15 +65,14 @@ class AccountState(AuthState):
         self.strength, self.strength_label, self.strength_hint = rated.score, rated.label, rated.hint
 
     @rx.event
-    def change_password(self, form: dict):
+    async def change_password(self, form: dict):
         current, new, repeat = (str(form.get(k, "")) for k in ("current", "new", "repeat"))
         try:
             p = require_user(self._principal())
             if new != repeat:
                 raise Invalid("The new passwords do not match.")
-            with system_session() as session:
-                accounts.change_password(session=session, user_id=p.user_id, current=current, new=new,
-                                         keep_session_id=p.session_id)
+            await in_system_session(accounts.change_password, user_id=p.user_id, current=current, new=new,
+                                    keep_session_id=p.session_id)
         except ResonanceError as error:
             return error_toast(error)
         self._clear_strength()

@@ -8,6 +8,7 @@ from resonance.core.errors import ResonanceError
 from resonance.identity import accounts, passwords, ratelimit
 from resonance.orgs.scope import system_session
 from resonance.ui import routes
+from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
 
 SENT = "If an account exists for that email, we sent a link to reset its password. It works for 10 minutes."
@@ -50,15 +51,14 @@ class ResetPasswordState(AuthState):
         self.strength, self.strength_label = rated.score, rated.label
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         self.error = ""
         if form.get("password", "") != form.get("confirm", ""):
             self.error = "The two passwords do not match."
             return
         token = self.router.url.query_parameters.get("token", "")
         try:
-            with system_session() as session:
-                user = accounts.reset_password(session=session, token=token, password=form.get("password", ""))
+            user = await in_system_session(accounts.reset_password, token=token, password=form.get("password", ""))
         except ResonanceError as error:
             self.error = str(error)
             return

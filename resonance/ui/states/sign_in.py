@@ -13,6 +13,7 @@ from resonance.orgs import organizations
 from resonance.orgs.scope import system_session
 from resonance.ui import routes
 from resonance.ui.browser import post_navigate
+from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
 
 NOTICES = {
@@ -45,14 +46,13 @@ class SignInState(AuthState):
         return AuthState.redirect_signed_in
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         email, password = form.get("email", ""), form.get("password", "")
         self.email, self.error = email, ""
         ip, agent = self._client()
         next_path = self.router.url.query_parameters.get("next", "/")
         try:
-            with system_session() as session:
-                user = signin.authenticate(session=session, email=email, password=password, ip=ip)
+            user = await in_system_session(signin.authenticate, email=email, password=password, ip=ip)
         except signin.EmailNotVerified:
             try:
                 with system_session() as session:

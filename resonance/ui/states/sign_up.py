@@ -6,8 +6,8 @@ import reflex as rx
 
 from resonance.core.errors import ResonanceError
 from resonance.identity import accounts, passwords
-from resonance.orgs.scope import system_session
 from resonance.ui import routes
+from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
 
 
@@ -33,14 +33,11 @@ class SignUpState(AuthState):
         self.strength, self.strength_label, self.strength_hint = rated.score, rated.label, rated.hint
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         self.error = ""
         try:
-            with system_session() as session:
-                accounts.sign_up(
-                    session=session, name=form.get("name", ""), email=form.get("email", ""),
-                    password=form.get("password", ""),
-                )
+            await in_system_session(accounts.sign_up, name=form.get("name", ""), email=form.get("email", ""),
+                                    password=form.get("password", ""))
         except ResonanceError as error:
             self.error = str(error)
             return

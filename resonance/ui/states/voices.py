@@ -1,0 +1,256 @@
+"""/voices state: the library (search in `?query=`, category and language filters), matching progress, and editing
+and deleting custom voices.
+
+Every handler re-derives the principal and reads through the voices service in that principal's tenant session;
+the service decides who may change a voice. Vars hold display data only."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs, urlencode
+
+import reflex as rx
+
+from resonance.core.config import get_settings
+from resonance.core.errors import ResonanceError
+from resonance.orgs.principal import Principal, require_org
+from resonance.orgs.scope import tenant_session
+from resonance.speech.engine import get_engine
+from resonance.storage import get_storage
+from resonance.ui import avatars, routes
+from resonance.ui.states.auth import AuthState, error_toast
+from resonance.ui.states.language_picker import LanguagePicker
+from resonance.ui.states.voice_create import VoiceCreateState
+from resonance.voices import languages, service
+from resonance.voices.models import Voice, VoiceCategory, VoiceVariant
+
+log = logging.getLogger("resonance.ui.voices")
+
+ALL = "all"  # the filters' "no filter" value (a select item cannot be empty)
+MATCHING = ("queued", "running")
+CATEGORY_LABELS = {c.value: c.label for c in VoiceCategory}
+
+
+def match_word() -> str:
+    """"Cloned" only when the active engine really speaks from the sample; otherwise the voice is "matched"."""
+    try:
+        return "Cloned" if get_engine().capabilities.clones else "Matched"
+    except Exception:  # noqa: BLE001 - an unreachable speech service must not break the library
+        return "Matched"
+
+
+def voice_view(voice: Voice, p: Principal, *, word: str = "Matched") -> dict:
+    """What a card shows about a voice (strings, numbers and flags only)."""
+    custom = voice.variant == VoiceVariant.CUSTOM
+    status = voice.match_status if custom else "none"
+    percent = round((voice.similarity or 0.0) * 100)
+    return {
+        "id": voice.id,
+        "name": voice.name,
+        "description": voice.description or "",
+        "category": voice.category,
+        "category_label": CATEGORY_LABELS.get(voice.category, voice.category.title()),
+        "language": voice.language,
+        "flag": languages.flag(voice.language),
+        "region": languages.region_name(voice.language),
+        "avatar": avatars.glass(voice.id),
+        "preview_url": f"{get_settings().API_URL}/api/voices/{voice.id}",
+        "custom": custom,
+        "can_manage": custom and (p.is_admin or voice.created_by == p.user_id),
+        "matching": status in MATCHING,
+        "match_status": status,
+        "match_percent": round(voice.match_progress * 100),
+        "match_label": f"{word} · {percent}% similar" if status == "done" else "",
+        "match_error": (voice.match_error or "Matching failed") if status == "failed" else "",
+    }
+
+
+class VoicesState(LanguagePicker, AuthState):
+    query: str = ""
+    category: str = ALL
+    language: str = ALL
+    team: list[dict] = []
+    builtin: list[dict] = []
+    language_choices: list[dict[str, str]] = []
+    loaded: bool = False
+    # Delete confirmation
+    delete_id: str = ""
+    delete_name: str = ""
+    deleting: bool = False
+    # Edit dialog (the language comes from LanguagePicker)
+    edit_id: str = ""
+    edit_name: str = ""
+    edit_category: str = VoiceCategory.GENERAL.value
+    edit_description: str = ""
+    edit_error: str = ""
+    saving: bool = False
+
+    @rx.var
+    def matching(self) -> bool:
+        return any(v["matching"] for v in self.team)
+
+    @rx.var
+    def filtered(self) -> bool:
+        return bool(self.query.strip()) or self.category != ALL or self.language != ALL
+
+    # Loading
+
+    @rx.event
+    def load(self):
+        """on_load (after the guard): read `?query=` (and `?create=1`, which opens the create dialog)."""
+        params = parse_qs(self.router.url.query or "")
+        self.query = (params.get("query") or [""])[0][:200]
+        p = self._principal()
+        if p is None or p.org_id is None:
+            return
+        self._reload(p)
+        self.loaded = True
+        if (params.get("create") or [""])[0] == "1":
+            return [VoiceCreateState.open_dialog, self._sync_url()]
+
+    def _reload(self, p: Principal) -> None:
+        category = self.category if self.category in CATEGORY_LABELS else ""
+        language = self.language if self.language != ALL else ""
+        word = match_word()
+        with tenant_session(p.org_id) as session:
+            lists = service.list_voices(session=session, query=self.query, category=category, language=language)
+            everything = service.list_voices(session=session)
+            self.team = [voice_view(v, p, word=word) for v in lists.custom]
+            self.builtin = [voice_view(v, p, word=word) for v in lists.system]
+            present = sorted({v.language for v in [*everything.custom, *everything.system]},
+                             key=languages.region_name)
+        self.language_choices = [{"value": tag, "label": f"{languages.flag(tag)} {languages.region_name(tag)}"}
+                                 for tag in present]
+
+    def _refresh(self):
+        p = self._principal()
+        if p is None or p.org_id is None:
+            return rx.redirect(routes.sign_in(routes.VOICES), replace=True)
+        self._reload(p)
+
+    def _sync_url(self):
+        """Keep the search in the address bar (`?query=`), without a navigation."""
+        url = routes.VOICES + (f"?{urlencode({'query': self.query})}" if self.query else "")
+        return rx.call_script(f"window.history.replaceState(window.history.state, '', {json.dumps(url)})")
+
+    # Search and filters
+
+    @rx.event
+    def search(self, text: str):
+        self.query = str(text)[:200]
+        return [e for e in (self._refresh(), self._sync_url()) if e is not None]
+
+    @rx.event
+    def clear_search(self):
+        return self.search("")
+
+    @rx.event
+    def set_category(self, value: str):
+        self.category = value if value in CATEGORY_LABELS else ALL
+        return self._refresh()
+
+    @rx.event
+    def set_language(self, value: str):
+        self.language = value if languages.is_known(str(value)) else ALL
+        return self._refresh()
+
+    @rx.event
+    def clear_filters(self):
+        self.category = self.language = ALL
+        return self.search("")
+
+    @rx.event
+    def refresh(self):
+        return self._refresh()
+
+    @rx.event
+    def tick(self, _now: str = ""):
+        """Every second while a voice is being matched: fresh progress and results."""
+        if self.matching:
+            return self._refresh()
+
+    # Delete
+
+    @rx.event
+    def ask_delete(self, voice_id: str):
+        voice = next((v for v in self.team if v["id"] == voice_id), None)
+        if voice is not None:
+            self.delete_id, self.delete_name = voice["id"], voice["name"]
+
+    @rx.event
+    def cancel_delete(self, open_: bool = False):
+        if not open_ and not self.deleting:
+            self.delete_id = self.delete_name = ""
+
+    @rx.event
+    def confirm_delete(self):
+        if not self.delete_id or self.deleting:
+            return
+        self.deleting = True
+        yield
+        try:
+            p = require_org(self._principal())
+            with tenant_session(p.org_id) as session:
+                keys = service.delete_voice(session=session, actor=p, voice_id=self.delete_id)
+        except ResonanceError as error:
+            self.deleting = False
+            yield rx.toast.error(str(error) or "Failed to delete voice")
+            return
+        except Exception:  # noqa: BLE001 - the database failed: say so, keep the dialog
+            log.exception("deleting voice %s failed", self.delete_id)
+            self.deleting = False
+            yield rx.toast.error("Failed to delete voice")
+            return
+        _delete_files(keys)  # after the commit: a failed delete leaves files, never a row without them
+        self.deleting, self.delete_id, self.delete_name = False, "", ""
+        self._reload(p)
+        yield rx.toast.success("Voice deleted successfully")
+
+    # Edit
+
+    @rx.event
+    def open_edit(self, voice_id: str):
+        try:
+            p = require_org(self._principal())
+            with tenant_session(p.org_id) as session:
+                voice = service.get_custom_voice(session=session, actor=p, voice_id=str(voice_id))
+                self.edit_id, self.edit_name = voice.id, voice.name
+                self.edit_category, self.edit_description = voice.category, voice.description or ""
+                self._lang_reset(voice.language)
+        except ResonanceError as error:
+            return error_toast(error)
+        self.edit_error, self.saving = "", False
+
+    @rx.event
+    def close_edit(self, open_: bool = False):
+        if not open_ and not self.saving:
+            self.edit_id, self.edit_error = "", ""
+
+    @rx.event
+    def save_edit(self, form: dict):
+        if not self.edit_id or self.saving:
+            return
+        fields = service.VoiceFields(
+            name=str(form.get("edit-name", "")), category=str(form.get("edit-category") or self.edit_category),
+            language=self.lang_value, description=str(form.get("edit-description", "")),
+        )
+        try:
+            p = require_org(self._principal())
+            with tenant_session(p.org_id) as session:
+                service.update_voice(session=session, actor=p, voice_id=self.edit_id, fields=fields)
+        except ResonanceError as error:
+            self.edit_error = str(error)
+            return
+        self.edit_id, self.edit_error = "", ""
+        self._reload(p)
+        return rx.toast.success("Voice updated successfully")
+
+
+def _delete_files(keys: list[str]) -> None:
+    storage = get_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - best effort: the row is gone, a leftover file is only logged
+            log.exception("could not delete %s of a deleted voice", key)

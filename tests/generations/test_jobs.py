@@ -1,0 +1,99 @@
+"""The generation job and the runner: chunks stored as they finish, progress, failure, resume after a restart."""
+
+from __future__ import annotations
+
+import time
+
+from resonance.generations import files, jobs
+from resonance.generations.models import Generation
+from resonance.generations.service import GenerationRequest, create_generation
+from resonance.jobs.runner import Runner
+from resonance.orgs.scope import system_session, tenant_session
+from resonance.speech import audio
+from resonance.storage import get_storage
+from tests.factories import get
+from tests.fakes import ToneEngine
+from tests.generations.conftest import DEFAULTS, ready_voice
+
+TEXT = ("The first sentence is short. Then a second sentence follows it. A third one comes along too. "
+        "And finally, the fourth sentence closes the little story for good.")
+
+
+def queue(principal, engine, text: str = TEXT) -> str:
+    with tenant_session(principal.org_id) as session:
+        return create_generation(session=session, actor=principal, capabilities=engine.capabilities,
+                                 request=GenerationRequest(text, ready_voice().id, DEFAULTS)).id
+
+
+def runner() -> Runner:
+    return Runner([jobs.GENERATION_JOBS])
+
+
+def test_a_queued_generation_is_spoken_chunk_by_chunk_and_stored(team, engine):
+    _, principal = team
+    generation_id = queue(principal, engine)
+    assert runner().run_pending() == 1
+    done = get(Generation, generation_id)
+    assert done.status == "done" and done.progress == 1.0 and done.error == ""
+    assert done.chunks_done == done.chunks_total >= 2
+    storage = get_storage()
+    whole, rate = audio.read_wav(storage.get(done.object_key))
+    parts = [audio.read_wav(storage.get(files.chunk_key(done, i)))[0] for i in range(done.chunks_done)]
+    assert rate == 8000 and len(whole) == sum(len(p) for p in parts)
+    assert abs(done.duration_s - len(whole) / rate) < 0.01
+
+
+def test_progress_is_visible_while_the_job_runs(team, monkeypatch):
+    _, principal = team
+    seen = []
+
+    class Watching(ToneEngine):
+        def synthesize(self, text, voice, params=None):
+            for chunk in super().synthesize(text, voice, params):
+                seen.append(get(Generation, generation_id).chunks_done)
+                yield chunk
+
+    engine = Watching()
+    monkeypatch.setattr(jobs, "get_engine", lambda: engine)
+    generation_id = queue(principal, engine)
+    runner().run_pending()
+    assert seen == list(range(len(seen))) and len(seen) >= 2  # each chunk was recorded before the next began
+
+
+def test_an_engine_failure_marks_the_generation_failed_and_leaves_no_files(team, monkeypatch):
+    _, principal = team
+    broken = ToneEngine(fail_at=1)
+    monkeypatch.setattr(jobs, "get_engine", lambda: broken)
+    generation_id = queue(principal, broken)
+    runner().run_pending()
+    failed = get(Generation, generation_id)
+    assert (failed.status, failed.error, failed.object_key) == ("failed", "The engine broke down", None)
+    assert not get_storage().exists(files.chunk_key(failed, 0))
+
+
+def test_jobs_left_running_by_a_stopped_process_resume_on_start(team, engine):
+    _, principal = team
+    generation_id = queue(principal, engine)
+    with system_session() as session:  # the process died mid-job
+        row = session.get(Generation, generation_id)
+        row.status, row.chunks_done = "running", 1
+        session.add(row)
+    fresh = runner()
+    fresh.start()  # recovers, then works in its thread
+    try:
+        for _ in range(200):
+            if get(Generation, generation_id).status == "done":
+                break
+            fresh.notify()
+            time.sleep(0.05)
+    finally:
+        fresh.stop()
+    assert get(Generation, generation_id).status == "done"
+    assert len(engine.calls) == 1  # spoken once, from the start
+
+
+def test_a_generation_is_claimed_once(team, engine):
+    _, principal = team
+    queue(principal, engine)
+    assert jobs.GENERATION_JOBS.claim_next() is not None
+    assert jobs.GENERATION_JOBS.claim_next() is None
