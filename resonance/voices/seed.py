@@ -11,6 +11,7 @@ from sqlmodel import select
 import resonance.models  # noqa: F401  (every table, so foreign keys resolve)
 
 from resonance.core.clock import clock
+from resonance.core.config import get_settings
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, encode_sidecar, sidecar_key
@@ -28,7 +29,7 @@ def seed_system_voices(*, regenerate: bool = False) -> int:
     """Create or update the system voices; synthesise a sample only where storage lacks one. Returns how many
     samples were made."""
     print(f"Seeding {len(SYSTEM_VOICES)} system voices...", flush=True)
-    storage, engine, made = get_storage(), None, 0
+    storage, made = get_storage(), 0
     for entry in SYSTEM_VOICES:
         print(f"- {entry.name}", flush=True)
         with system_session() as session:
@@ -39,18 +40,28 @@ def seed_system_voices(*, regenerate: bool = False) -> int:
             voice.engine_voice, voice.match_status, voice.updated_at = dump_spec(entry.kokoro), "done", clock.now()
             key = keys.system_sample(voice.id)
             if regenerate or not storage.exists(key):
-                engine = engine or KokoroEngine()
-                chunks = engine.synthesize(PREVIEW_TEXT.format(name=entry.name), EngineVoice(key, entry.kokoro))
-                samples = [c.samples for c in chunks]
-                whole = audio.concat(samples, 24000)
-                storage.put(key, audio.to_wav(whole, 24000), "audio/wav")
-                voice.duration_s = round(len(whole) / 24000, 2)
+                wav = _sample(entry, regenerate=regenerate)
+                storage.put(key, wav, "audio/wav")
+                voice.duration_s = round(audio.wav_duration(wav), 2)
                 made += 1
             storage.put(sidecar_key(key), encode_sidecar(entry.kokoro), "application/json")
             voice.object_key = key
             session.add(voice)
     print("System voice seed completed.", flush=True)
     return made
+
+
+def _sample(entry, *, regenerate: bool) -> bytes:
+    """The voice's preview sample. Kept beside the speech model as well (it depends only on the model and the
+    catalog), so a fresh data folder or a test run copies it instead of synthesising twenty clips again."""
+    cached = get_settings().SPEECH_MODELS_DIR / "system-samples" / f"{entry.name}-{entry.kokoro}.wav"
+    if cached.exists() and not regenerate:
+        return cached.read_bytes()
+    chunks = list(KokoroEngine().synthesize(PREVIEW_TEXT.format(name=entry.name), EngineVoice("", entry.kokoro)))
+    wav = audio.to_wav(audio.concat([c.samples for c in chunks], chunks[0].sample_rate), chunks[0].sample_rate)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(wav)
+    return wav
 
 
 if __name__ == "__main__":

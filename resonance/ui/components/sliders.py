@@ -67,5 +67,4 @@ def param_slider(spec: SliderSpec, *, value, value_text, on_change, disabled, ke
             width="100%",
         ),
         spacing="2", width="100%", opacity=rx.cond(disabled, "0.55", "1"),
-        custom_attrs={"data-disabled": rx.cond(disabled, "true", "false")},
     )

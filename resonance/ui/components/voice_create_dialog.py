@@ -8,7 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui.components.voice_card import preview_button
-from resonance.ui.components.voice_fields import category_select, labelled, language_combobox
+from resonance.ui.components.voice_fields import DIALOG_STYLE, category_select, labelled, language_combobox
 
 FILE_INPUT = "voice-file"
 VISUALLY_HIDDEN = {"position": "absolute", "width": "1px", "height": "1px", "opacity": "0", "overflow": "hidden",
@@ -170,7 +170,7 @@ def voice_create_dialog(s) -> rx.Component:
                 ),
                 on_submit=s.submit, reset_on_submit=False, id="create-voice-form",
             ),
-            max_width="560px", id="create-voice-dialog",
+            max_width="560px", id="create-voice-dialog", style=DIALOG_STYLE,
         ),
         open=s.open, on_open_change=s.set_open,
     )

@@ -1,5 +1,8 @@
 """Fields shared by the create and edit voice dialogs: labelled field, category select, language combobox.
 
+The combobox's list drops below the field, over the dialog's edge: dialogs holding it use `DIALOG_STYLE`, so the
+content does not clip it (a dialog taller than the window still scrolls: Radix scrolls the layer around it).
+
 The combobox takes the state class that has the LanguagePicker vars and handlers (it imports no state itself)."""
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import reflex as rx
 from resonance.voices.models import VoiceCategory
 
 CATEGORIES = [(c.value, c.label) for c in VoiceCategory]
+DIALOG_STYLE = {"overflow": "visible"}
 
 
 def labelled(label: str, control: rx.Component, *, error=None, html_for: str = "") -> rx.Component:
@@ -65,7 +69,7 @@ def language_combobox(picker, *, input_id: str) -> rx.Component:
                     rx.text("No language found.", size="2", color_scheme="gray", padding="0.6em",
                             class_name="voice-language-empty"),
                 ),
-                position="absolute", top="calc(100% + 4px)", left="0", right="0", z_index="50",
+                position="absolute", top="calc(100% + 4px)", right="0", width="max(100%, 340px)", z_index="50",
                 max_height="240px", overflow_y="auto", padding="4px", border_radius="8px",
                 background="var(--color-panel-solid)", border="1px solid var(--gray-5)",
                 box_shadow="0 10px 30px -10px rgba(0,0,0,0.25)", role="listbox", id=f"{input_id}-options",

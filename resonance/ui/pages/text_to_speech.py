@@ -46,7 +46,8 @@ def editor(preview: rx.Component) -> rx.Component:
             width="100%", size="2",
         ),
         preview,
-        spacing="4", width="100%", min_width="0", flex="1",
+        # `contain` keeps the waveform's canvas from widening the column (and the page) it was drawn in.
+        spacing="4", width="100%", min_width="0", flex="1", style={"contain": "inline-size"},
     )
 
 
@@ -130,7 +131,9 @@ def _download_button(fmt: str) -> rx.Component:
     url = GenerationState.audio_url + ("?download=1&format=mp3" if fmt == "mp3" else "?download=1")
     return rx.button(
         rx.el.a(rx.icon("download", size=14),
-                rx.cond(GenerationState.downloading == fmt, "Downloading...", fmt.upper()), href=url),
+                rx.cond(GenerationState.downloading == fmt, "Downloading...", fmt.upper()), href=url,
+                # A download, not client-side routing (nor a page unload); the server names the file.
+                custom_attrs={"reloadDocument": True, "download": ""}),
         as_child=True, id=f"download-{fmt}", variant="outline", color_scheme="gray", size="2",
         on_click=GenerationState.show_downloading(fmt), title=f"Download as {fmt.upper()}",
     )
@@ -152,9 +155,9 @@ def player_panel() -> rx.Component:
                 voice_avatar(GenerationState.voice_background, "28px"),
                 rx.vstack(
                     rx.text(GenerationState.voice_name, size="2", weight="medium", id="player-voice-name"),
-                    rx.text(GenerationState.text_preview, size="1", color_scheme="gray", trim="both",
-                            id="player-text", style={"overflow": "hidden", "text-overflow": "ellipsis",
-                                                     "white-space": "nowrap", "max-width": "100%"}),
+                    rx.text(GenerationState.text_preview, size="1", color_scheme="gray", id="player-text",
+                            style={"overflow": "hidden", "text-overflow": "ellipsis", "white-space": "nowrap",
+                                   "max-width": "100%"}),
                     spacing="0", min_width="0", flex="1",
                 ),
                 width="100%", align="center", padding_top="0.5em", border_top="1px solid var(--gray-4)",

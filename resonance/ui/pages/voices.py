@@ -7,7 +7,13 @@ import reflex as rx
 
 from resonance.ui.components.voice_card import voice_card
 from resonance.ui.components.voice_create_dialog import voice_create_dialog
-from resonance.ui.components.voice_fields import CATEGORIES, category_select, labelled, language_combobox
+from resonance.ui.components.voice_fields import (
+    CATEGORIES,
+    DIALOG_STYLE,
+    category_select,
+    labelled,
+    language_combobox,
+)
 from resonance.ui.layout import dashboard
 from resonance.ui.states.voice_create import VoiceCreateState
 from resonance.ui.states.voices import ALL, VoicesState
@@ -52,7 +58,8 @@ def toolbar() -> rx.Component:
             _filter("voice-language-filter", S.language, S.set_language, "All languages", languages),
             rx.spacer(),
             rx.button(rx.icon("plus", size=15), rx.text("Custom voice", class_name="desktop-only"),
-                      on_click=VoiceCreateState.open_dialog, id="open-create-voice", size="2"),
+                      on_click=VoiceCreateState.open_dialog, id="open-create-voice", size="2", title="Custom voice",
+                      aria_label="Custom voice"),
             width="100%", align="center", spacing="3", wrap="wrap",
         ),
         width="100%", spacing="4",
@@ -136,14 +143,14 @@ def edit_dialog() -> rx.Component:
                                                            size="1", width="100%", id="edit-voice-error")),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("Save changes", type="submit", id="edit-voice-submit", loading=S.saving),
+                        rx.button("Save changes", type="submit", id="edit-voice-submit"),
                         justify="end", spacing="3", width="100%",
                     ),
                     spacing="3", width="100%",
                 ),
                 on_submit=S.save_edit, reset_on_submit=False,
             ),
-            max_width="520px",
+            max_width="520px", id="edit-voice-dialog", style=DIALOG_STYLE,
         ),
         open=S.edit_id != "", on_open_change=S.close_edit,
     )

@@ -132,8 +132,9 @@ class GenerationState(AuthState):
         while time.monotonic() - started < POLL_LIMIT_SECONDS:
             await asyncio.sleep(POLL_SECONDS)
             async with self:
-                if self._poll_round != round_ or self.gen_id != generation_id:
-                    return  # another generation was opened
+                if (self._poll_round != round_ or self.gen_id != generation_id
+                        or not self.router.url.path.rstrip("/").endswith(f"/{generation_id}")):
+                    return  # another generation or another page was opened
                 p = self._principal()
                 if p is None or p.org_id is None:
                     return

@@ -37,6 +37,21 @@ def voice_option(voice: Voice) -> dict[str, str]:
             "background": avatars.glass(voice.id)}
 
 
+def ignored_note(engine_label: str, params: list[str], supports_speed: bool) -> str:
+    """Plainly, which controls the current engine ignores (their values are still sent and stored)."""
+    ignored = [PARAM_RANGES[name][0] for name in SLIDERS if name not in params]
+    if not supports_speed:
+        ignored.append("Speed")
+    if not ignored or not engine_label:
+        return ""
+    if len(ignored) == 1:
+        return (f"The current engine, {engine_label}, ignores {ignored[0]}: the value does not change its audio, "
+                f"but it is saved with each generation.")
+    names = f"{', '.join(ignored[:-1])} and {ignored[-1]}"
+    return (f"The current engine, {engine_label}, ignores {names}: the values do not change its audio, but they "
+            f"are saved with each generation.")
+
+
 def generation_url(generation_id: str) -> str:
     return f"{routes.TEXT_TO_SPEECH}/{generation_id}"
 
@@ -90,17 +105,7 @@ class TTSState(AuthState):
 
     @rx.var
     def engine_note(self) -> str:
-        """Plainly, which controls the current engine ignores (values are still sent and stored)."""
-        ignored = [PARAM_RANGES[name][0] for name in SLIDERS if name not in self.engine_params]
-        if not self.supports_speed:
-            ignored.append("Speed")
-        if not ignored or not self.engine_label:
-            return ""
-        names = ignored[0] if len(ignored) == 1 else f"{', '.join(ignored[:-1])} and {ignored[-1]}"
-        verb = "does" if len(ignored) == 1 else "do"
-        return (f"The current engine, {self.engine_label}, ignores {names}: the value{'s' if len(ignored) > 1 else ''} "
-                f"{verb} not change its audio, but {'they are' if len(ignored) > 1 else 'it is'} saved with "
-                f"each generation.")
+        return ignored_note(self.engine_label, self.engine_params, self.supports_speed)
 
     # Loading and prefilling
 

@@ -12,13 +12,13 @@ from resonance.generations.models import Generation
 from resonance.orgs.principal import require_org
 from resonance.orgs.scope import tenant_session
 from resonance.storage import get_storage
-from resonance.ui import avatars, formatting
+from resonance.ui import avatars, formatting, routes
 from resonance.ui.states.auth import AuthState, error_toast
 
 log = logging.getLogger("resonance.ui")
 
 PAGE_SIZE = generations.PAGE_SIZE
-PREVIEW_CHARS = 80
+PREVIEW_CHARS = 200  # the row clamps to two lines; this only bounds what is sent
 
 
 def history_row(generation: Generation) -> dict[str, str]:
@@ -102,4 +102,7 @@ class TTSHistoryState(AuthState):
             return error_toast(error)
         remove_files(keys)
         self.rows = [row for row in self.rows if row["id"] != generation_id]
-        return rx.toast.success("Generation deleted")
+        done = rx.toast.success("Generation deleted")
+        if self.router.url.path.rstrip("/").endswith(f"/{generation_id}"):
+            return [done, rx.redirect(routes.TEXT_TO_SPEECH)]  # the page showed the generation just deleted
+        return done

@@ -84,7 +84,6 @@ class VoicesState(LanguagePicker, AuthState):
     edit_category: str = VoiceCategory.GENERAL.value
     edit_description: str = ""
     edit_error: str = ""
-    saving: bool = False
 
     @rx.var
     def matching(self) -> bool:
@@ -193,11 +192,11 @@ class VoicesState(LanguagePicker, AuthState):
             p = require_org(self._principal())
             with tenant_session(p.org_id) as session:
                 keys = service.delete_voice(session=session, actor=p, voice_id=self.delete_id)
-        except ResonanceError as error:
-            self.deleting = False
-            yield rx.toast.error(str(error) or "Failed to delete voice")
+        except ResonanceError as error:  # gone already, or not ours to delete: say so and show the list as it is
+            self.deleting, self.delete_id, self.delete_name = False, "", ""
+            yield [rx.toast.error(str(error) or "Failed to delete voice"), VoicesState.refresh]
             return
-        except Exception:  # noqa: BLE001 - the database failed: say so, keep the dialog
+        except Exception:  # noqa: BLE001 - the database failed: say so, keep the dialog for another try
             log.exception("deleting voice %s failed", self.delete_id)
             self.deleting = False
             yield rx.toast.error("Failed to delete voice")
@@ -220,16 +219,16 @@ class VoicesState(LanguagePicker, AuthState):
                 self._lang_reset(voice.language)
         except ResonanceError as error:
             return error_toast(error)
-        self.edit_error, self.saving = "", False
+        self.edit_error = ""
 
     @rx.event
     def close_edit(self, open_: bool = False):
-        if not open_ and not self.saving:
+        if not open_:
             self.edit_id, self.edit_error = "", ""
 
     @rx.event
     def save_edit(self, form: dict):
-        if not self.edit_id or self.saving:
+        if not self.edit_id:
             return
         fields = service.VoiceFields(
             name=str(form.get("edit-name", "")), category=str(form.get("edit-category") or self.edit_category),

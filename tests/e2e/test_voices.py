@@ -1,0 +1,240 @@
+"""The voice library and the Create custom voice dialog, in Chromium against the running app.
+
+A person signs up and creates an organization, finds the 20 built-in voices A–Z with previews that play one at a
+time, searches (the address follows as `?query=`, and a `?query=` link pre-fills the search) and filters by
+category and language. A 5-second sample is refused with the reference's message and creates nothing; a 13-second
+one appears under Team Voices, "Matching…" until the in-process job reports "Matched · NN% similar". The voice is
+edited, then deleted with the reference's confirmation. Recording uses Chromium's fake microphone (a beep) and
+uploads as a mono 44.1 kHz WAV. A Member sees no Edit/Delete on an Admin's voice but does on their own.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import wave
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from .e2e_support import CHROME_ARGS, CHROMEDRIVER, CHROMIUM, ROOT, SESSION_COOKIE, Browser, RunningApp, _python
+from .test_journey import create_org, sign_up, verify
+
+pytestmark = pytest.mark.e2e
+
+MATCH_WAIT = 420  # seconds: the first match also computes the stock voices' embeddings on 2 cores
+SAMPLES = ROOT / "tools" / "speech" / "system-samples"  # the seed's cached reference clips
+
+
+@pytest.fixture(scope="module")
+def system_voices(app: RunningApp) -> None:
+    """The 20 built-in voices in the app's database (the seed copies cached samples: seconds)."""
+    done = subprocess.run([_python(), "-m", "resonance.voices.seed"], cwd=ROOT, env=app.env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, f"seeding voices failed:\n{done.stdout}\n{done.stderr}"
+
+
+def _wav(seconds: float, tmp_path, name: str) -> str:
+    """`seconds` of speech made from Walter's reference clip (repeated as needed), as a 16-bit WAV file."""
+    with wave.open(str(next(SAMPLES.glob("Walter-*.wav"))), "rb") as clip:
+        params, frames = clip.getparams(), clip.readframes(clip.getnframes())
+    need = int(seconds * params.framerate) * params.sampwidth * params.nchannels
+    out = io.BytesIO()
+    with wave.open(out, "wb") as target:
+        target.setparams(params)
+        target.writeframes((frames * (need // len(frames) + 1))[:need])
+    path = tmp_path / name
+    path.write_bytes(out.getvalue())
+    return str(path)
+
+
+def names(b: Browser, section: str) -> list[str]:
+    return [el.get_attribute("data-voice-name") for el in b.elements(f"#{section} .voice-card")]
+
+
+def preview_state(b: Browser, name: str) -> str:
+    return b.driver.execute_script(
+        "return document.querySelector(`.voice-card[data-voice-name='${arguments[0]}'] .voice-preview`)"
+        ".dataset.state || 'idle'", name)
+
+
+def custom_rows(app: RunningApp, org_id: str) -> list[tuple]:
+    return app.query("SELECT name, category, language, description, match_status, similarity FROM voices "
+                     "WHERE org_id = ? ORDER BY created_at", org_id)
+
+
+def pick(b: Browser, trigger: str, option: str) -> None:
+    b.click(trigger)
+    b.click("[role=option]", text=option)
+
+
+def test_library_search_filters_upload_match_edit_delete(app: RunningApp, system_voices, new_browser, tag,
+                                                         tmp_path):
+    mailbox, b = new_browser(), new_browser()
+    email, org = f"vera-{tag}@example.com", f"Voice Studio {tag}"
+    sign_up(b, name="Vera Voice", email=email)
+    verify(b, mailbox, email)
+    create_org(b, org)
+    org_id = app.one("SELECT id FROM organizations WHERE name = ?", org)
+
+    # The library: 20 built-in voices A–Z, no team voices yet.
+    b.open("/voices")
+    b.wait(lambda _: len(names(b, "builtin-voices")) == 20, "the 20 built-in voices")
+    built_in = names(b, "builtin-voices")
+    assert built_in == sorted(built_in) and built_in[0] == "Aaron" and built_in[-1] == "Walter"
+    b.wait_text("#team-voices", "No voices found")
+    assert "Team Voices will appear here" in b.element("#team-voices").text
+    assert "United Kingdom" in b.element('.voice-card[data-voice-name="Abigail"]').text
+
+    # Previews play one at a time.
+    b.click('.voice-card[data-voice-name="Aaron"] .voice-preview')
+    b.wait(lambda _: preview_state(b, "Aaron") == "playing", "Aaron's preview to play")
+    b.click('.voice-card[data-voice-name="Brian"] .voice-preview')
+    b.wait(lambda _: preview_state(b, "Brian") == "playing", "Brian's preview to play")
+    assert preview_state(b, "Aaron") == "idle"
+    b.click('.voice-card[data-voice-name="Brian"] .voice-preview')
+    b.wait(lambda _: preview_state(b, "Brian") == "idle", "Brian's preview to stop")
+
+    # Search follows the address, and an address with ?query= pre-fills it.
+    b.fill("#voice-search", "warm")
+    b.wait(lambda _: "query=warm" in b.path and "Aaron" not in names(b, "builtin-voices"), "the search to apply")
+    assert set(names(b, "builtin-voices")) == {"Abigail", "Ethan", "Evelyn", "Gordon", "Laura"}
+    b.open("/voices?query=calm")
+    b.wait(lambda _: names(b, "builtin-voices") == ["Aaron", "Gavin"], "?query=calm to filter")
+    assert b.element("#voice-search").get_attribute("value") == "calm"
+    b.click("#voice-search-clear")
+    b.wait(lambda _: len(names(b, "builtin-voices")) == 20 and "query=" not in b.path, "the search to clear")
+
+    # Filters: category, then language (only languages present are offered).
+    pick(b, "#voice-category-filter", "Customer Service")
+    b.wait(lambda _: names(b, "builtin-voices") == ["Anaya", "Brian", "Lucy", "Meera"], "the category filter")
+    pick(b, "#voice-language-filter", "India")
+    b.wait(lambda _: names(b, "builtin-voices") == ["Anaya", "Meera"], "the language filter")
+    pick(b, "#voice-category-filter", "All categories")
+    pick(b, "#voice-language-filter", "All languages")
+    b.wait(lambda _: len(names(b, "builtin-voices")) == 20, "the filters to clear")
+
+    # The dialog checks its fields, and the server refuses a sample under 10 seconds; nothing is created.
+    b.click("#open-create-voice")
+    b.click("#create-voice-submit")
+    b.wait_text("#create-voice-dialog", "Voice name is required")
+    b.wait_text("#create-voice-dialog", "Audio file is required")
+    b.driver.find_element(By.ID, "voice-file").send_keys(_wav(5, tmp_path, "short.wav"))
+    b.wait_text(".voice-sample", "short.wav")
+    b.fill("#voice-name", "Too Short")
+    b.click("#create-voice-submit")
+    b.wait_text("#create-voice-error", "Audio too short (5.0s). Minimum duration is 10 seconds.")
+    assert custom_rows(app, org_id) == []
+
+    # A 13-second sample with every field set.
+    b.click("#voice-file-remove")
+    b.driver.find_element(By.ID, "voice-file").send_keys(_wav(13, tmp_path, "walter.wav"))
+    b.wait_text(".voice-sample", "walter.wav")
+    b.fill("#voice-name", "Grandpa Walt")
+    pick(b, "#voice-category", "Narrative")
+    b.click("#voice-language")
+    b.element("#voice-language").send_keys("united kingdom")
+    b.click(".voice-language-option", text="English (United Kingdom)")
+    b.wait(lambda _: b.element("#voice-language").get_attribute("value") == "English (United Kingdom)",
+           "the language to be chosen")
+    b.fill("#voice-description", "Old and raspy")
+    b.click("#create-voice-submit")
+    b.wait(lambda _: b.absent("#create-voice-dialog"), "the dialog to close")
+    b.wait_text("#team-voices", "Grandpa Walt")
+    card = '.voice-card[data-voice-name="Grandpa Walt"]'
+    assert custom_rows(app, org_id)[0][:4] == ("Grandpa Walt", "NARRATIVE", "en-GB", "Old and raspy")
+
+    # Matching runs in the app's process; the card follows it to the measured similarity ("matched": Kokoro).
+    b.wait(lambda _: "Matched" in b.element(f"{card} .voice-match").text, "the voice to be matched",
+           timeout=MATCH_WAIT)
+    similarity = custom_rows(app, org_id)[0][5]
+    assert f"Matched · {round(similarity * 100)}% similar" in b.element(f"{card} .voice-match").text
+
+    # Edit.
+    b.click(f"{card} .voice-menu")
+    b.click(".voice-edit")
+    b.fill("#edit-voice-name", "Grandpa Walter")
+    b.click("#edit-voice-submit")
+    b.wait_text("#team-voices", "Grandpa Walter")
+    assert custom_rows(app, org_id)[0][0] == "Grandpa Walter"
+
+    # Delete, with the reference's confirmation.
+    card = '.voice-card[data-voice-name="Grandpa Walter"]'
+    b.click(f"{card} .voice-menu")
+    b.click(".voice-delete")
+    b.wait_text("[role=alertdialog]",
+                'Are you sure you want to delete "Grandpa Walter"? This action cannot be undone.')
+    b.click("#voice-delete-confirm")
+    b.wait_text("#team-voices", "No voices found")
+    b.wait_text("body", "Voice deleted successfully")
+    assert custom_rows(app, org_id) == []
+    assert not list((app.data_dir / "storage" / "voices" / "orgs").glob(f"{org_id}/*"))
+
+
+def _mic_browser(app: RunningApp, profile) -> Browser:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (*CHROME_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    return Browser(app, webdriver.Chrome(service=Service(CHROMEDRIVER), options=options))
+
+
+def _signed_in(b: Browser, cookie: str) -> None:
+    b.open("/sign-in")
+    b.driver.add_cookie({"name": SESSION_COOKIE, "value": cookie, "path": "/", "secure": True, "httpOnly": True,
+                         "sameSite": "Lax"})
+
+
+def test_record_with_a_microphone_and_who_may_change_a_voice(app: RunningApp, system_voices, tmp_path):
+    team = app.seed({"users": {"admin": "Ann Admin", "member": "Max Member"},
+                     "orgs": {"org": {"name": "Recording Room", "admin": "admin", "members": ["member"]}},
+                     "active": {"admin": "org", "member": "org"}})
+    org_id = team["orgs"]["org"]["id"]
+    answer = httpx.post(f"{app.url}/api/voices/create", params={"name": "Admin Voice", "category": "PODCAST",
+                                                                 "language": "en-US"},
+                        content=open(_wav(12, tmp_path, "a.wav"), "rb").read(),
+                        headers={"Content-Type": "audio/wav", "Origin": app.url},
+                        cookies={SESSION_COOKIE: team["users"]["admin"]["cookie"]}, timeout=60)
+    assert answer.status_code == 201, answer.text
+
+    b = _mic_browser(app, tmp_path / "profile")
+    try:
+        _signed_in(b, team["users"]["member"]["cookie"])
+        # The sidebar's "Voice cloning" opens the dialog on /voices.
+        b.open("/voices")
+        b.wait_text("#team-voices", "Admin Voice")
+        b.click("a[title='Voice cloning']")
+        b.element("#create-voice-dialog")
+        b.click("#create-tab-record")
+        b.wait_text("#create-voice-dialog", "Click record to start capturing audio")
+        b.click("#record-start")
+        b.element("#record-stop")
+        b.wait(lambda _: b.element("#record-timer").text >= "00:00:11", "11 seconds of recording", timeout=40)
+        b.click("#record-stop")
+        b.wait_text(".voice-sample", "recording.wav")
+        b.fill("#voice-name", "Max Recording")
+        b.click("#create-voice-submit")
+        b.wait(lambda _: b.absent("#create-voice-dialog"), "the dialog to close")
+        b.wait_text("#team-voices", "Max Recording")
+        key = app.one("SELECT original_key FROM voices WHERE name = 'Max Recording' AND org_id = ?", org_id)
+        # The upload as it came (local storage keeps each object's bytes in <key>/.data).
+        with wave.open(str(app.data_dir / "storage" / key / ".data"), "rb") as recording:
+            assert (recording.getnchannels(), recording.getframerate(), recording.getsampwidth()) == (1, 44100, 2)
+            assert recording.getnframes() / 44100 >= 10
+
+        # A Member may change their own voice, not the Admin's.
+        def menu(name: str) -> list[str]:
+            b.click(f'.voice-card[data-voice-name="{name}"] .voice-menu')
+            items = [el.text for el in b.elements("[role=menuitem]")]
+            b.driver.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Escape
+            b.wait(lambda _: not b.elements("[role=menuitem]"), "the menu to close")
+            return items
+
+        assert menu("Admin Voice") == ["Use this voice"]
+        assert menu("Max Recording") == ["Use this voice", "Edit voice", "Delete voice"]
+    finally:
+        b.driver.quit()
