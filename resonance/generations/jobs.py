@@ -41,11 +41,17 @@ def run_generation(generation_id: str) -> None:
             rate = chunk.sample_rate
             storage.put(files.chunk_key(generation, chunk.index), audio.to_wav(chunk.samples, rate), "audio/wav")
             parts.append(chunk.samples)
-            _progress(generation_id, done=chunk.index + 1)
+            if not _progress(generation_id, done=chunk.index + 1):
+                raise Deleted()
         whole = audio.concat(parts, rate)
         key = files.audio_key(generation.org_id, generation.id)
         storage.put(key, audio.to_wav(whole, rate), "audio/wav")
-        _finish(generation_id, key=key, duration=len(whole) / rate)
+        if not _finish(generation_id, key=key, duration=len(whole) / rate):
+            storage.delete(key)
+            raise Deleted()
+    except Deleted:
+        # Deleted from history while being spoken: nothing of it may stay behind.
+        storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the row for the person to see
         log.exception("generation %s failed", generation_id)
         _fail(generation_id, error)
@@ -55,22 +61,32 @@ def run_generation(generation_id: str) -> None:
             log.exception("could not clean chunks of %s", generation_id)
 
 
-def _progress(generation_id: str, *, done: int) -> None:
+class Deleted(Exception):
+    """The generation's row disappeared while the job ran."""
+
+
+def _progress(generation_id: str, *, done: int) -> bool:
     with system_session() as session:
         generation = session.get(Generation, generation_id)
+        if generation is None:
+            return False
         generation.chunks_done = done
         generation.chunks_total = max(generation.chunks_total, done)
         generation.progress = min(1.0, done / max(1, generation.chunks_total))
         session.add(generation)
+    return True
 
 
-def _finish(generation_id: str, *, key: str, duration: float) -> None:
+def _finish(generation_id: str, *, key: str, duration: float) -> bool:
     with system_session() as session:
         generation = session.get(Generation, generation_id)
+        if generation is None:
+            return False
         generation.object_key, generation.duration_s = key, round(duration, 2)
         generation.status, generation.progress, generation.finished_at = rows.DONE, 1.0, clock.now()
         generation.updated_at = clock.now()
         session.add(generation)
+    return True
 
 
 def _fail(generation_id: str, error: Exception) -> None:

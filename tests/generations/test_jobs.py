@@ -97,3 +97,21 @@ def test_a_generation_is_claimed_once(team, engine):
     queue(principal, engine)
     assert jobs.GENERATION_JOBS.claim_next() is not None
     assert jobs.GENERATION_JOBS.claim_next() is None
+
+
+def test_a_generation_deleted_while_being_finished_leaves_no_files(team, monkeypatch):
+    _, principal = team
+
+    class DeletedAfterTheLastChunk(ToneEngine):
+        def synthesize(self, text, voice, params=None):
+            yield from super().synthesize(text, voice, params)
+            with system_session() as session:  # the person deletes it just before the whole audio is saved
+                session.delete(session.get(Generation, generation_id))
+
+    engine = DeletedAfterTheLastChunk()
+    monkeypatch.setattr(jobs, "get_engine", lambda: engine)
+    generation_id = queue(principal, engine)
+    org_id = principal.org_id
+    runner().run_pending()
+    root = get_storage().root / "generations" / "orgs" / org_id
+    assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
