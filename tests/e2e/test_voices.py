@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import time
 import wave
 
 import httpx
@@ -229,6 +230,8 @@ def test_record_with_a_microphone_and_who_may_change_a_voice(app: RunningApp, sy
         # A Member may change their own voice, not the Admin's.
         def menu(name: str) -> list[str]:
             b.click(f'.voice-card[data-voice-name="{name}"] .voice-menu')
+            b.element("[role=menuitem]", text="Use this voice")
+            time.sleep(0.5)  # the menu's opening animation: every item shown
             items = [el.text for el in b.elements("[role=menuitem]")]
             b.driver.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Escape
             b.wait(lambda _: not b.elements("[role=menuitem]"), "the menu to close")
