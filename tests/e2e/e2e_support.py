@@ -26,7 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    InvalidElementStateException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -225,7 +229,8 @@ class Browser:
     def wait(self, condition: Callable[[webdriver.Chrome], object], message: str = "", timeout: float = WAIT):
         try:
             return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
-                                 ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+                                 ignored_exceptions=(StaleElementReferenceException,
+                                                     InvalidElementStateException)).until(condition)
         except Exception as error:
             raise AssertionError(f"timed out waiting: {message or condition} (at {self.driver.current_url})") from error
 
@@ -262,9 +267,16 @@ class Browser:
         return not self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def click(self, css: str, *, text: str = "") -> None:
-        el = self.element(css, text=text)
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
-        el.click()
+        """Click once it lands (a passing toast or a closing menu can cover the element for a moment)."""
+        def clicked(_):
+            el = self.element(css, text=text)
+            self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+            try:
+                el.click()
+            except ElementClickInterceptedException:
+                return False
+            return True
+        self.wait(clicked, f"a click on {css}")
 
     def fill(self, css: str, value: str) -> None:
         """Type into a field and make sure the value stuck (a late server update can remount a field)."""
