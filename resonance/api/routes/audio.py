@@ -18,22 +18,27 @@ router = APIRouter()
 
 
 
-def _not_found() -> Response:
-    return PlainTextResponse("Not found", status_code=404)
+NOT_READY = "Audio is not available yet"
+
+
+def _find(principal, model, row_id: str):
+    """The row, read in the principal's tenant session, or the reference's 401/404 answer."""
+    if principal is None or principal.org_id is None:
+        return PlainTextResponse("Unauthorized", status_code=401)
+    with tenant_session(principal.org_id) as session:
+        row = session.get(model, row_id)
+    return row if row is not None else PlainTextResponse("Not found", status_code=404)
 
 
 @router.get("/api/audio/{generation_id}")
 def generation_audio(generation_id: str, request: Request, principal: MaybePrincipal,
                      download: str = "", format: str = "wav") -> Response:
     """The finished audio of a generation (`?download=1` as a file; `?format=mp3` converts)."""
-    if principal is None or principal.org_id is None:
-        return PlainTextResponse("Unauthorized", status_code=401)
-    with tenant_session(principal.org_id) as session:
-        generation = session.get(Generation, generation_id)
-        if generation is None:
-            return _not_found()
+    generation = _find(principal, Generation, generation_id)
+    if isinstance(generation, Response):
+        return generation
     if generation.object_key is None:
-        return PlainTextResponse("Audio is not available yet", status_code=409)
+        return PlainTextResponse(NOT_READY, status_code=409)
     name = files.download_name(generation.text, "mp3" if format == "mp3" else "wav") if download else None
     if format == "mp3":
         return _mp3(generation.object_key, filename=name)
@@ -56,14 +61,13 @@ def _mp3(key: str, *, filename: str | None) -> Response:
 @router.get("/api/audio/{generation_id}/chunks/{index}")
 def generation_chunk(generation_id: str, index: int, request: Request, principal: MaybePrincipal) -> Response:
     """One finished chunk of a generation still in progress, so playback starts before the rest is done."""
-    if principal is None or principal.org_id is None:
-        return PlainTextResponse("Unauthorized", status_code=401)
-    with tenant_session(principal.org_id) as session:
-        generation = session.get(Generation, generation_id)
-        if generation is None or index < 0:
-            return _not_found()
+    generation = _find(principal, Generation, generation_id)
+    if isinstance(generation, Response):
+        return generation
+    if index < 0:
+        return PlainTextResponse("Not found", status_code=404)
     if index >= generation.chunks_done:
-        return PlainTextResponse("Audio is not available yet", status_code=409)
+        return PlainTextResponse(NOT_READY, status_code=409)
     return serve_object(files.chunk_key(generation, index), range_header=request.headers.get("range"),
                         content_type="audio/wav", cache_control="private, max-age=3600")
 
@@ -71,14 +75,11 @@ def generation_chunk(generation_id: str, index: int, request: Request, principal
 @router.get("/api/voices/{voice_id}")
 def voice_sample(voice_id: str, request: Request, principal: MaybePrincipal) -> Response:
     """A voice's reference sample, for previews. Custom voices only to their organization."""
-    if principal is None or principal.org_id is None:
-        return PlainTextResponse("Unauthorized", status_code=401)
-    with tenant_session(principal.org_id) as session:
-        voice = session.get(Voice, voice_id)
-        if voice is None:
-            return _not_found()
+    voice = _find(principal, Voice, voice_id)
+    if isinstance(voice, Response):
+        return voice
     if voice.object_key is None:
-        return PlainTextResponse("Audio is not available yet", status_code=409)
+        return PlainTextResponse(NOT_READY, status_code=409)
     cache = "public, max-age=86400" if voice.variant == VoiceVariant.SYSTEM else "private, max-age=3600"
     return serve_object(voice.object_key, range_header=request.headers.get("range"), content_type="audio/wav",
                         cache_control=cache)
