@@ -38,6 +38,11 @@ class AuthState(rx.State):
         self._mirror(found)
         return found
 
+    def _member(self) -> Principal | None:
+        """The principal when it has an active organization; None otherwise (the page's guard redirects)."""
+        p = self._principal()
+        return p if p is not None and p.org_id is not None else None
+
     def _mirror(self, p: Principal | None) -> None:
         self.user_name, self.user_email = (p.name, p.email) if p else ("", "")
         self.org_id, self.org_name, self.role = (p.org_id or "", p.org_name, p.role or "") if p else ("", "", "")

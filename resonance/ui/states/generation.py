@@ -101,8 +101,7 @@ class GenerationState(AuthState):
     @rx.event
     async def load(self):
         """on_load: the generation in the actor's organization, the form prefilled from it, polling while active."""
-        p = self._principal()
-        if p is None or p.org_id is None:
+        if (p := self._member()) is None:
             return  # the guard before this handler redirects
         self._poll_round += 1  # any poller of an earlier visit stops
         self.gen_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]

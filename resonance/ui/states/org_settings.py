@@ -38,8 +38,7 @@ class OrgSettingsState(AuthState):
     @rx.event
     def load(self):
         """on_load (after the guard): members for everyone; invitations and the audit log for Admins."""
-        p = self._principal()
-        if p is None or p.org_id is None:
+        if (p := self._member()) is None:
             return  # the guard before this handler redirects
         try:
             self._load(p)

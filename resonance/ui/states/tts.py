@@ -145,8 +145,7 @@ class TTSState(AuthState):
     @rx.event
     def load(self):
         """on_load of /text-to-speech: voices, engine, and `?text=` / `?voiceId=` prefill."""
-        p = self._principal()
-        if p is None or p.org_id is None:
+        if (p := self._member()) is None:
             return  # the guard before this handler redirects
         try:
             self._load_voices(p)
