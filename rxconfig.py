@@ -1,6 +1,7 @@
 """Reflex configuration. Values come from Resonance's validated settings, so a bad variable stops start-up with a
 message naming it."""
 
+import os
 import sys
 
 import reflex as rx
@@ -16,15 +17,32 @@ except ConfigError as error:
 
 settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
 
+if settings.REDIS_URL:
+    # Opportunistic locking: a worker keeps the Redis lock and the state of a tab it is serving in memory until another
+    # worker asks for them (Redis pub/sub), instead of fetching, pickling and storing the state on every event. A
+    # tab's websocket stays on one worker, so that is nearly always: at 200 users (bench/event_roundtrip.py, 2 workers)
+    # p95 went from 171 ms to 12 ms. Set REFLEX_OPLOCK_ENABLED=false to turn it off.
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
+
 config = rx.Config(
     app_name="resonance",
-    db_url=settings.DATABASE_URL,
+    # `reflex db migrate` runs as the tables' owner when MIGRATION_DATABASE_URL names it (row-level security);
+    # the app's own queries always use DATABASE_URL (resonance/core/db.py).
+    db_url=settings.MIGRATION_DATABASE_URL or settings.DATABASE_URL,
     api_url=settings.API_URL,
     deploy_url=settings.APP_URL,
     # The event websocket and CORS accept only our own origins (cross-site websocket hijacking).
     cors_allowed_origins=settings.allowed_origins,
     # state_auto_setters stays at its default, False (naming it only prints a deprecation): every state change goes
     # through an explicit, server-checked handler. tests/ui/test_states.py asserts no generated setter exists.
+    # Several backend workers (granian workers, or processes on several machines) share page state through Redis.
+    # Without Redis there is one backend process: in production its page state stays in memory, because the disk
+    # manager rescans every state file on each write cycle (bench/event_roundtrip.py: about a third of the server's
+    # CPU at 100 users). Nothing is lost with it on a restart: a tab re-hydrates and its on_load guards re-derive the
+    # user and organization from the cookie. Development keeps Reflex's disk manager, which survives hot reloads.
+    # REFLEX_STATE_MANAGER_MODE still overrides either choice.
+    redis_url=settings.REDIS_URL or None,
+    **({"state_manager_mode": "memory"} if not settings.REDIS_URL and not settings.is_dev else {}),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[

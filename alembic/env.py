@@ -16,7 +16,10 @@ config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-config.set_main_option("sqlalchemy.url", get_settings().DATABASE_URL.replace("%", "%%"))
+# Migrations run as the tables' owner when it differs from the role the app connects as (row-level security).
+_settings = get_settings()
+config.set_main_option("sqlalchemy.url",
+                       (_settings.MIGRATION_DATABASE_URL or _settings.DATABASE_URL).replace("%", "%%"))
 target_metadata = SQLModel.metadata
 
 

@@ -20,7 +20,15 @@ With several `--users`, clients act concurrently, each waiting a random 0.5–1.
 (0: back to back, a saturation test). Clients and server share this machine's CPUs. Prints p50/p95/p99 per round
 and event kind, the offered and achieved event rate, and the server's CPU use (per action too); exits 0.
 
-Options for finding causes: `--state-manager memory` (Reflex's state manager instead of the default disk one),
+Server configurations: the app's default (production without Redis: Reflex's memory state manager, one backend
+process); `--state-manager disk|memory` overrides it; `--state-manager redis --workers N` runs N granian backend
+workers sharing state through Redis (`--redis-url`, default a database of the bench's own, emptied first), the
+scale-out configuration. Each round prints the load average before and after it: other people's work on this
+machine moves the figures, so compare rounds measured at similar load, or pass `--nice -10` (the server's and
+the bench's sessions get the CPU share of nice -10; a plain `nice` does not help, as Linux shares the CPU between
+sessions first).
+
+Options for finding causes:
 `--sign-in-every S` (another tab signs in through `SignInState.submit` every S s: argon2 on the event loop),
 `--profile` (py-spy samples of the server while a round runs, grouped by cause), `--dump FILE` (every action as CSV).
 """
@@ -204,6 +212,10 @@ class Client:
             pass
 
 
+def load_average() -> str:
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and its descendants (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -240,7 +252,8 @@ async def run_round(url: str, cookies: list[str], names: dict[str, str], args, s
             if isinstance(r, Exception):
                 print(f"    connect failed: {type(r).__name__}: {r}")
     connected = sum(ok)
-    print(f"  {n} user(s): {connected} signed in over the websocket in {time.perf_counter() - t_connect:.1f} s")
+    print(f"  {n} user(s): {connected} signed in over the websocket in {time.perf_counter() - t_connect:.1f} s; "
+          f"{load_average()}")
     live = [c for c, good in zip(clients, ok) if good]
     if not live:
         print("    no client signed in; see the server log")
@@ -277,7 +290,8 @@ async def run_round(url: str, cookies: list[str], names: dict[str, str], args, s
                else "closed loop, no think time")
     print(f"    {total} actions in {wall:.1f} s = {total / wall:.0f} actions/s ({offered}); timeouts: {errors}; "
           f"server CPU {server_cpu / wall * 100:.0f} %, bench client CPU {client_cpu / wall * 100:.0f} % "
-          f"(of one core; {os.cpu_count()} cores); server CPU per action {server_cpu / max(total, 1) * 1e3:.2f} ms")
+          f"(of one core; {os.cpu_count()} cores); server CPU per action {server_cpu / max(total, 1) * 1e3:.2f} ms; "
+          f"after the round: {load_average()}")
     for kind in kinds:
         samples = [v for c in live for v in c.samples[kind]]
         if samples:
@@ -300,6 +314,22 @@ async def run_round(url: str, cookies: list[str], names: dict[str, str], args, s
         print_profile(spy, n)
 
 
+def prioritize(pids: list[int], nice: int) -> str:
+    """Give the server's and the bench's sessions the CPU share of `nice` (negative: more; needs root).
+
+    Linux groups the processes of each session (autogroup scheduling) and shares the CPU fairly between groups, so a
+    process's own nice value only matters inside its session: with other people's work running in N other sessions
+    the server gets about 1/(N+1) of the machine whatever its nice value. The group's nice is what counts."""
+    done = []
+    for pid in pids:
+        try:
+            Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+            done.append(f"session of {pid}: {Path(f'/proc/{pid}/autogroup').read_text().strip()}")
+        except OSError as error:
+            done.append(f"session of {pid}: unchanged ({error.strerror})")
+    return "; ".join(done)
+
+
 def start_profiler(server_pid: int, args) -> tuple[subprocess.Popen, Path, float] | None:
     """py-spy sampling the whole server process tree while the round runs (needs py-spy and ptrace rights)."""
     import shutil
@@ -309,7 +339,8 @@ def start_profiler(server_pid: int, args) -> tuple[subprocess.Popen, Path, float
         return None
     out = Path(os.environ["RESONANCE_DATA_DIR"]) / f"profile-{time.time_ns()}.txt"
     proc = subprocess.Popen(["py-spy", "record", "--pid", str(server_pid), "--subprocesses", "--rate", "250",
-                             "--format", "raw", "--gil", "--nonblocking", "-o", str(out)],
+                             "--format", "raw", *(["--idle"] if args.profile_wall else ["--gil"]), "--nonblocking",
+                             "-o", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     return proc, out, time.monotonic()
@@ -439,8 +470,12 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for one delta (default 30)")
     parser.add_argument("--port", type=int, default=0, help="port for the app (default: a free one)")
     parser.add_argument("--build-timeout", type=float, default=900, help="seconds to wait for build and start")
-    parser.add_argument("--state-manager", choices=["disk", "memory"], default="",
+    parser.add_argument("--state-manager", choices=["disk", "memory", "redis"], default="",
                         help="override Reflex's state_manager_mode for the server (default: the app's config)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="granian backend workers (more than 1 needs --state-manager redis; default 1)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13",
+                        help="Redis for --state-manager redis; the bench empties this database first")
     parser.add_argument("--sign-in-every", type=float, default=0, metavar="SECONDS",
                         help="meanwhile, one more tab signs in through SignInState.submit every SECONDS (default off; "
                              "the per-IP limit allows 5 per 10 s)")
@@ -448,10 +483,15 @@ def main() -> int:
                         help="write every action (sent at, client, kind, round trip) to FILE.<n>users.csv")
     parser.add_argument("--profile", action="store_true",
                         help="sample the server with py-spy during each round and print the hottest functions")
+    parser.add_argument("--profile-wall", action="store_true",
+                        help="with --profile: sample every thread, waiting ones too (where time goes, not CPU)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="autogroup nice for the server's and the bench's sessions, e.g. -10 to measure the app "
+                             "rather than the neighbours' load (needs root; default 0: as the machine is)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (server log, web build)")
     args = parser.parse_args()
 
-    print("Event round trip over the websocket (Reflex prod mode, one backend process)")
+    print("Event round trip over the websocket (Reflex prod mode)")
     print(_common.machine())
     try:
         import socketio  # noqa: F401
@@ -468,7 +508,16 @@ def main() -> int:
         "REFLEX_WEB_WORKDIR": str(data_dir / "web"), "REFLEX_STATES_WORKDIR": str(data_dir / "states"),
         "REFLEX_TELEMETRY_ENABLED": "False", "REFLEX_CHECK_LATEST_VERSION": "False",
     })
-    if args.state_manager:
+    if args.workers > 1 and args.state_manager != "redis":
+        print("--workers above 1 needs --state-manager redis (workers must share page state)")
+        return 0
+    os.environ["GRANIAN_WORKERS"] = str(args.workers)
+    if args.state_manager == "redis":
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+        os.environ["RESONANCE_REDIS_URL"] = args.redis_url
+    elif args.state_manager:
         os.environ["REFLEX_STATE_MANAGER_MODE"] = args.state_manager
     env = dict(os.environ)
     print(f"app: {url}; data, web build and log in {data_dir}{' (kept)' if args.keep else ''}")
@@ -493,9 +542,12 @@ def main() -> int:
         print(f"server did not start: {error}")
         print(log_path.read_text()[-3000:] if log_path.exists() else "")
         return 0
+    if args.nice:
+        print(f"priority: {prioritize([server.pid, os.getpid()], args.nice)}")
     print(f"built and started in {time.perf_counter() - t0:.0f} s; "
           f"{args.events} timed actions per client after one warm-up, event kind: {args.event}, "
-          f"think time {args.think_ms:g} ms, state manager {args.state_manager or 'app default'}")
+          f"think time {args.think_ms:g} ms, state manager {args.state_manager or 'app default'}, "
+          f"{args.workers} backend worker(s)")
     try:
         for n in args.users:
             asyncio.run(run_round(url, cookies[:n], names, args, server.pid))

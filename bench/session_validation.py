@@ -4,7 +4,8 @@ membership lookup every signed-in event does. Goal: ≤ 1 ms.
     source scripts/env.sh && python bench/session_validation.py [--calls 5000] [--postgres] [--profile] [--experiments]
 
 Builds a throwaway SQLite database (and, with --postgres, a throwaway PostgreSQL database at 127.0.0.1:5432, user
-postgres, trust auth) through the Alembic migrations, seeds it by direct inserts (no argon2), and times, warm:
+postgres, trust auth, owned by postgres while the app connects as the role resonance_bench_app, so row-level security
+applies as in production) through the Alembic migrations, seeds it by direct inserts (no argon2), and times, warm:
 
 - read:  a live session seen in the last minute (the common case: no last-seen write), tokens drawn at random;
 - touch: a live session last seen over SESSION_TOUCH_SECONDS ago (the once-a-minute last-seen write and commit);
@@ -25,15 +26,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
+import _postgres  # noqa: E402
 
 
 def run(label: str, database_url: str, args) -> None:
     # Settings, engine and hasher are cached per process: each backend runs in its own child process.
     _common.isolate(f"session-{label}", database_url=database_url)
-    _common.migrate()
-    tokens = _common.seed(users=args.users, orgs=args.orgs, sessions=args.sessions,
-                          progress=lambda m: print(m, flush=True))
-    _common.analyze()
+    _common.migrate()  # as the owner (RESONANCE_MIGRATION_DATABASE_URL) on PostgreSQL, granting the app role
+    owner_url = os.environ.get("RESONANCE_MIGRATION_DATABASE_URL", "")
+    with as_owner(owner_url):  # bulk inserts into tenant tables need no row-level security settings
+        tokens = _common.seed(users=args.users, orgs=args.orgs, sessions=args.sessions,
+                              progress=lambda m: print(m, flush=True))
+
+    def settle() -> None:
+        with as_owner(owner_url):  # VACUUM needs the owner
+            _common.analyze()
+
+    settle()
 
     from datetime import UTC, datetime, timedelta
 
@@ -55,7 +64,7 @@ def run(label: str, database_url: str, args) -> None:
     read_pool = rng.sample(tokens, min(args.calls, len(tokens)))
     with engine.begin() as conn:
         conn.execute(update(AuthSession).values(last_seen_at=datetime.now(UTC)))
-    _common.analyze()
+    settle()
     samples = []
     found = 0
     for i in range(args.calls):
@@ -73,7 +82,7 @@ def run(label: str, database_url: str, args) -> None:
     touch_pool = rng.sample(tokens, touch_n)
     with engine.begin() as conn:
         conn.execute(update(AuthSession).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=2)))
-    _common.analyze()
+    settle()
     samples = []
     for token in touch_pool:
         t0 = time.perf_counter()
@@ -93,7 +102,7 @@ def run(label: str, database_url: str, args) -> None:
     # Where the read path spends its time, in ms per call (same tokens, no writes).
     with engine.begin() as conn:
         conn.execute(update(AuthSession).values(last_seen_at=datetime.now(UTC)))
-    _common.analyze()
+    settle()
     n = min(2000, args.calls)
     t0 = time.perf_counter()
     for i in range(n):
@@ -125,6 +134,41 @@ def run(label: str, database_url: str, args) -> None:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
 
 
+def as_owner(owner_url: str):
+    """Run the block with the app's engine connected as the tables' owner (PostgreSQL), then as the app role again."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def block():
+        if not owner_url:
+            yield
+            return
+        import logging
+
+        app_url = os.environ["RESONANCE_DATABASE_URL"]
+        _switch(owner_url)
+        quiet = logging.getLogger("resonance.db")
+        quiet.disabled = True  # the owner bypasses row-level security, as it should here
+        try:
+            yield
+        finally:
+            quiet.disabled = False
+            _switch(app_url)
+
+    return block()
+
+
+def _switch(url: str) -> None:
+    from resonance.core.config import get_settings
+    from resonance.core.db import get_engine
+
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+    os.environ["RESONANCE_DATABASE_URL"] = url
+
+
 def experiments(label: str, database_url: str, read_pool: list[str], n: int) -> None:
     """Prototypes of the suggested app changes, measured on the same data (not app code)."""
     from contextlib import contextmanager
@@ -141,30 +185,6 @@ def experiments(label: str, database_url: str, read_pool: list[str], n: int) -> 
     from resonance.orgs import principal as principals
     from resonance.orgs.models import Membership, Organization
     from resonance.orgs.scope import UNSCOPED_KEY
-
-    def one_query(session: Session, token: str):
-        """cookie → session, user, membership and organization in one statement (one round trip)."""
-        row = session.exec(
-            select(AuthSession, User, Membership.role, Organization.name)
-            .join(User, User.id == AuthSession.user_id)
-            .outerjoin(Membership, and_(Membership.org_id == AuthSession.active_org_id,
-                                        Membership.user_id == AuthSession.user_id))
-            .outerjoin(Organization, Organization.id == Membership.org_id)
-            .where(AuthSession.token_hash == security.digest(token))
-        ).first()
-        if row is None:
-            return None
-        ses, user, role, org_name = row
-        if ses.revoked_at is not None:
-            return None
-        s, now = get_settings(), clock.now()
-        if ses.last_seen_at + timedelta(days=s.SESSION_IDLE_DAYS) <= now:
-            return None
-        if (now - ses.last_seen_at).total_seconds() >= s.SESSION_TOUCH_SECONDS:
-            ses.last_seen_at = now
-            session.add(ses)
-        org_id = ses.active_org_id if role else None
-        return principals.Principal(user.id, user.email, user.name, ses.id, org_id, org_name or "", role)
 
     def one_query_columns(session: Session, token: str):
         """The same single statement, selecting only the columns needed (no ORM entities to build)."""
@@ -196,27 +216,28 @@ def experiments(label: str, database_url: str, read_pool: list[str], n: int) -> 
             yield session
             session.commit()
 
+    database_url = get_settings().DATABASE_URL  # with its driver named
     engines = [("app engine", get_engine())]
-    if not database_url.startswith("sqlite") and database_url:
-        engines.append(("no pool_pre_ping", create_engine(database_url, pool_size=10, max_overflow=20)))
-        try:
-            import psycopg  # noqa: F401  (psycopg 3 prepares a statement server-side after 5 executions)
+    if not database_url.startswith("sqlite"):
+        from resonance.core.db import configure_postgres
 
-            url3 = database_url.replace("postgresql+psycopg2://", "postgresql+psycopg://")
-            engines.append(("psycopg 3, prepared", create_engine(url3, pool_pre_ping=True, pool_size=10,
-                                                               max_overflow=20)))
-        except ImportError:
-            print("  (psycopg 3 not installed: pip install 'psycopg[binary]' adds the prepared-statement variant)")
+        url2 = database_url.replace("postgresql+psycopg://", "postgresql+psycopg2://")
+        # psycopg2 (no prepared statements): with the row-level security settings riding on the first statement,
+        # and as the engine first was (pool_pre_ping, a SELECT 1 per checkout; the settings in a round trip alone).
+        engines.append(("psycopg2, scope folded", configure_postgres(create_engine(url2, pool_size=10,
+                                                                                   max_overflow=20))))
+        engines.append(("psycopg2, pool_pre_ping + scope apart", create_engine(url2, pool_pre_ping=True,
+                                                                               pool_size=10, max_overflow=20)))
     variants = [(f"{engine_label}, {fn_label}", engine, fn)
                 for engine_label, engine in engines
-                for fn_label, fn in [("3 queries (app)", lambda s, t: principals.resolve(session=s, token=t)),
-                                     ("1 joined query", one_query),
+                for fn_label, fn in [("app resolve", lambda s, t: principals.resolve(session=s, token=t)),
                                      ("1 query, columns only", one_query_columns)]]
-    # Interleaved call by call, so load from other processes hits every variant alike.
+    # Interleaved call by call, in a fresh order each round, so load from other processes hits every variant alike.
     samples: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    order = random.Random(11)
     for i in range(200 + n):
         token = read_pool[i % len(read_pool)]
-        for name, engine, fn in variants:
+        for name, engine, fn in order.sample(variants, len(variants)):
             t0 = time.perf_counter()
             with scope(engine) as session:
                 p = fn(session, token)
@@ -225,25 +246,6 @@ def experiments(label: str, database_url: str, read_pool: list[str], n: int) -> 
             assert p is not None and p.org_id is not None
     for name, values in samples.items():
         print(_common.summary(f"  {label} read, {name}", values, goal=1.0))
-
-
-def postgres_url(args) -> tuple[str, callable]:
-    """Create a throwaway database; return its URL and a function that drops it."""
-    import psycopg2
-
-    name = f"resonance_bench_{os.getpid()}"
-    admin = psycopg2.connect(host=args.pg_host, port=args.pg_port, user=args.pg_user, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-    return f"postgresql+psycopg2://{args.pg_user}@{args.pg_host}:{args.pg_port}/{name}", drop
 
 
 def main() -> int:
@@ -258,7 +260,8 @@ def main() -> int:
     parser.add_argument("--pg-user", default="postgres")
     parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the read path")
     parser.add_argument("--experiments", action="store_true",
-                        help="also time prototypes of suggested changes (one joined query; no pool_pre_ping)")
+                        help="also time variants on the same data: psycopg2 with and without pool_pre_ping and "
+                             "the scope in a round trip of its own, a columns-only query")
     parser.add_argument("--only", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)  # child process
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -277,13 +280,15 @@ def main() -> int:
     subprocess.run([*child, "--only", "sqlite"], check=False)
     if args.postgres:
         try:
-            url, drop = postgres_url(args)
+            owner_url, app_url, drop = _postgres.throwaway_database(args.pg_host, args.pg_port, args.pg_user, "session")
         except Exception as error:  # noqa: BLE001 (a bench reports, it does not fail)
             print(f"PostgreSQL: skipped ({type(error).__name__}: {error})")
             return 0
         try:
-            print(f"PostgreSQL ({args.pg_host}:{args.pg_port}, throwaway database):", flush=True)
-            subprocess.run([*child, "--only", "postgres", "--url", url], check=False)
+            print(f"PostgreSQL ({args.pg_host}:{args.pg_port}, throwaway database, app role {_postgres.APP_ROLE} "
+                  "under row-level security):", flush=True)
+            subprocess.run([*child, "--only", "postgres", "--url", app_url], check=False,
+                           env={**os.environ, "RESONANCE_MIGRATION_DATABASE_URL": owner_url})
         finally:
             drop()
     return 0

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from resonance.speech import text as text_  # noqa: E402
 from resonance.speech.engine import EngineVoice  # noqa: E402
+from resonance.speech import kokoro  # noqa: E402
 from resonance.speech.kokoro import KokoroEngine, load_model  # noqa: E402
 
 PROSE = (
@@ -83,11 +84,23 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--voice", default="af_heart")
     parser.add_argument("--first-chars", type=int, default=text_.FIRST_CHUNK_CHARS, help="first chunk's size limit")
+    parser.add_argument("--models-dir", type=Path, default=None, help="Kokoro's folder (default: the setting)")
+    parser.add_argument("--device", choices=("auto", "cpu"), default="auto",
+                        help="auto: CUDA when this onnxruntime has it; cpu: the CPU even on a GPU machine")
+    parser.add_argument("--gpu-workers", type=int, default=0, help="chunks in flight at once on CUDA (0: the engine's)")
     args = parser.parse_args()
+    import onnxruntime as ort
+
+    # The bench picks the provider itself, so it runs where the app's settings (pydantic) are not installed
+    wanted = ("CPUExecutionProvider",) if args.device == "cpu" else ("CUDAExecutionProvider", "CPUExecutionProvider")
+    kokoro.providers = lambda *_, **__: [p for p in wanted if p in ort.get_available_providers()]
     text_.FIRST_CHUNK_CHARS = args.first_chars
     text_.split.__kwdefaults__["first_chars"] = args.first_chars
 
     import onnxruntime as ort
+
+    if "CUDAExecutionProvider" in ort.get_available_providers() and hasattr(ort, "preload_dlls"):
+        ort.preload_dlls()  # CUDA and cuDNN from the nvidia-* Python packages, when that is where they are
 
     print(f"machine: {machine()}; load average {load()} at start")
     print(f"onnxruntime {ort.__version__}, providers available: {', '.join(ort.get_available_providers())}")
@@ -95,8 +108,10 @@ def main() -> None:
     for config in args.configs.split(","):
         threads, workers = (int(part) for part in config.split("x"))
         started = time.perf_counter()
-        model = load_model(threads=threads)
-        engine = KokoroEngine(threads=threads, workers=workers)
+        model = load_model(args.models_dir, threads=threads)
+        engine = KokoroEngine(models_dir=args.models_dir, threads=threads, workers=workers)
+        if model.providers[0] != "CPUExecutionProvider" and args.gpu_workers:
+            engine = KokoroEngine(models_dir=args.models_dir, threads=threads, workers=args.gpu_workers)
         print(f"\n{model.threads} intra-op thread(s) per chunk x {engine._worker_count(model)} chunk(s) at once on "
               f"{model.providers[0]}: model loaded in {model.load_seconds:.2f} s "
               f"(this call {time.perf_counter() - started:.2f} s)")

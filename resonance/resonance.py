@@ -5,10 +5,14 @@ from contextlib import asynccontextmanager
 import reflex as rx
 
 from resonance.api.app import build_api
+from resonance.billing.lifespan import billing_background
 from resonance.core.config import get_settings
 from resonance.jobs.default import default_runner
+from resonance.mail.delivery import mail_delivery
 from resonance.ui import routes
 from resonance.ui.pages.account import account_page
+from resonance.ui.pages.api_docs import api_docs_page
+from resonance.ui.pages.api_keys import api_keys_page
 from resonance.ui.pages.auth_pages import (
     forgot_password_page,
     reset_password_page,
@@ -16,6 +20,7 @@ from resonance.ui.pages.auth_pages import (
     sign_up_page,
     verify_email_page,
 )
+from resonance.ui.pages.billing import billing_page
 from resonance.ui.pages.home import home_page
 from resonance.ui.pages.invite import invite_page
 from resonance.ui.pages.org_selection import org_selection_page
@@ -24,7 +29,9 @@ from resonance.ui.pages.outbox import outbox_page
 from resonance.ui.pages.text_to_speech import generation_page, text_to_speech_page
 from resonance.ui.pages.voices import voices_page
 from resonance.ui.states.account import AccountState
+from resonance.ui.states.api_keys import ApiDocsState, ApiKeysState
 from resonance.ui.states.auth import AuthState
+from resonance.ui.states.billing import BillingState
 from resonance.ui.states.generation import GenerationState
 from resonance.ui.states.invite import InviteState
 from resonance.ui.states.org_selection import OrgSelectionState
@@ -60,6 +67,8 @@ async def job_runner():
 
 
 app.register_lifespan_task(job_runner)
+app.register_lifespan_task(mail_delivery)  # SMTP outbox deliverer (only when SMTP is configured)
+app.register_lifespan_task(billing_background)  # usage records to Polar (only when billing is on)
 
 
 def title(name: str) -> str:
@@ -81,7 +90,7 @@ app.add_page(org_selection_page, route=routes.ORG_SELECTION, title=title("Choose
              on_load=OrgSelectionState.on_load)
 
 # Signed in with an active organization
-ORG_GUARD = [AuthState.require_org, ShellState.load]
+ORG_GUARD = [AuthState.require_org, ShellState.load, BillingState.load_card]
 app.add_page(home_page, route=routes.HOME, title="Resonance", on_load=ORG_GUARD)
 app.add_page(voices_page, route=routes.VOICES, title=title("Voices"), on_load=[*ORG_GUARD, VoicesState.load])
 app.add_page(text_to_speech_page, route=routes.TEXT_TO_SPEECH, title=title("Text to Speech"),
@@ -90,6 +99,9 @@ app.add_page(generation_page, route=routes.GENERATION, title=title("Text to Spee
              on_load=[*ORG_GUARD, GenerationState.load, TTSHistoryState.load])
 app.add_page(org_settings_page, route=routes.ORG_SETTINGS, title=title("Organization settings"),
              on_load=[*ORG_GUARD, OrgSettingsState.load])
+app.add_page(billing_page, route=routes.BILLING, title=title("Billing"), on_load=[*ORG_GUARD, BillingState.load_page])
+app.add_page(api_keys_page, route=routes.API_KEYS, title=title("API keys"), on_load=[*ORG_GUARD, ApiKeysState.load])
+app.add_page(api_docs_page, route=routes.API_DOCS, title=title("API"), on_load=[*ORG_GUARD, ApiDocsState.load])
 app.add_page(account_page, route=routes.ACCOUNT, title=title("Manage account"), on_load=[*ORG_GUARD, AccountState.load])
 
 if get_settings().is_dev:

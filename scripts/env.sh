@@ -45,3 +45,13 @@ ensure_speech_models() {
   fi
   "$ROOT/.venv/bin/python" -m resonance.speech.install --dir "$dir"
 }
+
+# The loopback OpenID provider the tests start (tests/identity/oauth/oidc_server.mjs): the npm package oidc-provider
+# in tools/oidc (ignored by git), run by node (or bun when node is missing). About 2 s on a warm npm cache.
+OIDC_PROVIDER_VERSION=9.13.3
+ensure_oidc_provider() {
+  if [ ! -f "$ROOT/tools/oidc/node_modules/oidc-provider/package.json" ]; then
+    mkdir -p "$ROOT/tools/oidc"
+    npm install --silent --no-audit --no-fund --prefix "$ROOT/tools/oidc" "oidc-provider@$OIDC_PROVIDER_VERSION"
+  fi
+}

@@ -21,6 +21,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="resonance-tests-"))
+# A developer's exported settings (SMTP, Polar, Redis...) must not change what the tests see; the test-only
+# RESONANCE_TEST_* variables (which servers to test against) stay.
+for _name in list(os.environ):
+    if _name.startswith(("POLAR_", "BILLING_")) or (
+            _name.startswith("RESONANCE_") and not _name.startswith("RESONANCE_TEST_")):
+        del os.environ[_name]
 os.environ.update({
     "RESONANCE_ENV": "development",
     "RESONANCE_DATA_DIR": str(_DATA_DIR),
@@ -32,7 +38,6 @@ os.environ.update({
     "RESONANCE_ARGON2_TIME_COST": "2",
     "RESONANCE_ARGON2_PARALLELISM": "1",
 })
-os.environ.pop("RESONANCE_DATABASE_URL", None)
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from resonance.api.routes import audio, auth, voices
+from resonance.api.routes import audio, auth, oauth, polar_webhooks, voices
+from resonance.api import v1
 
 
 def build_api() -> FastAPI:
     api = FastAPI(title="Resonance", docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(auth.router)
+    api.include_router(oauth.router)
     api.include_router(audio.router)
     api.include_router(voices.router)
+    api.include_router(polar_webhooks.router)
+    v1.mount(api)  # the public API (ElevenLabs-compatible) and /v1/openapi.json
     return api

@@ -51,3 +51,13 @@ class RateLimited(ResonanceError):
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
+
+
+class SubscriptionRequired(ResonanceError):
+    """Billing is on and the organization has no active subscription (generating speech, creating voices)."""
+
+    status = 402
+    code = "SUBSCRIPTION_REQUIRED"
+
+    def __init__(self, message: str = "Subscription required", *, persist: bool = False):
+        super().__init__(message, persist=persist)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from resonance.billing.service import count_characters, record_usage
 from resonance.core.clock import clock
 from resonance.generations import files
 from resonance.generations.models import Generation
 from resonance.jobs import rows
-from resonance.jobs.kinds import JobKind
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import SpeechParams, get_engine
@@ -86,6 +86,9 @@ def _finish(generation_id: str, *, key: str, duration: float) -> bool:
         generation.status, generation.progress, generation.finished_at = rows.DONE, 1.0, clock.now()
         generation.updated_at = clock.now()
         session.add(generation)
+        # Billed with the result, in the same transaction: no result without its record, no record without result.
+        record_usage(session, org_id=generation.org_id, kind="tts_generation",
+                     characters=count_characters(generation.text), source_id=generation.id)
     return True
 
 
@@ -98,9 +101,4 @@ def _fail(generation_id: str, error: Exception) -> None:
             session.add(generation)
 
 
-GENERATION_JOBS = JobKind(
-    name="generation",
-    recover=lambda: rows.recover(Generation, "status"),
-    claim_next=lambda: rows.claim_next(Generation, "status"),
-    run=run_generation,
-)
+GENERATION_JOBS = rows.status_kind("generation", Generation, "status", run_generation)

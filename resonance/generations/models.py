@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Index, SQLModel
 
 from resonance.core.ids import new_id, utcnow
 from resonance.orgs.scope import OrgOwned
@@ -14,6 +14,8 @@ class Generation(SQLModel, OrgOwned, table=True):
     """A generation. `voice_name` is a copy, so history survives the voice's deletion (voice_id → NULL)."""
 
     __tablename__ = "generations"
+    # The history page reads one organization's rows newest first: an index range scan, however many it has.
+    __table_args__ = (Index("ix_generations_org_created", "org_id", "created_at", "id"),)
 
     id: str = Field(default_factory=lambda: new_id("gen"), primary_key=True)
     org_id: str = Field(foreign_key="organizations.id", index=True, ondelete="CASCADE")

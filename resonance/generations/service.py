@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
+from resonance.billing.service import require_subscription
 from resonance.core.errors import Invalid, NotFound, ResonanceError
 from resonance.generations import files
 from resonance.generations.models import Generation
@@ -57,6 +59,7 @@ def create_generation(*, session: Session, actor: Principal, request: Generation
     """Validate and queue a generation; the job runner does the speaking."""
     require_org(actor)
     text = clean_text(request.text)
+    require_subscription(actor.org_id)  # billing on: an active subscription (SubscriptionRequired otherwise)
     if not request.voice_id:
         raise Invalid("Please select a voice")
     voice = get_voice(session=session, voice_id=request.voice_id)
@@ -83,10 +86,8 @@ def list_generations(*, session: Session, before: Generation | None = None, limi
     """The organization's generations, newest first, a page at a time (`before` = the last row already shown)."""
     stmt = select(Generation).order_by(col(Generation.created_at).desc(), col(Generation.id).desc())
     if before is not None:
-        stmt = stmt.where(
-            (col(Generation.created_at) < before.created_at)
-            | ((col(Generation.created_at) == before.created_at) & (col(Generation.id) < before.id))
-        )
+        # A row-value comparison, so the (org_id, created_at, id) index seeks straight to the cursor at any depth.
+        stmt = stmt.where(tuple_(col(Generation.created_at), col(Generation.id)) < (before.created_at, before.id))
     return list(session.exec(stmt.limit(limit)))
 
 

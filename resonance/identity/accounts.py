@@ -93,6 +93,17 @@ def _mark_verified(session: Session, user: User) -> User:
     return user
 
 
+def claim_mailbox(*, session: Session, user: User) -> User:
+    """The mailbox owner has just proven the address (a magic link, or a provider that verified it). An account that
+    was never verified may have been registered by someone else (pre-account takeover): its password goes, so only
+    the owner can get in (they can set one with "Forgot password")."""
+    if user.email_verified_at is None:
+        user.password_hash = None
+        user.email_verified_at, user.updated_at = clock.now(), clock.now()
+        session.add(user)
+    return user
+
+
 def request_password_reset(*, session: Session, email: str) -> None:
     """Email a reset link if the address has an account; the caller's answer is the same either way."""
     try:

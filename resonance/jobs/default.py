@@ -1,15 +1,27 @@
-"""The process-wide runner with every job kind the app has."""
+"""Every job kind the app has, and the process-wide runner chosen by RESONANCE_JOBS_BACKEND."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from resonance.jobs.kinds import JobKind
 from resonance.jobs.runner import Runner
 
 
-@lru_cache
-def default_runner() -> Runner:
+def job_kinds() -> list[JobKind]:
     from resonance.generations.jobs import GENERATION_JOBS
     from resonance.voices.matching import MATCH_JOBS
 
-    return Runner([GENERATION_JOBS, MATCH_JOBS])
+    return [GENERATION_JOBS, MATCH_JOBS]
+
+
+@lru_cache
+def default_runner():
+    """inprocess: a thread here runs the jobs. celery: a thread here sends them to the Celery workers."""
+    from resonance.core.config import get_settings
+
+    if get_settings().JOBS_BACKEND == "celery":
+        from resonance.jobs.distributed import CeleryDispatcher
+
+        return CeleryDispatcher(job_kinds())
+    return Runner(job_kinds())

@@ -1,66 +1,58 @@
-"""The messages Resonance sends, as text and HTML with the app's look."""
+"""The messages Resonance sends, as text and HTML with the app's look (the look lives in layout.py, which escapes
+every value, so user-provided names pass through here as they are)."""
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
+from resonance.mail.layout import Body, Message, render
 
-
-@dataclass(frozen=True)
-class Message:
-    subject: str
-    text: str
-    html: str
-
-
-def _render(subject: str, lines: list[str], *, link: str | None = None, button: str = "", code: str = "") -> Message:
-    text = "\n\n".join(lines + ([f"Your code: {code}"] if code else []) + ([f"{button}: {link}"] if link else []))
-    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-    if code:
-        body += f'<p style="font-size:28px;letter-spacing:6px;font-weight:600">{html.escape(code)}</p>'
-    if link:
-        body += (
-            f'<p><a href="{html.escape(link)}" style="background:#0d9488;color:#fff;padding:10px 18px;'
-            f'border-radius:8px;text-decoration:none">{html.escape(button)}</a></p>'
-        )
-    page = (
-        '<div style="font-family:Inter,Arial,sans-serif;max-width:520px;margin:auto;color:#111">'
-        '<h2 style="color:#0d9488">Resonance</h2>'
-        f"{body}<p style='color:#888;font-size:12px'>If you did not ask for this, ignore this email.</p></div>"
-    )
-    return Message(subject, text + "\n\nIf you did not ask for this, ignore this email.\n", page)
+__all__ = ["Message", "verify_email", "account_exists", "magic_link", "password_reset", "invitation"]
 
 
 def verify_email(*, name: str, code: str, link: str, minutes: int) -> Message:
-    return _render(
-        f"{code} is your Resonance verification code",
-        [f"Hi {name},", f"Enter this code to verify your email address. It expires in {minutes} minutes."],
-        code=code, link=link, button="Verify email",
-    )
+    return render(f"{code} is your Resonance verification code", Body(
+        heading="Verify your email address",
+        lines=[f"Hi {name},", f"Enter this code to verify your email address. It expires in {minutes} minutes."],
+        code=code, button="Verify email", link=link,
+        after=["You can also verify by following the button above."],
+    ))
 
 
 def account_exists(*, link: str) -> Message:
-    return _render(
-        "Someone tried to sign up with your email",
-        ["Someone tried to create a Resonance account with this email address, which already has one.",
-         "If it was you, sign in instead. Forgot your password? Reset it from the sign-in page."],
-        link=link, button="Sign in",
-    )
+    return render("Someone tried to sign up with your email", Body(
+        heading="You already have an account",
+        lines=["Someone tried to create a Resonance account with this email address, which already has one.",
+               "If it was you, sign in instead. Forgot your password? Reset it from the sign-in page."],
+        button="Sign in", link=link,
+    ))
+
+
+def magic_link(url: str, minutes: int) -> Message:
+    return render("Your Resonance sign-in link", Body(
+        heading="Sign in to Resonance",
+        lines=[f"Follow this link to sign in. It expires in {minutes} minutes and works once."],
+        button="Sign in", link=url,
+        after=["Signing in this way also confirms your email address."],
+    ))
 
 
 def password_reset(*, name: str, link: str, minutes: int) -> Message:
-    return _render(
-        "Reset your Resonance password",
-        [f"Hi {name},", f"Follow this link to choose a new password. It expires in {minutes} minutes and works once.",
-         "Resetting signs you out everywhere else."],
-        link=link, button="Reset password",
-    )
+    return render("Reset your Resonance password", Body(
+        heading="Reset your password",
+        lines=[f"Hi {name},",
+               f"Follow this link to choose a new password. It expires in {minutes} minutes and works once.",
+               "Resetting signs you out everywhere else."],
+        button="Reset password", link=link,
+    ))
 
 
 def invitation(*, org_name: str, inviter: str, role: str, link: str, days: int) -> Message:
-    return _render(
-        f"{inviter} invited you to {org_name} on Resonance",
-        [f"{inviter} invited you to join {org_name} on Resonance as {role}.",
-         f"The invitation is valid for {days} days."],
-        link=link, button="Accept invitation",
-    )
+    return render(f"{inviter} invited you to {org_name} on Resonance", Body(
+        heading=f"Join {org_name} on Resonance",
+        lines=[f"{inviter} invited you to join {org_name} on Resonance as {_article(role)} {role}.",
+               f"The invitation is valid for {days} days."],
+        button="Accept invitation", link=link,
+    ))
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -6,6 +6,13 @@ instead of silently reading every organization. Another organization's row there
 
 Models opt in by inheriting `OrgOwned` (`org_id` must match) or `OrgOwnedOrShared` (`org_id` matches or is NULL:
 system voices). Core SQL and text statements bypass this; services do not use them for tenant data.
+
+On PostgreSQL the database enforces the same wall with row-level security (migration c7a1b2d3e701): every
+transaction of a tenant session sets `app.current_org`, and of a system session (or inside `unscoped()`)
+`app.system = 'on'`; a policy on every tenant table admits only rows that match. A statement that forgets its filter
+(raw SQL, Core) therefore still sees nothing foreign when the app connects as a role without BYPASSRLS. A session that
+is neither scoped nor unscoped sets neither, and sees no organization's rows (shared ones only). SQLite has no
+row-level security.
 """
 
 from __future__ import annotations
@@ -14,11 +21,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event, or_
-from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session
 
-from resonance.core.db import session_scope
+from resonance.core.db import session_scope, set_transaction_scope
 
 ORG_KEY = "tenant_org_id"
 UNSCOPED_KEY = "tenant_unscoped"
@@ -70,6 +78,7 @@ def unscoped(session: Session) -> Iterator[Session]:
     before = session.info.get(UNSCOPED_KEY, False)
     session.info[UNSCOPED_KEY] = True
     try:
+        _set_database_scope(session)
         yield session
         if not before:
             session.flush()  # what the block wrote is checked as written: unscoped
@@ -77,6 +86,9 @@ def unscoped(session: Session) -> Iterator[Session]:
         session.info[UNSCOPED_KEY] = before
         if not before:
             _forget_foreign_rows(session)
+            transaction = session.get_transaction()
+            if transaction is not None and transaction.is_active:  # after a failed flush the rollback reset it
+                _set_database_scope(session)
 
 
 def _forget_foreign_rows(session: Session) -> None:
@@ -88,6 +100,26 @@ def _forget_foreign_rows(session: Session) -> None:
     for obj in list(session.identity_map.values()):
         if isinstance(obj, (OrgOwned, OrgOwnedOrShared)) and obj.org_id is not None and obj.org_id != org_id:
             session.expunge(obj)
+
+
+# Row-level security: the scope, told to PostgreSQL per transaction
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_transaction(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    if ORG_KEY in session.info or UNSCOPED_KEY in session.info:
+        _tell_database(session, connection)
+
+
+def _set_database_scope(session: Session) -> None:
+    """Tell the current transaction about a change of scope (entering or leaving `unscoped()`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        _tell_database(session, session.connection())
+
+
+def _tell_database(session: Session, connection: Connection) -> None:
+    set_transaction_scope(connection, org_id=session.info.get(ORG_KEY) or "",
+                          system=bool(session.info.get(UNSCOPED_KEY)))
 
 
 def current_org(session: Session) -> str | None:

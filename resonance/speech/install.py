@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 MODEL_FILE = "kokoro-v1.0.int8.onnx"
+FLOAT_MODEL_FILE = "kokoro-v1.0.fp32.onnx"  # made from MODEL_FILE on GPU hosts (resonance.speech.dequantize)
 VOICES_FILE = "voices-en.npz"
 PACK_SHAPE = (510, 1, 256)  # one style vector per phoneme count
 ENGLISH_PREFIXES = ("af_", "am_", "bf_", "bm_")

@@ -31,7 +31,7 @@ from resonance.speech.engine import (
     VoiceNotFound,
     VoiceSpec,
 )
-from resonance.speech.install import VOICES_FILE, assemble_model
+from resonance.speech.install import FLOAT_MODEL_FILE, MODEL_FILE, VOICES_FILE, assemble_model
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,8 @@ class _Model:
         from kokoro_onnx import Kokoro
 
         started = time.perf_counter()
-        model_path = assemble_model(models_dir)
+        chosen = providers()
+        model_path = model_file(models_dir, on_gpu=chosen[0] == CUDA)
         voices_path = Path(models_dir) / VOICES_FILE
         if not voices_path.is_file():
             raise SpeechEngineError(
@@ -115,7 +116,7 @@ class _Model:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Idle threads sleep instead of spinning: on a shared CPU spinning burnt ~35% more CPU for the same audio
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(str(model_path), sess_options=options, providers=providers())
+        session = ort.InferenceSession(str(model_path), sess_options=options, providers=with_options(chosen))
         # Kokoro.from_session is broken in kokoro-onnx 0.6.1 (it reads a private session attribute): set up directly
         self.kokoro = Kokoro.__new__(Kokoro)
         self.kokoro._setup(session=session, model_path=str(model_path), voices_path=str(voices_path),
@@ -126,7 +127,8 @@ class _Model:
         self.threads = threads
         self.kokoro.create("Hi.", voice=self.packs["af_heart"], lang="en-us")  # first run allocates; pay it now
         self.load_seconds = time.perf_counter() - started
-        log.info("Kokoro loaded in %.1fs on %s (%d threads)", self.load_seconds, self.providers[0], threads)
+        log.info("Kokoro (%s) loaded in %.1fs on %s (%d threads; onnxruntime offers %s)", model_path.name,
+                 self.load_seconds, self.providers[0], threads, ", ".join(ort.get_available_providers()))
 
     def style(self, spec: VoiceSpec) -> np.ndarray:
         weights = blend(spec)
@@ -136,12 +138,52 @@ class _Model:
         return sum(weight * self.packs[name] for name, weight in weights.items()).astype(np.float32)
 
 
+CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
+# Chunks in flight on one GPU: 4 gave 44.6x real time on an H100 against 28.7x for one at a time (8: 41x, 16: 35x)
+GPU_WORKERS = 4
+
+
+def choose_providers(device: str, available: list[str]) -> list[str]:
+    """onnxruntime providers for RESONANCE_SPEECH_DEVICE: auto = CUDA first when this build has it (the
+    onnxruntime-gpu wheel) with the CPU as fallback, cpu = the CPU only, cuda = CUDA or a clear error."""
+    if device == "cuda" and CUDA not in available:
+        raise SpeechEngineError(
+            "RESONANCE_SPEECH_DEVICE=cuda, but this onnxruntime has no CUDAExecutionProvider (available: "
+            f"{', '.join(available) or 'none'}); install onnxruntime-gpu (requirements-gpu.txt), or set it to auto"
+        )
+    wanted = (CPU,) if device == "cpu" else (CUDA, CPU)
+    return [p for p in wanted if p in available] or list(available)
+
+
+# cuDNN's default exhaustive search benchmarks every convolution again for each new input length, i.e. for every
+# chunk: on an H100 that made the float model 3x slower (first audio 1 s instead of 0.2 s). Its heuristics are enough.
+CUDA_OPTIONS = {"cudnn_conv_algo_search": "HEURISTIC"}
+
+
+def with_options(names: list[str]) -> list:
+    return [(name, CUDA_OPTIONS) if name == CUDA else name for name in names]
+
+
+def model_file(models_dir: Path, *, on_gpu: bool) -> Path:
+    """The int8 model, or on a GPU the float one made from it when present (`python -m resonance.speech.dequantize`):
+    the int8 nodes have no CUDA kernels, so with the int8 model a GPU waits on the CPU (9.5x real time on an H100
+    against 28.7x with the float model, one chunk at a time)."""
+    if on_gpu:
+        float_model = Path(models_dir) / FLOAT_MODEL_FILE
+        if float_model.is_file():
+            return float_model
+        log.warning("Speech on the GPU with the int8 model; for about 3x the speed run "
+                    "`python -m resonance.speech.dequantize %s %s`", Path(models_dir) / MODEL_FILE, float_model)
+    return assemble_model(models_dir)
+
+
 def providers() -> list[str]:
-    """CUDA first when this onnxruntime build has it (the onnxruntime-gpu wheel), then the CPU."""
+    """The providers the settings choose, from those this onnxruntime build offers."""
     import onnxruntime as ort
 
-    available = ort.get_available_providers()
-    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available] or available
+    from resonance.core.config import get_settings
+
+    return choose_providers(get_settings().SPEECH_DEVICE, ort.get_available_providers())
 
 
 _models: dict[tuple[Path, int], _Model] = {}
@@ -170,7 +212,7 @@ class KokoroEngine:
     """Kokoro in this process.
 
     `threads`: onnxruntime intra-op threads per chunk (default RESONANCE_SPEECH_THREADS); `workers`: chunks of one
-    text synthesised at once (default RESONANCE_SPEECH_WORKERS; 0 = one per core; 1 on CUDA);
+    text synthesised at once (default RESONANCE_SPEECH_WORKERS; 0 = one per core; 4 on CUDA);
     `normalize=False` keeps the model's own loudness (the service's norm_loudness=false).
     """
 
@@ -203,8 +245,8 @@ class KokoroEngine:
             from resonance.core.config import get_settings
 
             workers = get_settings().SPEECH_WORKERS
-        if model.providers[0] != "CPUExecutionProvider":
-            return 1
+        if model.providers[0] != CPU:
+            return workers or GPU_WORKERS
         return max(1, workers or (os.cpu_count() or 1) // model.threads)
 
     def _chunks(self, model: _Model, pieces: list[str], style: np.ndarray, lang: str,

@@ -122,8 +122,12 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     app = build_speech_app()
-    model = KokoroEngine().load()  # load before listening, so the first request is not the slow one
-    log.info("Kokoro ready on %s", model.providers[0])
+    # Load before listening, so the first request is not the slow one; on a GPU host (onnxruntime-gpu installed)
+    # RESONANCE_SPEECH_DEVICE=auto or cuda puts it on CUDAExecutionProvider, one chunk at a time.
+    from resonance.core.config import get_settings
+
+    model = KokoroEngine().load()
+    log.info("Kokoro ready on %s (RESONANCE_SPEECH_DEVICE=%s)", model.providers[0], get_settings().SPEECH_DEVICE)
     uvicorn.run(app, host=args.host, port=args.port)
 
 

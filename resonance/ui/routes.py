@@ -15,6 +15,9 @@ VOICE_CLONING = "/voices?create=1"  # the library with the Create custom voice d
 TEXT_TO_SPEECH = "/text-to-speech"
 GENERATION = "/text-to-speech/[generation_id]"
 ORG_SETTINGS = "/settings/organization"
+BILLING = "/settings/billing"  # Admins; Polar returns here after checkout with ?checkout_id=
+API_KEYS = "/settings/api-keys"  # Admins: organization keys for the public API
+API_DOCS = "/docs/api"  # the public API, for people
 ACCOUNT = "/account"
 DEV_OUTBOX = "/dev/outbox"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from resonance.billing.service import record_usage, require_subscription
 from resonance.core.errors import Invalid
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
@@ -28,6 +29,7 @@ def create_custom_voice(*, actor: Principal, fields: VoiceFields, data: bytes, d
     clean = validate_fields(fields)
     if not data:
         raise Invalid("Please upload an audio file")
+    require_subscription(actor.org_id)  # billing on: an active subscription (SubscriptionRequired otherwise)
     sample = prepare_sample(data, declared_type=declared_type)
     storage, written = get_storage(), []
     try:
@@ -44,6 +46,7 @@ def create_custom_voice(*, actor: Principal, fields: VoiceFields, data: bytes, d
             written.append(sample_key)
             voice.object_key, voice.original_key = sample_key, keys.original(sample_key)
             session.add(voice)
+            record_usage(session, org_id=actor.org_id, kind="voice_creation", characters=0, source_id=voice.id)
         return voice
     except BaseException:
         for key in written:

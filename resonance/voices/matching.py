@@ -16,7 +16,6 @@ import numpy as np
 
 from resonance.core.config import get_settings
 from resonance.jobs import rows
-from resonance.jobs.kinds import JobKind
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, encode_sidecar, sidecar_key
@@ -134,11 +133,6 @@ def _progress(voice_id: str, fraction: float) -> None:
             session.add(voice)
 
 
-MATCH_JOBS = JobKind(
-    name="voice matching",
-    recover=lambda: rows.recover(Voice, "match_status"),
-    claim_next=lambda: rows.claim_next(Voice, "match_status"),
-    run=run_match,
-)
+MATCH_JOBS = rows.status_kind("voice matching", Voice, "match_status", run_match)
 
 __all__ = ["MATCH_JOBS", "match", "run_match"]

@@ -100,7 +100,7 @@ def test_the_dev_secret_is_generated_into_the_data_folder_once_and_reused(clean_
 
 def test_a_postgresql_url_uses_the_installed_driver(clean_env, monkeypatch):
     monkeypatch.setenv("RESONANCE_DATABASE_URL", "postgresql://app:pw@db.internal:5432/resonance")
-    assert config.get_settings().DATABASE_URL == "postgresql+psycopg2://app:pw@db.internal:5432/resonance"
+    assert config.get_settings().DATABASE_URL == "postgresql+psycopg://app:pw@db.internal:5432/resonance"
 
 
 def test_the_settings_are_read_once(clean_env, monkeypatch):

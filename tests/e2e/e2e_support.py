@@ -177,7 +177,9 @@ def start_app(base: Path) -> tuple[RunningApp, subprocess.Popen]:
     with app.log.open("w") as log:
         proc = subprocess.Popen(
             [_python(), "-m", "reflex", "run", "--env", "prod", "--single-port",
-             "--frontend-port", str(port), "--backend-port", str(port)],
+             "--frontend-port", str(port), "--backend-port", str(port),
+             # Loopback only: another backend can then serve this build at 127.0.0.2 (second_backend.py).
+             "--backend-host", "127.0.0.1"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, stopped as a whole
         )

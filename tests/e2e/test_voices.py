@@ -132,6 +132,7 @@ def test_library_search_filters_upload_match_edit_delete(app: RunningApp, system
 
     # A 13-second sample with every field set.
     b.click("#voice-file-remove")
+    b.wait(lambda _: b.absent(".voice-sample"), "the removed sample to go")  # the input is mounted anew after it
     b.driver.find_element(By.ID, "voice-file").send_keys(_wav(13, tmp_path, "walter.wav"))
     b.wait_text(".voice-sample", "walter.wav")
     b.fill("#voice-name", "Grandpa Walt")

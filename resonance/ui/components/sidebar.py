@@ -6,6 +6,7 @@ import reflex as rx
 
 from resonance.ui import browser, routes
 from resonance.ui.components.avatar import initials_avatar
+from resonance.ui.components.billing_card import billing_card
 from resonance.ui.components.brand import wordmark, logo
 from resonance.ui.states.shell import ShellState
 
@@ -108,8 +109,12 @@ def sidebar_body() -> rx.Component:
         rx.text("Others", size="1", color_scheme="gray", margin_top="1em", padding_x="0.6em",
                 display=rx.cond(ShellState.collapsed, "none", "block")),
         nav_item("Settings", "settings", routes.ORG_SETTINGS),
+        rx.cond(ShellState.is_admin, nav_item("Billing", "credit_card", routes.BILLING)),
+        rx.cond(ShellState.is_admin, nav_item("API keys", "key_round", routes.API_KEYS)),
+        nav_item("API", "code", routes.API_DOCS),
         nav_item("Help and support", "circle_help", HELP_MAIL, active=False),
         rx.spacer(),
+        billing_card(hidden=ShellState.collapsed),
         rx.divider(),
         user_button(),
         height="100%", spacing="2", padding="0.9em", align="start",

@@ -45,7 +45,7 @@ def sample_chips(on_select: Callable[[int], rx.event.EventSpec]) -> rx.Component
 
 def generate_footer(*, estimate, counter, submitting, can_generate, on_generate) -> rx.Component:
     return rx.hstack(
-        rx.badge(estimate, color_scheme="teal", variant="soft", id="tts-estimate"),
+        rx.cond(estimate != "", rx.badge(estimate, color_scheme="teal", variant="soft", id="tts-estimate")),
         rx.text(counter, size="1", color_scheme="gray", id="tts-counter"),
         rx.spacer(),
         rx.button(

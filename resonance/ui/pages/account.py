@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resonance.ui.components.forms import strength_meter
+from resonance.ui.components.forms import error_callout, info_callout, strength_meter
 from resonance.ui.components.settings import header_row, section
+from resonance.ui.components.social import provider_link
 from resonance.ui.layout import dashboard
 from resonance.ui.states.account import AccountState
 from resonance.ui.states.auth import AuthState
@@ -94,10 +95,49 @@ def sessions_section() -> rx.Component:
     )
 
 
+def _connected_row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["label"], weight="medium")),
+        rx.table.cell(row["email"]),
+        rx.table.cell(row["since"]),
+        rx.table.cell(
+            rx.button("Disconnect", size="1", variant="soft", color_scheme="red", class_name="identity-disconnect",
+                      on_click=AccountState.disconnect(row["id"])),
+            text_align="right",
+        ),
+        class_name="identity-row", align="center",
+    )
+
+
+def connected_accounts_section() -> rx.Component:
+    return section(
+        "Connected accounts", "Sign in with these as well as your password. The last way to sign in cannot be removed.",
+        info_callout(AccountState.connect_notice),
+        error_callout(AccountState.connect_error),
+        rx.cond(
+            AccountState.connected.length() > 0,
+            rx.table.root(
+                header_row("Provider", "Email", "Connected", extra=rx.table.column_header_cell("")),
+                rx.table.body(rx.foreach(AccountState.connected, _connected_row)),
+                width="100%", variant="ghost",
+            ),
+            rx.text("No connected accounts yet.", size="2", color_scheme="gray"),
+        ),
+        rx.hstack(
+            rx.foreach(AccountState.connect_options, lambda p: provider_link(
+                rx.button(rx.icon("link", size=14), "Connect ", p["label"], variant="outline", size="2"),
+                href=p["href"], id="connect-" + p["name"],
+            )),
+            spacing="2", wrap="wrap",
+        ),
+    )
+
+
 def account_page() -> rx.Component:
     return dashboard(
         rx.grid(profile_section(), password_section(), columns=rx.breakpoints(initial="1", md="2"), spacing="4",
                 width="100%"),
+        connected_accounts_section(),
         sessions_section(),
         title="Manage account",
     )

@@ -7,10 +7,49 @@ import reflex as rx
 from resonance.ui import routes
 from resonance.ui.components.auth_card import auth_card
 from resonance.ui.components.forms import error_callout, field, info_callout, strength_meter
+from resonance.ui.components.social import provider_buttons
 from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
 from resonance.ui.states.sign_in import SignInState
 from resonance.ui.states.sign_up import SignUpState
 from resonance.ui.states.verify_email import VerifyEmailState
+
+
+def _password_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            field("Email", "email", type="email", auto_complete="email", default_value=SignInState.email),
+            field("Password", "password", type="password", auto_complete="current-password"),
+            rx.hstack(rx.spacer(), rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"), width="100%"),
+            rx.button(rx.cond(SignInState.busy, rx.spinner(size="1"), rx.fragment()), "Continue", type="submit",
+                      size="3", width="100%", id="sign-in-submit", disabled=SignInState.busy),
+            rx.button(rx.icon("mail", size=16), "Email me a sign-in link", type="button", variant="soft", size="3",
+                      width="100%", id="magic-link-toggle", on_click=SignInState.toggle_magic),
+            spacing="3", width="100%",
+        ),
+        on_submit=SignInState.submit, reset_on_submit=False, width="100%",
+    )
+
+
+def _magic_link_form() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            SignInState.magic_sent != "",
+            rx.callout(SignInState.magic_sent, icon="mail_check", color_scheme="teal", size="1", width="100%",
+                       id="magic-link-sent"),
+        ),
+        rx.form(
+            rx.vstack(
+                field("Email", "email", type="email", auto_complete="email", default_value=SignInState.email,
+                      input_id="magic-email"),
+                rx.button("Email me a sign-in link", type="submit", size="3", width="100%", id="magic-link-submit"),
+                spacing="3", width="100%",
+            ),
+            on_submit=SignInState.send_magic_link, reset_on_submit=False, width="100%",
+        ),
+        rx.button("Use my password instead", variant="ghost", size="2", on_click=SignInState.toggle_magic,
+                  id="password-toggle"),
+        spacing="3", width="100%",
+    )
 
 
 def sign_in_page() -> rx.Component:
@@ -18,17 +57,8 @@ def sign_in_page() -> rx.Component:
         "Sign in", "Welcome back. Sign in to continue to Resonance.",
         info_callout(SignInState.notice),
         error_callout(SignInState.error),
-        rx.form(
-            rx.vstack(
-                field("Email", "email", type="email", auto_complete="email", default_value=SignInState.email),
-                field("Password", "password", type="password", auto_complete="current-password"),
-                rx.hstack(rx.spacer(), rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"), width="100%"),
-                rx.button(rx.cond(SignInState.busy, rx.spinner(size="1"), rx.fragment()), "Continue", type="submit",
-                          size="3", width="100%", id="sign-in-submit", disabled=SignInState.busy),
-                spacing="3", width="100%",
-            ),
-            on_submit=SignInState.submit, reset_on_submit=False, width="100%",
-        ),
+        rx.cond(SignInState.magic_mode, _magic_link_form(), _password_form()),
+        provider_buttons(SignInState.providers),
         rx.text("No account? ", rx.link("Sign up", href=routes.SIGN_UP), size="2"),
     )
 
@@ -51,6 +81,7 @@ def sign_up_page() -> rx.Component:
             ),
             on_submit=SignUpState.submit, reset_on_submit=False, width="100%",
         ),
+        provider_buttons(SignUpState.providers, "Sign up with"),
         rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN), size="2"),
     )
 

@@ -18,7 +18,7 @@ def home_page() -> rx.Component:
                 rx.text_area(placeholder="Start typing or paste your text here...", max_length=5000,
                              on_change=HomeState.set_text.debounce(150), rows="6", width="100%", id="quick-text"),
                 rx.hstack(
-                    rx.badge(HomeState.estimate, color_scheme="teal"),
+                    rx.cond(HomeState.estimate != "", rx.badge(HomeState.estimate, color_scheme="teal")),
                     rx.text(HomeState.counter, size="1", color_scheme="gray"),
                     rx.spacer(),
                     rx.button("Generate speech", on_click=HomeState.go_generate, disabled=HomeState.text_empty),

@@ -1,4 +1,4 @@
-"""/dev/outbox: read the emails Resonance sent while no mail server is configured (development only)."""
+"""/dev/outbox: the emails Resonance queued and how their delivery went (development only)."""
 
 import reflex as rx
 
@@ -10,6 +10,13 @@ def _email(e) -> rx.Component:
         rx.vstack(
             rx.hstack(rx.text(e["subject"], weight="bold"), rx.spacer(), rx.text(e["when"], size="1", color_scheme="gray")),
             rx.text("To: ", e["to"], size="2", class_name="outbox-to"),
+            rx.hstack(
+                rx.badge(e["status"], color_scheme=rx.match(
+                    e["status"], ("sent", "green"), ("failed", "red"), ("pending", "amber"), ("sending", "blue"), "gray",
+                ), class_name="outbox-status"),
+                rx.text(e["delivery"], size="1", color_scheme="gray", class_name="outbox-delivery"),
+                align="center", spacing="2",
+            ),
             rx.code_block(e["text"], language="markdown", wrap_long_lines=True, width="100%"),
             rx.cond(e["link"] != "", rx.link(e["link"], href=e["link"], class_name="outbox-link", size="2")),
             width="100%",
@@ -22,7 +29,8 @@ def outbox_page() -> rx.Component:
     return rx.container(
         rx.vstack(
             rx.heading("Dev outbox", size="6"),
-            rx.text("Emails sent while no SMTP server is configured. Development only.", color_scheme="gray"),
+            rx.text("Every email the app queued, with its delivery status. With no SMTP server configured, this page "
+                    "and the log are the delivery. Development only.", color_scheme="gray"),
             rx.button("Refresh", on_click=OutboxState.load, variant="outline"),
             rx.cond(OutboxState.emails.length() == 0, rx.text("No emails yet.")),
             rx.foreach(OutboxState.emails, _email),

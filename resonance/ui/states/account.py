@@ -9,6 +9,8 @@ import reflex as rx
 
 from resonance.core.errors import Invalid, NotFound, ResonanceError
 from resonance.identity import accounts, passwords, sessions
+from resonance.identity.oauth import errors as oauth_errors
+from resonance.identity.oauth import linking, providers
 from resonance.orgs.principal import Principal, require_user
 from resonance.orgs.scope import system_session
 from resonance.ui import formatting
@@ -23,14 +25,44 @@ class AccountState(AuthState):
     strength_label: str = ""
     strength_hint: str = ""
     password_length: int = 0
+    connected: list[dict[str, str]] = []  # provider accounts: id, label, email
+    connect_options: list[dict[str, str]] = []  # configured providers: name, label, start link (intent=link)
+    connect_error: str = ""
+    connect_notice: str = ""
 
     @rx.event
     def load(self):
-        """on_load (after the guard): the user's active sessions."""
+        """on_load (after the guard): the user's active sessions and connected accounts; the outcome of a connect
+        round trip arrives as ?connected=<provider> or ?oauth_error=<code>&provider=<provider>."""
         self._clear_strength()
+        params = self.router.url.query_parameters
+        connected, code = params.get("connected", ""), params.get("oauth_error", "")
+        self.connect_notice = f"{providers.label(connected)} is now connected." if connected else ""
+        self.connect_error = oauth_errors.message(code, providers.label(params.get("provider", "")))
+        self.connect_options = providers.buttons(link=True)
         p = self._principal()
         if p is not None:
             self._load_sessions(p)
+            self._load_connected(p)
+
+    def _load_connected(self, p: Principal) -> None:
+        with system_session() as session:
+            rows = linking.connected(session=session, user_id=p.user_id)
+        self.connected = [{"id": r.id, "label": providers.label(r.provider), "email": r.email or "(no email)",
+                           "since": formatting.date_time(r.created_at)} for r in rows]
+
+    @rx.event
+    def disconnect(self, identity_id: str):
+        """Remove a connected account of this user; refused for the last way to sign in."""
+        try:
+            p = require_user(self._principal())
+            with system_session() as session:
+                link = linking.disconnect(session=session, user_id=p.user_id, identity_id=str(identity_id))
+        except ResonanceError as error:
+            return error_toast(error)
+        self.connect_notice = ""
+        self._load_connected(p)
+        return rx.toast.success(f"{providers.label(link.provider)} disconnected.")
 
     def _load_sessions(self, p: Principal) -> None:
         with system_session() as session:

@@ -19,7 +19,9 @@ from resonance.orgs.scope import tenant_session
 from resonance.speech.engine import SpeechParams
 from resonance.ui import avatars, formatting
 from resonance.ui.states.auth import AuthState, error_toast
-from resonance.ui.states.tts import TTSState, generation_url, queue_generation
+from resonance.ui.states.billing import BillingState, refusal_toast
+from resonance.generations.submit import submit_generation
+from resonance.ui.states.tts import TTSState, generation_url
 from resonance.ui.states.tts_history import TTSHistoryState
 
 POLL_SECONDS = 0.7
@@ -147,7 +149,8 @@ class GenerationState(AuthState):
                 yield TTSHistoryState.load
                 return
             if status == "done":
-                yield [rx.toast.success("Audio generated successfully!"), TTSHistoryState.load]
+                # The sidebar's usage card re-reads the period's amount, which this generation just raised.
+                yield [rx.toast.success("Audio generated successfully!"), TTSHistoryState.load, BillingState.load_card]
                 return
             if status == "failed":
                 yield [rx.toast.error(message or "Speech generation failed"), TTSHistoryState.load]
@@ -160,15 +163,16 @@ class GenerationState(AuthState):
             return
         self.retrying = True
         yield
+        actor = self._principal()
         try:
-            p = require_org(self._principal())
+            p = require_org(actor)
             with tenant_session(p.org_id) as session:
                 old = generations.get_generation(session=session, generation_id=self.gen_id)
                 text, voice_id, params = old.text, old.voice_id or "", SpeechParams(**_params(old))
-            new_id = queue_generation(p, text, voice_id, params)
+            new_id = submit_generation(p, text, voice_id, params)
         except ResonanceError as error:
             self.retrying = False
-            yield error_toast(error)
+            yield refusal_toast(error, actor)
             return
         yield rx.redirect(generation_url(new_id))
 

@@ -4,10 +4,11 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from resonance.billing.service import billing_enabled
 from resonance.ui import routes
+from resonance.ui.states import billing as billing_ui
 from resonance.ui.states.auth import AuthState
 
-COST_PER_CHAR = 0.0003  # $0.30 per 1,000 characters, as the original
 MAX_CHARS = 5000
 
 
@@ -28,9 +29,12 @@ class HomeState(AuthState):
 
     @rx.var
     def estimate(self) -> str:
+        """The cost badge; empty (no badge) when billing is off."""
+        if not billing_enabled():
+            return ""
         if not self.text:
             return "Start typing to estimate"
-        return f"${len(self.text) * COST_PER_CHAR:.4f} estimated"
+        return billing_ui.text_estimate(self.text)
 
     @rx.var
     def counter(self) -> str:

@@ -6,6 +6,7 @@ import reflex as rx
 
 from resonance.core.config import get_settings
 from resonance.mail import service as mail
+from resonance.mail.status import delivery_line
 from resonance.orgs.scope import system_session
 from resonance.ui.states.auth import AuthState
 
@@ -22,6 +23,7 @@ class OutboxState(AuthState):
             self.emails = [
                 {"id": e.id, "to": e.to, "subject": e.subject, "text": e.text,
                  "when": e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                 "link": (re.findall(r"https?://\S+", e.text) or [""])[0]}
+                 "link": (re.findall(r"https?://\S+", e.text) or [""])[0],
+                 "status": e.status, "delivery": delivery_line(e)}
                 for e in mail.recent(session=session)
             ]

@@ -7,7 +7,9 @@ import reflex as rx
 
 from resonance.api.routes.auth import safe_next
 from resonance.core.errors import ResonanceError
-from resonance.identity import accounts, sessions, signin
+from resonance.identity import accounts, magic_links, sessions, signin
+from resonance.identity.oauth import errors as oauth_errors
+from resonance.identity.oauth import providers
 from resonance.identity.models import User
 from resonance.orgs import organizations
 from resonance.orgs.scope import system_session
@@ -37,13 +39,35 @@ class SignInState(AuthState):
     notice: str = ""
     email: str = ""
     busy: bool = False
+    providers: list[dict[str, str]] = []  # configured sign-in providers: name, label, start link
+    magic_mode: bool = False  # the card shows "Email me a sign-in link" instead of the password form
+    magic_sent: str = ""
 
     @rx.event
     def on_load(self):
         params = self.router.url.query_parameters
         self.email, self.error, self.busy = params.get("email", ""), "", False
         self.notice = NOTICES.get(params.get("error", "") or params.get("notice", ""), "")
+        # A refused social sign-in or magic link comes back as a code; only our own sentence for it is shown.
+        self.error = oauth_errors.message(params.get("oauth_error", ""), providers.label(params.get("provider", "")))
+        self.providers = providers.buttons(next_path=params.get("next", ""))
+        self.magic_mode, self.magic_sent = False, ""
         return AuthState.redirect_signed_in
+
+    @rx.event
+    def toggle_magic(self):
+        self.magic_mode, self.magic_sent, self.error = not self.magic_mode, "", ""
+
+    @rx.event
+    async def send_magic_link(self, form: dict):
+        """Email a sign-in link; the same "check your email" answer whether or not the address has an account."""
+        self.error, self.magic_sent = "", ""
+        email = str(form.get("email", ""))
+        self.email = email
+        try:
+            self.magic_sent = await in_system_session(magic_links.request, email=email, ip=self._client()[0])
+        except ResonanceError as error:
+            self.error = str(error)
 
     @rx.event
     async def submit(self, form: dict):

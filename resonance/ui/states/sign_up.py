@@ -6,6 +6,7 @@ import reflex as rx
 
 from resonance.core.errors import ResonanceError
 from resonance.identity import accounts, passwords
+from resonance.identity.oauth import providers
 from resonance.ui import routes
 from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
@@ -18,10 +19,12 @@ class SignUpState(AuthState):
     strength_label: str = ""
     strength_hint: str = ""
     password_length: int = 0
+    providers: list[dict[str, str]] = []  # configured sign-in providers: name, label, start link
 
     @rx.event
     def on_load(self):
         self.error, self.strength, self.strength_label, self.strength_hint, self.password_length = "", 0, "", "", 0
+        self.providers = providers.buttons()
         self.prefill_email = self.router.url.query_parameters.get("email", "")
         return AuthState.redirect_signed_in
 

@@ -7,20 +7,20 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.billing.service import billing_enabled
 from resonance.core.errors import Invalid, ResonanceError
 from resonance.generations import service as generations
-from resonance.generations.service import GenerationRequest
-from resonance.jobs.default import default_runner
+from resonance.generations.submit import submit_generation
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.speech.engine import PARAM_RANGES, SLIDERS, Capabilities, SpeechParams, get_engine
 from resonance.ui import avatars, routes
 from resonance.ui.samples import SAMPLES
+from resonance.ui.states import billing as billing_ui
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.voices.models import Voice, VoiceCategory
 from resonance.voices.service import list_voices
 
-COST_PER_CHAR = 0.0003  # $0.30 per 1,000 characters, as the original
 MAX_CHARS = generations.MAX_CHARS
 UNAVAILABLE = "unavailable"  # the select's value for a voice that was deleted or cannot speak now
 PARAMS = (*SLIDERS, "speed")
@@ -80,7 +80,8 @@ class TTSState(AuthState):
 
     @rx.var
     def estimate(self) -> str:
-        return f"${len(self.text) * COST_PER_CHAR:.4f} estimated"
+        """The cost badge; empty (no badge) when billing is off."""
+        return billing_ui.text_estimate(self.text) if billing_enabled() else ""
 
     @rx.var
     def counter(self) -> str:
@@ -204,26 +205,14 @@ class TTSState(AuthState):
             return
         self.submitting = True
         yield
+        p = self._principal()
         try:
-            generation_id = queue_generation(require_org(self._principal()), text, self.voice_id, self._params())
+            generation_id = submit_generation(require_org(p), text, self.voice_id, self._params())
         except ResonanceError as error:
             self.submitting = False
-            yield error_toast(error)
+            yield billing_ui.refusal_toast(error, p)
             return
         yield rx.redirect(generation_url(generation_id))
-
-
-def queue_generation(p: Principal, text: str, voice_id: str, params: SpeechParams) -> str:
-    """Create the Generation row in the actor's tenant session, then wake the job runner; returns its id."""
-    capabilities = get_engine().capabilities
-    with tenant_session(p.org_id) as session:
-        generation = generations.create_generation(
-            session=session, actor=p, capabilities=capabilities,
-            request=GenerationRequest(text=text, voice_id=voice_id, params=params),
-        )
-        generation_id = generation.id
-    default_runner().notify()
-    return generation_id
 
 
 def _ready(voice: Voice, capabilities: Capabilities) -> bool:

@@ -12,9 +12,10 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from resonance.core.config import get_settings
-from resonance.core.errors import Invalid
+from resonance.core.errors import Invalid, SubscriptionRequired
 from resonance.orgs.principal import require_org
 from resonance.ui.states.auth import AuthState
+from resonance.ui.states.billing import subscription_toast
 from resonance.ui.states.language_picker import LanguagePicker
 from resonance.voices import service
 from resonance.voices.models import VoiceCategory
@@ -199,8 +200,10 @@ class VoiceCreateState(LanguagePicker, AuthState):
         issues = body.get("issues") if isinstance(body, dict) else None
         if issues and isinstance(issues, list) and isinstance(issues[0], dict) and issues[0].get("message"):
             self.error = str(issues[0]["message"])
-        elif isinstance(body, dict) and body.get("error") == "SUBSCRIPTION_REQUIRED":
+        elif status == SubscriptionRequired.status:
             self.error = "Subscription required"
+            p = self._principal()  # who is asking decides the toast's action: Subscribe, or ask an Admin
+            return subscription_toast(bool(p and p.is_admin))
         elif isinstance(body, dict) and body.get("error"):
             self.error = str(body["error"])[:300]
         else:

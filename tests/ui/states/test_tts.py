@@ -10,6 +10,7 @@ import pytest
 from resonance.core.errors import Invalid, NotFound
 from resonance.generations import files
 from resonance.generations.models import Generation
+from resonance.generations.submit import submit_generation
 from resonance.speech.engine import Capabilities, SpeechInputError, SpeechParams
 from resonance.speech.kokoro import CAPABILITIES as KOKORO
 from resonance.speech.remote import CONTRACT_CAPABILITIES as REMOTE
@@ -34,8 +35,10 @@ def team(sqlite_db):
 def queued(monkeypatch):
     """The editor's queueing with the stand-in engine and a runner that only counts wake-ups."""
     woken = []
-    monkeypatch.setattr(tts, "get_engine", lambda: ToneEngine())
-    monkeypatch.setattr(tts, "default_runner", lambda: type("R", (), {"notify": lambda self: woken.append(1)})())
+    from resonance.generations import submit
+
+    monkeypatch.setattr(submit, "get_engine", lambda: ToneEngine())
+    monkeypatch.setattr(submit, "default_runner", lambda: type("R", (), {"notify": lambda self: woken.append(1)})())
     return woken
 
 
@@ -68,7 +71,7 @@ def test_generate_queues_trimmed_text_in_the_actors_organization_and_wakes_the_r
     org, principal = team
     voice = ready_voice()
     params = SpeechParams(temperature=1.5, top_p=0.5, top_k=2000, repetition_penalty=1.7, speed=1.25)
-    generation_id = tts.queue_generation(principal, "  Hello there.  ", voice.id, params)
+    generation_id = submit_generation(principal, "  Hello there.  ", voice.id, params)
     stored = all_rows(Generation, id=generation_id)[0]
     assert (stored.org_id, stored.text, stored.status, stored.voice_name) == (org.id, "Hello there.", "queued", "Aaron")
     assert (stored.temperature, stored.top_p, stored.top_k, stored.repetition_penalty, stored.speed) == (
@@ -82,9 +85,9 @@ def test_another_organizations_voice_is_not_found_and_nothing_is_queued(team, qu
     other = make_org(admin=make_user(name="Eve"), name="Other")
     foreign = ready_voice(other, name="Secret")
     with pytest.raises(NotFound, match="Voice not found"):
-        tts.queue_generation(principal, "Hello.", foreign.id, SpeechParams())
+        submit_generation(principal, "Hello.", foreign.id, SpeechParams())
     with pytest.raises(Invalid, match="Please select a voice"):
-        tts.queue_generation(principal, "Hello.", "", SpeechParams())
+        submit_generation(principal, "Hello.", "", SpeechParams())
     assert all_rows(Generation) == [] and queued == []
 
 

@@ -1,0 +1,176 @@
+"""Social sign-in and magic-link routes. They end the way /api/auth/session does (`auth.claim_session`): a new
+session, the HttpOnly cookie, a redirect into the app in the organization the person last used.
+
+Refusals never show a stack trace: the browser lands on /sign-in (or /account when connecting) with a refusal code
+that the page turns into a sentence (identity/oauth/errors.py).
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from sqlmodel import Session
+
+from resonance.api.deps import cookie_token, same_origin
+from resonance.api.routes import auth
+from resonance.core.config import get_settings
+from resonance.core.errors import NotFound, RateLimited
+from resonance.identity import accounts, magic_links, sessions
+from resonance.identity.models import AuthSession, User
+from resonance.identity.oauth import flow, linking, providers
+from resonance.identity.oauth.errors import Refused
+from resonance.orgs import organizations
+from resonance.orgs import principal as principals
+from resonance.orgs.scope import system_session
+from resonance.ui import routes
+
+router = APIRouter(prefix="/api/auth")
+
+
+def _to_app(path: str, **params: str) -> RedirectResponse:
+    query = urlencode({k: v for k, v in params.items() if v})
+    return RedirectResponse(get_settings().APP_URL + path + (f"?{query}" if query else ""), status_code=303)
+
+
+def _refused(code: str, provider: str = "", *, connecting: bool = False) -> RedirectResponse:
+    return _to_app(routes.ACCOUNT if connecting else routes.SIGN_IN, oauth_error=code, provider=provider)
+
+
+def _ticket(request: Request, session: Session, user: User) -> str:
+    """A new session for `user`, opening the organization they last used (as password sign-in does)."""
+    org_id = organizations.reopen_for(session=session, user_id=user.id)
+    client = request.client.host if request.client else ""
+    return sessions.start(session=session, user=user, ip=client, user_agent=request.headers.get("user-agent", ""),
+                          active_org_id=org_id)
+
+
+def _signed_in(request: Request, ticket: str, next_path: str) -> Response:
+    # After the ticket's transaction committed: the same code path as password sign-in sets the cookie.
+    return auth.claim_session(request, ticket=ticket, next=auth.safe_next(next_path))
+
+
+# Social sign-in
+
+
+@router.get("/oauth/{name}/start")
+def oauth_start(request: Request, name: str, next: str = "/", intent: str = "") -> Response:
+    """Send the browser to the provider. `intent=link` connects the provider to the signed-in account instead."""
+    try:
+        provider = providers.get(name)
+    except NotFound:
+        return _refused("unknown", connecting=intent == "link")
+    link = None
+    if intent == "link":
+        p = principals.from_cookie(cookie_token(request))
+        if p is None:
+            return _refused("signed_out", name)
+        link, next = {"u": p.user_id, "sid": p.session_id}, routes.ACCOUNT
+    try:
+        started = flow.begin(provider, next_path=auth.safe_next(next), link=link)
+    except Refused as error:
+        return _refused(error.code, name, connecting=link is not None)
+    response = RedirectResponse(started.url, status_code=303)
+    response.set_cookie(started.cookie_name, started.cookie_value, max_age=started.max_age, path="/", secure=True,
+                        httponly=True, samesite=started.same_site)
+    return response
+
+
+@router.get("/oauth/{name}/callback")
+def oauth_callback(request: Request, name: str) -> Response:
+    return _finish(request, name, dict(request.query_params))
+
+
+@router.post("/oauth/{name}/callback")
+async def oauth_callback_post(request: Request, name: str) -> Response:
+    """Apple's response_mode=form_post: the code and state arrive in a cross-site POST."""
+    form = await request.form()
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    return await run_in_threadpool(_finish, request, name, params)
+
+
+def _finish(request: Request, name: str, params: dict) -> Response:
+    try:
+        provider = providers.get(name)
+    except NotFound:
+        return _refused("unknown")
+    cookie = request.cookies.get(flow.cookie_name(provider))
+    connecting = False
+    try:
+        finished = flow.finish(provider, params=params, cookie=cookie)
+        connecting = finished.link is not None
+        with system_session() as session:
+            if connecting:
+                response = _connect(session, provider, finished)
+            else:
+                response = _sign_in_or_verify(request, session, provider, finished)
+        if isinstance(response, str):
+            response = _signed_in(request, response, finished.next_path)
+    except Refused as error:
+        response = _refused(error.code, name, connecting=connecting)
+    # The state works once: the cookie goes whatever the outcome.
+    response.delete_cookie(flow.cookie_name(provider), path="/", secure=True, httponly=True,
+                           samesite="none" if provider.form_post else "lax")
+    return response
+
+
+def _sign_in_or_verify(request: Request, session: Session, provider, finished: flow.Finished) -> Response | str:
+    """A redirect to verify the email first, or the ticket of the new session."""
+    user = linking.sign_in(session=session, identity=finished.identity, label=provider.label)
+    if user.email_verified_at is None:
+        try:
+            accounts.send_verification(session=session, user=user)
+        except RateLimited:
+            pass  # the code sent moments ago still works
+        return _to_app(routes.verify_email(user.email, finished.next_path))
+    return _ticket(request, session, user)
+
+
+def _connect(session: Session, provider, finished: flow.Finished) -> Response:
+    # The state cookie was made under this session; it must still be signed in (the session cookie itself is not
+    # sent on Apple's cross-site POST, so the session row is checked instead).
+    row = session.get(AuthSession, str(finished.link.get("sid", "")))
+    if row is None or row.user_id != finished.link.get("u") or not sessions.keep_alive(session=session, row=row):
+        raise Refused("signed_out", provider.label)
+    linking.connect(session=session, user_id=row.user_id, identity=finished.identity, label=provider.label)
+    return _to_app(routes.ACCOUNT, connected=provider.name)
+
+
+# Magic links
+
+_CONFIRM_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport"
+content="width=device-width, initial-scale=1"><title>Sign in to Resonance</title></head>
+<body style="font-family:Inter,Arial,sans-serif;background:#f6f7f9;display:flex;min-height:100vh;margin:0;align-items:center;justify-content:center">
+<form method="post" action="{action}" style="background:#fff;padding:32px;border-radius:12px;box-shadow:0 2px 12px #0001;max-width:360px;text-align:center">
+<h2 style="color:#0d9488;margin-top:0">Resonance</h2><p>Sign in as <strong>{email}</strong>?</p>
+<button id="magic-sign-in" type="submit" style="background:#0d9488;color:#fff;border:0;padding:10px 18px;border-radius:8px;font-size:15px;cursor:pointer">Sign in</button>
+</form></body></html>"""
+
+
+@router.get("/magic/{token}")
+def magic_confirm(token: str) -> Response:
+    """The emailed link opens a confirmation; only the POST signs in, so mail scanners that fetch links do not
+    use it up."""
+    with system_session() as session:
+        row = magic_links.peek(session=session, token=token)
+        email = session.get(User, row.user_id).email if row is not None else None
+    if email is None:
+        return _refused("link_expired")
+    page = _CONFIRM_PAGE.format(action=html.escape(magic_links.link_url(token)), email=html.escape(email))
+    # same-origin rather than no-referrer: the URL (with its token) still never leaves our origin, and the browser
+    # keeps sending the Origin header the POST's CSRF check needs (no-referrer turns it into "null").
+    return HTMLResponse(page, headers={"Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
+
+
+@router.post("/magic/{token}")
+def magic_sign_in(request: Request, token: str) -> Response:
+    same_origin(request)
+    try:
+        with system_session() as session:
+            ticket = _ticket(request, session, magic_links.consume(session=session, token=token))
+    except Refused as error:
+        return _refused(error.code)
+    return _signed_in(request, ticket, "/")

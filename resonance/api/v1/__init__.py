@@ -1,0 +1,51 @@
+"""The public HTTP API under /v1, in ElevenLabs' shapes: an ElevenLabs client works against Resonance by changing
+its base URL. Authenticated with an organization API key in `xi-api-key`; described at /v1/openapi.json (only
+/v1) and, for people, on the in-app page /docs/api."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+
+from resonance.api.v1 import history, models, text_to_speech, user, voices
+
+OPENAPI_PATH = "/v1/openapi.json"
+
+DESCRIPTION = """\
+Resonance's public API speaks ElevenLabs' v1 shapes, so ElevenLabs SDKs and tools work by changing their base URL
+to this server.
+
+**Authentication**: an organization API key in the `xi-api-key` header. Admins create keys under Settings → API
+keys; the secret is shown once. A key acts for its organization with Member rights.
+
+**Errors**: `{"detail": {"status": "...", "message": "..."}}` with 401 (`needs_authorization`, `invalid_api_key`),
+402 (`subscription_required`: billing is on and the organization has no active subscription), 403
+(`missing_permissions`), 404 (`voice_not_found`, `history_item_not_found`: unknown or another organization's), 412
+(`voice_not_ready`), 413 (`file_too_large`), 422 (`invalid_request`, `model_not_found`), 429
+(`rate_limit_exceeded`, with a `Retry-After` header in seconds), 502 (`speech_failed`).
+
+**Limits**: text of at most 5,000 characters; a number of requests per key per time window (RESONANCE_API_RATE_LIMIT,
+60 per 60 s by default).
+"""
+
+
+def build_router() -> APIRouter:
+    v1 = APIRouter(prefix="/v1")
+    for part in (voices, text_to_speech, history, models, user):
+        v1.include_router(part.router)
+    return v1
+
+
+def mount(api: FastAPI) -> None:
+    """Add the /v1 routes and their own OpenAPI document to the app."""
+    v1 = build_router()
+    api.include_router(v1)
+    cache: dict[str, dict] = {}
+
+    @api.get(OPENAPI_PATH, include_in_schema=False)
+    def openapi_document() -> JSONResponse:
+        if "document" not in cache:
+            cache["document"] = get_openapi(title="Resonance API", version="1.0.0", description=DESCRIPTION,
+                                            routes=v1.routes)
+        return JSONResponse(cache["document"])

@@ -1,0 +1,121 @@
+"""/v1/history: the organization's generations (from the app and from this API), newest first."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
+
+from resonance.api.v1.auth import CurrentCaller
+from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, ApiProblem, route_class
+from resonance.api.v1.formats import DEFAULT_FORMAT, encode, parse
+from resonance.api.v1.schemas import MODEL_ID, GetHistoryResponse, HistoryItem, StatusResponse
+from resonance.api.v1.storage_cleanup import remove_files
+from resonance.billing.service import count_characters
+from resonance.generations import service as generations
+from resonance.generations.models import Generation
+from resonance.jobs import rows
+from resonance.orgs.scope import tenant_session
+from resonance.speech import audio
+from resonance.storage import get_storage
+from resonance.voices.models import Voice, VoiceVariant
+
+router = APIRouter(prefix="/history", tags=["history"], route_class=route_class("history_item_not_found"),
+                   responses={**COMMON_RESPONSES, **NOT_FOUND})
+
+_STATES = {rows.DONE: "created", rows.FAILED: "failed"}
+
+
+def item_out(generation: Generation, variant: str | None) -> HistoryItem:
+    created = generation.created_at if generation.created_at.tzinfo else generation.created_at.replace(tzinfo=UTC)
+    return HistoryItem(
+        history_item_id=generation.id, request_id=generation.id, voice_id=generation.voice_id, model_id=MODEL_ID,
+        voice_name=generation.voice_name, text=generation.text, date_unix=int(created.timestamp()),
+        voice_category=None if variant is None else ("cloned" if variant == VoiceVariant.CUSTOM else "premade"),
+        character_count_change_from=0, character_count_change_to=count_characters(generation.text),
+        content_type="audio/mpeg", state=_STATES.get(generation.status, "processing"),
+        settings={"speed": generation.speed},
+    )
+
+
+def _variants(session: Session, generations_: list[Generation]) -> dict[str, str]:
+    ids = {g.voice_id for g in generations_ if g.voice_id}
+    if not ids:
+        return {}
+    return dict(session.exec(select(Voice.id, Voice.variant).where(col(Voice.id).in_(ids))).all())
+
+
+def _page(session: Session, *, size: int, after_id: str | None, voice_id: str | None) -> list[Generation]:
+    """Newest first, keyset-paged after `after_id` (an id of this organization, else 404)."""
+    stmt = select(Generation).order_by(col(Generation.created_at).desc(), col(Generation.id).desc())
+    if after_id:
+        after = generations.get_generation(session=session, generation_id=after_id)
+        stmt = stmt.where((col(Generation.created_at) < after.created_at)
+                          | ((col(Generation.created_at) == after.created_at) & (col(Generation.id) < after.id)))
+    if voice_id:
+        stmt = stmt.where(Generation.voice_id == voice_id)
+    return list(session.exec(stmt.limit(size)))
+
+
+@router.get("", response_model=GetHistoryResponse, summary="List history")
+def list_history(
+    caller: CurrentCaller,
+    page_size: Annotated[int, Query(ge=1, le=1000, description="At most this many items (1–1000)")] = 100,
+    start_after_history_item_id: Annotated[str | None, Query(description="The last item of the previous page")]
+    = None,
+    voice_id: Annotated[str | None, Query(description="Only items spoken with this voice")] = None,
+) -> GetHistoryResponse:
+    with tenant_session(caller.principal.org_id) as session:
+        found = _page(session, size=page_size + 1, after_id=start_after_history_item_id, voice_id=voice_id)
+        page = found[:page_size]
+        variants = _variants(session, page)
+    items = [item_out(g, variants.get(g.voice_id or "")) for g in page]
+    return GetHistoryResponse(history=items, has_more=len(found) > page_size,
+                              last_history_item_id=items[-1].history_item_id if items else None,
+                              scanned_until=items[-1].date_unix if items else None)
+
+
+@router.get("/{history_item_id}", response_model=HistoryItem, summary="Get a history item")
+def get_item(history_item_id: str, caller: CurrentCaller) -> HistoryItem:
+    with tenant_session(caller.principal.org_id) as session:
+        generation = generations.get_generation(session=session, generation_id=history_item_id)
+        variant = _variants(session, [generation]).get(generation.voice_id or "")
+    return item_out(generation, variant)
+
+
+@router.get("/{history_item_id}/audio", summary="Get a history item's audio", response_class=Response,
+            responses={200: {"description": "MP3 (44.1 kHz, 128 kb/s)",
+                             "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}},
+                       409: {"description": "Still being generated (`audio_not_ready`), or failed "
+                                            "(`speech_failed`)"}})
+async def get_audio(history_item_id: str, caller: CurrentCaller) -> Response:
+    def read() -> Generation:
+        with tenant_session(caller.principal.org_id) as session:
+            return generations.get_generation(session=session, generation_id=history_item_id)
+
+    generation = await run_in_threadpool(read)
+    if generation.status == rows.FAILED:
+        raise ApiProblem(409, "speech_failed", generation.error or "Speech generation failed; this item has no audio")
+    if generation.object_key is None:
+        raise ApiProblem(409, "audio_not_ready", "The audio is still being generated; try again shortly")
+    data = await run_in_threadpool(_mp3, generation.object_key)
+    return Response(data, media_type="audio/mpeg")
+
+
+def _mp3(key: str) -> bytes:
+    samples, rate = audio.read_wav(get_storage().get(key))
+    return encode(samples, rate, parse(DEFAULT_FORMAT))
+
+
+@router.delete("/{history_item_id}", response_model=StatusResponse, summary="Delete a history item")
+def delete_item(history_item_id: str, caller: CurrentCaller) -> StatusResponse:
+    """Delete the item and its audio (one still being spoken stops)."""
+    with tenant_session(caller.principal.org_id) as session:
+        doomed = generations.delete_generation(session=session, actor=caller.principal,
+                                               generation_id=history_item_id)
+    remove_files(doomed)
+    return StatusResponse()

@@ -1,0 +1,114 @@
+"""Text to speech for the public API, through the same pipeline as the app: a Generation row is queued with
+`generations.create_generation` (validation, the subscription gate) and spoken by the generation job (chunk files as
+they finish, the usage record with the "done" status). The request then follows the row:
+
+- the whole-file endpoint waits for "done" and encodes the stored audio;
+- the streaming endpoint sends each chunk as soon as the job has stored it, so the first bytes leave after the first
+  sentence, while the rest is still being spoken.
+
+So an API call is metered, gated, listed in history and run by whichever worker runs jobs (a thread of this
+process, or Celery workers) exactly like a generation started in the app. A client that hangs up does not stop the
+generation: it finishes, is billed and stays in history, as in the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+
+from resonance.api.v1.errors import ApiProblem
+from resonance.api.v1.formats import Encoder, Format, encode
+from resonance.generations import files
+from resonance.generations.models import Generation
+from resonance.jobs import rows
+from resonance.orgs.scope import tenant_session
+from resonance.speech import audio
+from resonance.storage import get_storage
+
+POLL_FIRST_S = 0.02  # the first look comes quickly: a short text may be done in a fraction of a second
+POLL_MAX_S = 0.2  # between looks while streaming: each stored chunk leaves within this
+POLL_MAX_WHOLE_S = 0.5  # while waiting for the whole file
+WAIT_LIMIT_S = 900  # a request gives up (504) when its generation has not finished in this long; it still completes
+
+
+class ClientGone(ApiProblem):
+    def __init__(self) -> None:
+        super().__init__(499, "client_closed_request", "The client closed the connection")
+
+
+def _read(org_id: str, generation_id: str) -> Generation | None:
+    with tenant_session(org_id) as session:
+        return session.get(Generation, generation_id)
+
+
+async def wait(org_id: str, generation_id: str, ready: Callable[[Generation], bool], *,
+               request: Request | None = None, max_delay: float = POLL_MAX_S) -> Generation:
+    """Poll the row until `ready(row)`; the API's error when it fails, disappears, or takes too long."""
+    delay, deadline = POLL_FIRST_S, time.monotonic() + WAIT_LIMIT_S
+    while True:
+        row = await run_in_threadpool(_read, org_id, generation_id)
+        if row is None:
+            raise ApiProblem(409, "history_item_deleted", "The history item was deleted before its audio was ready")
+        if row.status == rows.FAILED:
+            raise ApiProblem(502, "speech_failed", row.error or "Speech generation failed")
+        if ready(row):
+            return row
+        if request is not None and await request.is_disconnected():
+            raise ClientGone()
+        if time.monotonic() > deadline:
+            raise ApiProblem(504, "timeout", "Speech took too long; it is still being generated and will appear in "
+                                             "the history")
+        await asyncio.sleep(delay)
+        delay = min(delay * 1.5, max_delay)
+
+
+def _done(row: Generation) -> bool:
+    return row.status == rows.DONE
+
+
+def _started(row: Generation) -> bool:
+    return row.chunks_done > 0 or row.status == rows.DONE
+
+
+async def whole(org_id: str, generation_id: str, fmt: Format, request: Request) -> bytes:
+    """The finished audio in `fmt`."""
+    row = await wait(org_id, generation_id, _done, request=request, max_delay=POLL_MAX_WHOLE_S)
+    return await run_in_threadpool(_encode_stored, row.object_key, fmt)
+
+
+def _encode_stored(key: str, fmt: Format) -> bytes:
+    samples, rate = audio.read_wav(get_storage().get(key))
+    return encode(samples, rate, fmt)
+
+
+async def first_chunk(org_id: str, generation_id: str, request: Request) -> Generation:
+    """Wait until the first chunk is stored (before answering, so a failure up to then is a proper error)."""
+    return await wait(org_id, generation_id, _started, request=request)
+
+
+async def chunks(row: Generation, fmt: Format) -> AsyncIterator[bytes]:
+    """Each chunk in `fmt` as the job stores it, then the encoder's tail. A failure after the first bytes ends the
+    response abruptly (the client sees an incomplete transfer, not a short "complete" file)."""
+    encoder, sent = Encoder(fmt), 0
+    while True:
+        while sent < row.chunks_done:
+            data = await run_in_threadpool(_encode_chunk, encoder, row, sent)
+            if data:
+                yield data
+            sent += 1
+        if row.status == rows.DONE:
+            tail = encoder.finish()
+            if tail:
+                yield tail
+            return
+        expected = sent
+        row = await wait(row.org_id, row.id, lambda r: r.chunks_done > expected or r.status == rows.DONE)
+
+
+def _encode_chunk(encoder: Encoder, row: Generation, index: int) -> bytes:
+    samples, rate = audio.read_wav(get_storage().get(files.chunk_key(row, index)))
+    return encoder.feed(samples, rate)

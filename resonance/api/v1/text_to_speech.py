@@ -1,0 +1,67 @@
+"""/v1/text-to-speech/{voice_id}: the whole audio in one response, or `/stream` while it is being spoken.
+
+Both create a history item (header `history-item-id`), gated and metered exactly like a generation in the app.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
+
+from resonance.api.v1 import speech
+from resonance.api.v1.auth import CurrentCaller
+from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, route_class
+from resonance.api.v1.formats import DEFAULT_FORMAT, OutputFormat, parse
+from resonance.api.v1.models import check_model
+from resonance.api.v1.schemas import TextToSpeechRequest
+from resonance.generations.submit import submit_generation
+from resonance.speech.engine import SpeechParams
+
+router = APIRouter(prefix="/text-to-speech", tags=["text-to-speech"], route_class=route_class("voice_not_found"),
+                   responses={**COMMON_RESPONSES, **NOT_FOUND, **SUBSCRIPTION,
+                              412: {"description": "The voice cannot speak yet: a new voice is still being matched "
+                                                   "(`voice_not_ready`)"},
+                              502: {"description": "Speech generation failed (`speech_failed`)"}})
+
+AUDIO = {200: {"description": "Audio: MP3, or raw 16-bit little-endian mono PCM for `pcm_*` formats",
+               "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}},
+                           "audio/pcm": {"schema": {"type": "string", "format": "binary"}}},
+               "headers": {"history-item-id": {"description": "The history item this call created",
+                                               "schema": {"type": "string"}}}}}
+
+OutputFormatQuery = Annotated[OutputFormat, Query(description="`mp3_<sample rate>_<kbps>` or `pcm_<sample rate>`")]
+
+
+async def _start(caller, voice_id: str, body: TextToSpeechRequest) -> str:
+    check_model(body.model_id)
+    speed = body.voice_settings.speed if body.voice_settings and body.voice_settings.speed is not None else 1.0
+    return await run_in_threadpool(submit_generation, caller.principal, body.text, voice_id, SpeechParams(speed=speed))
+
+
+def _headers(generation_id: str) -> dict[str, str]:
+    return {"history-item-id": generation_id, "request-id": generation_id}
+
+
+@router.post("/{voice_id}", summary="Text to speech", response_class=Response, responses=AUDIO)
+async def convert(voice_id: str, body: TextToSpeechRequest, caller: CurrentCaller, request: Request,
+                  output_format: OutputFormatQuery = DEFAULT_FORMAT) -> Response:
+    """Speak `text` with the voice; the answer is the whole audio file."""
+    fmt = parse(output_format)
+    generation_id = await _start(caller, voice_id, body)
+    data = await speech.whole(caller.principal.org_id, generation_id, fmt, request)
+    return Response(data, media_type=fmt.media_type, headers=_headers(generation_id))
+
+
+@router.post("/{voice_id}/stream", summary="Text to speech, streamed", response_class=StreamingResponse,
+             responses=AUDIO)
+async def stream(voice_id: str, body: TextToSpeechRequest, caller: CurrentCaller, request: Request,
+                 output_format: OutputFormatQuery = DEFAULT_FORMAT) -> StreamingResponse:
+    """Speak `text` with the voice, sending audio as it is produced: the first bytes follow the first sentence."""
+    fmt = parse(output_format)
+    generation_id = await _start(caller, voice_id, body)
+    first = await speech.first_chunk(caller.principal.org_id, generation_id, request)
+    return StreamingResponse(speech.chunks(first, fmt), media_type=fmt.media_type, headers=_headers(generation_id))
+

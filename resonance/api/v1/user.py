@@ -1,0 +1,63 @@
+"""/v1/user/subscription: this period's characters and the organization's standing, in ElevenLabs' shape.
+
+- Billing off (no POLAR_ACCESS_TOKEN): tier `unlimited`, status `active`, `character_limit` 2,147,483,647 (no
+  limit), `character_count` the characters of this calendar month's finished generations (UTC).
+- Billing on, active subscription: tier `pay_as_you_go`, status `active`, no limit (usage is billed per character),
+  `character_count` the billed characters of the subscription period, which ends at
+  `next_character_count_reset_unix`; `estimated_cost` this period's estimate.
+- Billing on, no active subscription: status `free_disabled`, `character_limit` 0: generating answers 402
+  `subscription_required`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+from sqlmodel import col, func, select
+
+from resonance.api.v1.auth import CurrentCaller
+from resonance.api.v1.errors import COMMON_RESPONSES, route_class
+from resonance.api.v1.schemas import UNLIMITED, Price, Subscription
+from resonance.billing import service as billing
+from resonance.core.clock import clock
+from resonance.generations.models import Generation
+from resonance.jobs import rows
+from resonance.orgs.scope import tenant_session
+from resonance.voices.models import Voice, VoiceVariant
+
+router = APIRouter(prefix="/user", tags=["user"], route_class=route_class("not_found"), responses=COMMON_RESPONSES)
+
+
+@router.get("/subscription", response_model=Subscription, summary="Usage and subscription")
+def subscription(caller: CurrentCaller) -> Subscription:
+    org_id = caller.principal.org_id
+    status = billing.get_status(org_id)
+    month = clock.now().astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    with tenant_session(org_id) as session:
+        voices = session.exec(select(func.count()).select_from(Voice)
+                              .where(Voice.variant == VoiceVariant.CUSTOM)).one()
+        generated = 0 if status.enabled else session.exec(
+            select(func.coalesce(func.sum(func.length(Generation.text)), 0))
+            .where(Generation.status == rows.DONE, col(Generation.created_at) >= month)
+        ).one()
+    if not status.enabled:
+        return Subscription(tier="unlimited", status="active", character_count=int(generated),
+                            character_limit=UNLIMITED, voice_slots_used=int(voices),
+                            next_character_count_reset_unix=_unix(_next_month(month)))
+    return Subscription(
+        tier="pay_as_you_go", status="active" if status.active else "free_disabled",
+        character_count=status.period_characters, character_limit=UNLIMITED if status.active else 0,
+        voice_slots_used=int(voices), next_character_count_reset_unix=_unix(status.period_end),
+        estimated_cost=Price(amount=f"{status.estimated_cents / 100:.2f}"),
+    )
+
+
+def _next_month(start: datetime) -> datetime:
+    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+
+
+def _unix(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())

@@ -1,0 +1,187 @@
+"""/v1/voices: the built-in voices and the organization's own; add one from a recording; delete one.
+
+Adding runs `voices.cloning.create_custom_voice`, the app's own use case (same checks and messages, the subscription
+gate, usage record, clean-up on failure). A new voice is listed at once and can be spoken once matching has
+finished (a few seconds; until then text-to-speech answers 412 `voice_not_ready`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from resonance.api.ranges import serve_object
+from resonance.api.v1.auth import CurrentCaller
+from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, ApiProblem, route_class
+from resonance.api.v1.schemas import MODEL_ID, AddVoiceResponse, GetVoicesResponse, StatusResponse, Voice
+from resonance.api.v1.storage_cleanup import remove_files
+from resonance.core import security
+from resonance.core.config import get_settings
+from resonance.core.errors import Forbidden, Invalid, NotFound
+from resonance.jobs.default import default_runner
+from resonance.orgs.principal import Principal
+from resonance.orgs.scope import system_session, tenant_session
+from resonance.voices import cloning, languages
+from resonance.voices import service as voices
+from resonance.voices.models import Voice as VoiceRow
+from resonance.voices.models import VoiceCategory, VoiceVariant
+from resonance.voices.service import VoiceFields
+from resonance.voices.voicespec import load_spec
+
+router = APIRouter(prefix="/voices", tags=["voices"], route_class=route_class("voice_not_found"),
+                   responses={**COMMON_RESPONSES, **NOT_FOUND})
+
+PREVIEW_AUDIENCE = "api-voice-preview"
+PREVIEW_LIFETIME = timedelta(hours=1)
+_ACCENTS = {"US": "american", "GB": "british", "IN": "indian", "AU": "australian", "RU": "russian", "IE": "irish",
+            "CA": "canadian", "NZ": "new zealand", "ZA": "south african"}
+# labels.use_case: our categories in any case ("customer service", "CUSTOMER_SERVICE"), and ElevenLabs' names of them
+_USE_CASE_ALIASES = {"narrative_story": "NARRATIVE", "narration": "NARRATIVE", "characters_animation": "CHARACTERS",
+                     "advertisement": "ADVERTISING", "meditative": "MEDITATION"}
+
+
+def voice_out(voice: VoiceRow, base_url: str) -> Voice:
+    labels = {"language": voice.language, "use_case": voice.category.lower()}
+    region = voice.language.rsplit("-", 1)[-1] if "-" in voice.language else ""
+    labels["accent"] = _ACCENTS.get(region) or languages.region_name(voice.language).lower()
+    spec = load_spec(voice) if voice.variant == VoiceVariant.SYSTEM else None
+    if isinstance(spec, str) and len(spec) > 1 and spec[1] in "fm":
+        labels["gender"] = "female" if spec[1] == "f" else "male"  # Kokoro stock voices: af_…, am_…, bf_…, bm_…
+    custom = voice.variant == VoiceVariant.CUSTOM
+    created = voice.created_at if voice.created_at.tzinfo else voice.created_at.replace(tzinfo=UTC)
+    return Voice(
+        voice_id=voice.id, name=voice.name, category="cloned" if custom else "premade",
+        description=voice.description, labels=labels, preview_url=preview_url(voice, base_url),
+        high_quality_base_model_ids=[MODEL_ID], is_owner=custom, created_at_unix=int(created.timestamp()),
+    )
+
+
+def preview_url(voice: VoiceRow, base_url: str) -> str | None:
+    if voice.object_key is None:
+        return None
+    token = security.sign({"voice": voice.id, "org": voice.org_id}, audience=PREVIEW_AUDIENCE,
+                          lifetime=PREVIEW_LIFETIME)
+    return f"{base_url.rstrip('/')}/v1/voices/{voice.id}/preview?token={token}"
+
+
+@router.get("", response_model=GetVoicesResponse, summary="List voices")
+def list_voices(caller: CurrentCaller, request: Request,
+                show_legacy: Annotated[bool | None, Query(description="Accepted and ignored")] = None,
+                ) -> GetVoicesResponse:
+    """The organization's own voices (newest first), then the built-in voices (A–Z)."""
+    with tenant_session(caller.principal.org_id) as session:
+        found = voices.list_voices(session=session)
+    base = str(request.base_url)
+    return GetVoicesResponse(voices=[voice_out(v, base) for v in (*found.custom, *found.system)])
+
+
+@router.get("/{voice_id}", response_model=Voice, summary="Get a voice")
+def get_voice(voice_id: str, caller: CurrentCaller, request: Request,
+              with_settings: Annotated[bool | None, Query(description="Accepted and ignored")] = None) -> Voice:
+    with tenant_session(caller.principal.org_id) as session:
+        voice = voices.get_voice(session=session, voice_id=voice_id)
+    return voice_out(voice, str(request.base_url))
+
+
+@router.get("/{voice_id}/preview", summary="A voice's sample (signed URL)",
+            response_class=Response, responses={200: {"content": {"audio/wav": {}}, "description": "WAV audio"}})
+def preview(voice_id: str, request: Request,
+            token: Annotated[str, Query(description="From the voice's `preview_url`")]) -> Response:
+    """The URL in a voice's `preview_url`: playable without a key (a browser's audio element) for an hour."""
+    claims = security.unsign(token, audience=PREVIEW_AUDIENCE)
+    if claims is None or claims.get("voice") != voice_id:
+        raise ApiProblem(401, "invalid_preview_token", "This preview link is invalid or has expired; list the "
+                                                       "voices again for a fresh one.")
+    org_id = claims.get("org")
+    voice = _read_for_preview(voice_id, org_id)
+    if voice is None or voice.object_key is None:
+        raise ApiProblem(404, "voice_not_found", voices.NOT_FOUND)
+    return serve_object(voice.object_key, range_header=request.headers.get("range"), content_type="audio/wav",
+                        cache_control="private, max-age=3600")
+
+
+def _read_for_preview(voice_id: str, org_id: str | None) -> VoiceRow | None:
+    if org_id is None:  # a built-in voice (no organization)
+        with system_session() as session:
+            voice = session.get(VoiceRow, voice_id)
+        return voice if voice is not None and voice.org_id is None else None
+    with tenant_session(org_id) as session:
+        return session.get(VoiceRow, voice_id)
+
+
+@router.post("/add", response_model=AddVoiceResponse, summary="Add a voice from a recording",
+             responses={**SUBSCRIPTION, 413: {"description": "The file is larger than the upload limit"}})
+async def add_voice(
+    caller: CurrentCaller,
+    name: Annotated[str, Form(description="Shown in voice lists (at most 100 characters)")],
+    files: Annotated[list[UploadFile], File(description="One recording (WAV, MP3, FLAC, OGG, M4A, WebM…), "
+                                                        "10 seconds to 5 minutes")],
+    description: Annotated[str | None, Form(description="At most 500 characters")] = None,
+    labels: Annotated[str | None, Form(description='JSON object, e.g. {"language": "en-GB", "use_case": '
+                                                   '"audiobook"}; `language` a BCP-47 tag (default en-US), '
+                                                   '`use_case` one of the voice categories (default general)')] = None,
+    remove_background_noise: Annotated[bool | None, Form(description="Accepted and ignored")] = None,
+) -> AddVoiceResponse:
+    if len(files) != 1:
+        raise Invalid("Send exactly one recording in `files`: Resonance makes a voice from one sample.")
+    upload = files[0]
+    limit = get_settings().VOICE_MAX_BYTES
+    data = await upload.read(limit + 1)
+    language, category = _labels(labels)
+    fields = VoiceFields(name=name, category=category, language=language, description=description or "")
+    voice = await run_in_threadpool(cloning.create_custom_voice, actor=caller.principal, fields=fields, data=data,
+                                    declared_type=upload.content_type)
+    default_runner().notify()  # matching the new voice to the engine runs as a job
+    return AddVoiceResponse(voice_id=voice.id)
+
+
+def _labels(raw: str | None) -> tuple[str, str]:
+    """(language, category) from the labels JSON; `Invalid` naming what is wrong."""
+    if raw is None or not raw.strip() or raw.strip() == "null":
+        return "en-US", VoiceCategory.GENERAL
+    try:
+        labels = json.loads(raw)
+    except ValueError:
+        raise Invalid("labels must be a JSON object, e.g. {\"language\": \"en-US\"}") from None
+    if not isinstance(labels, dict):
+        raise Invalid("labels must be a JSON object, e.g. {\"language\": \"en-US\"}")
+    language = labels.get("language") or "en-US"
+    if not isinstance(language, str) or not languages.is_known(language.strip()):
+        raise Invalid(f"labels.language must be a BCP-47 language tag with a region, such as en-US or en-GB "
+                      f"(got {language!r})")
+    use_case = labels.get("use_case") or labels.get("category") or "general"
+    category = _category(use_case)
+    if category is None:
+        names = ", ".join(c.value.lower() for c in VoiceCategory)
+        raise Invalid(f"labels.use_case must be one of: {names} (got {use_case!r})")
+    return language.strip(), category
+
+
+def _category(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    key = value.strip().lower().replace(" ", "_").replace("-", "_")
+    if key in _USE_CASE_ALIASES:
+        return _USE_CASE_ALIASES[key]
+    return key.upper() if key.upper() in VoiceCategory.__members__ else None
+
+
+@router.delete("/{voice_id}", response_model=StatusResponse, summary="Delete a voice",
+               responses={403: {"description": "Not a voice this key may delete (`missing_permissions`)"}})
+def delete_voice(voice_id: str, caller: CurrentCaller) -> StatusResponse:
+    """Delete one of the organization's voices that the key's creator made (through the app or this API): keys
+    have Member rights. Its history items stay, with the voice's name."""
+    principal: Principal = caller.principal
+    with tenant_session(principal.org_id) as session:
+        if principal.user_id is None:  # the key's creator was deleted: it owns no voices
+            if voices.get_voice(session=session, voice_id=voice_id).variant != VoiceVariant.CUSTOM:
+                raise NotFound(voices.NOT_FOUND)
+            raise Forbidden("Only admins and the voice's creator can change it.")
+        keys = voices.delete_voice(session=session, actor=principal, voice_id=voice_id)
+    remove_files(keys)
+    return StatusResponse()

@@ -1,0 +1,63 @@
+"""Passwordless sign-in by emailed link: valid EMAIL_CODE_MINUTES (10), usable once, stored as a keyed digest
+(identity/tokens.py, purpose sign_in_link), limited per address and per client IP.
+
+Asking always gets the same answer, whether or not the address has an account (no enumeration): the limits count
+every address, and an unknown one just gets no mail. Following the link proves the mailbox, so it also verifies it.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from resonance.core.config import get_settings
+from resonance.core.errors import Invalid, RateLimited
+from resonance.identity import accounts, ratelimit, tokens
+from resonance.identity.models import EmailToken, User
+from resonance.identity.oauth.errors import Refused
+from resonance.mail import service as mail
+from resonance.mail import templates
+
+SENT = "If an account uses that address, we just emailed it a sign-in link. It works once, for {minutes} minutes."
+TOO_MANY = "Too many sign-in link requests"
+
+
+def request(*, session: Session, email: str, ip: str) -> str:
+    """Email a sign-in link if the address has an account; the answer to show either way. `Invalid` for a malformed
+    address, `RateLimited` (429) past a limit."""
+    email = accounts.normalize_email(email)
+    s = get_settings()
+    (per_email, email_window), (per_ip, ip_window) = s.magic_link_rates()
+    ratelimit.hit("magic-link-ip", ip or "?", limit=per_ip, window_s=ip_window, message=TOO_MANY)
+    ratelimit.hit("magic-link-email", email, limit=per_email, window_s=email_window, message=TOO_MANY)
+    minutes = int(s.EMAIL_CODE_MINUTES)
+    user = accounts.find_by_email(session=session, email=email)
+    if user is not None:
+        try:
+            issued = tokens.issue(session=session, user=user, purpose=tokens.SIGN_IN_LINK, with_code=False)
+        except RateLimited:
+            issued = None  # the link sent seconds ago still works; saying "wait" would reveal the account
+        if issued is not None:
+            mail.send(session=session, to=user.email, message=templates.magic_link(url=link_url(issued.token),
+                                                                                   minutes=minutes))
+    return SENT.format(minutes=minutes)
+
+
+def link_url(token: str) -> str:
+    # Built from the configured base URL, never from a request's Host header.
+    return f"{get_settings().API_URL}/api/auth/magic/{token}"
+
+
+def peek(*, session: Session, token: str) -> EmailToken | None:
+    """The link's live token without using it (the confirmation page); None when it no longer works."""
+    return tokens.peek_link(session=session, token=token, purpose=tokens.SIGN_IN_LINK)
+
+
+def consume(*, session: Session, token: str) -> User:
+    """The user the link signs in (now verified); the link stops working. `Refused("link_expired")` when it is
+    unknown, used or expired."""
+    try:
+        row = tokens.consume_link(session=session, token=token, purpose=tokens.SIGN_IN_LINK)
+    except Invalid:
+        raise Refused("link_expired") from None
+    user = session.get(User, row.user_id)
+    return accounts.claim_mailbox(session=session, user=user)

@@ -1,0 +1,127 @@
+"""Organization API keys: Admins create (secret shown once, stored as a keyed digest) and revoke them; a key opens
+the API for its organization only; a revoked or unknown key gets 401; each key has a rate limit (429 + Retry-After),
+in this process or in Redis."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import redis
+from elevenlabs.core.api_error import ApiError
+
+from resonance.core import security
+from resonance.core.errors import ConfigError, Forbidden, Invalid
+from resonance.orgs import api_keys
+from resonance.orgs.api_keys import ApiKey
+from resonance.orgs.models import Role
+from resonance.identity.models import User
+from resonance.orgs.scope import system_session, tenant_session
+from tests.api.v1.conftest import client_for
+from tests.factories import add_member, all_rows, audit_actions, get, make_user, signed_in
+from tests.voices.test_samples import pcm_wav
+
+NO_RETRY = {"max_retries": 0}
+
+
+def test_a_key_is_shown_once_and_stored_only_as_a_digest_with_its_prefix(team):
+    [row] = all_rows(ApiKey, org_id=team.org.id)
+    assert team.secret.startswith("rsk_") and len(team.secret) > 40
+    assert row.digest == security.digest(team.secret) and team.secret not in (row.digest, row.prefix)
+    assert row.prefix == team.secret[:12] and row.created_by == team.admin.user_id
+    with tenant_session(team.org.id) as session:
+        [view] = api_keys.list_keys(session=session, actor=team.admin)
+    assert (view.name, view.prefix, view.created_by, view.revoked_at) == ("Acme script", row.prefix, "Acme Admin", None)
+    assert not hasattr(view, "secret") and "api_key.created" in audit_actions(team.org)
+
+
+def test_only_admins_manage_keys_and_names_are_checked(team):
+    member_user = make_user(name="Mel Member")
+    add_member(team.org, member_user, Role.MEMBER)
+    member, _ = signed_in(member_user, team.org)
+    [row] = all_rows(ApiKey, org_id=team.org.id)
+    with tenant_session(team.org.id) as session:
+        with pytest.raises(Forbidden):
+            api_keys.create_key(session=session, actor=member, name="Mine")
+        with pytest.raises(Forbidden):
+            api_keys.list_keys(session=session, actor=member)
+        with pytest.raises(Forbidden):
+            api_keys.revoke_key(session=session, actor=member, key_id=row.id)
+        with pytest.raises(Invalid, match="name"):
+            api_keys.create_key(session=session, actor=team.admin, name="   ")
+    assert get(ApiKey, row.id).revoked_at is None
+
+
+def test_a_key_lists_its_organizations_voices_and_a_revoked_key_is_refused(team, system_voice):
+    assert [v.name for v in team.client.voices.get_all().voices] == ["Aaron"]
+    [row] = all_rows(ApiKey, org_id=team.org.id)
+    assert get(ApiKey, row.id).last_used_at is not None
+    with tenant_session(team.org.id) as session:
+        api_keys.revoke_key(session=session, actor=team.admin, key_id=row.id)
+    with pytest.raises(ApiError) as refused:
+        team.client.voices.get_all(request_options=NO_RETRY)
+    assert refused.value.status_code == 401
+    assert refused.value.body["detail"]["status"] == "invalid_api_key"
+    assert "api_key.revoked" in audit_actions(team.org)
+
+
+def test_missing_and_unknown_keys_get_401_in_elevenlabs_shape(team, base_url):
+    missing = httpx.get(f"{base_url}/v1/voices")
+    assert missing.status_code == 401 and missing.json()["detail"]["status"] == "needs_authorization"
+    for bad in ("rsk_" + "x" * 43, team.secret + "x", "sk_0123456789abcdef"):
+        with pytest.raises(ApiError) as refused:
+            client_for(base_url, bad).models.list(request_options=NO_RETRY)
+        assert refused.value.status_code == 401
+        assert refused.value.body == {"detail": {"status": "invalid_api_key",
+                                                 "message": "Invalid API key: unknown or revoked."}}
+
+
+def test_last_used_is_written_at_most_once_a_minute(team, clock):
+    [row] = all_rows(ApiKey, org_id=team.org.id)
+    team.client.models.list()
+    first = get(ApiKey, row.id).last_used_at
+    clock.advance(seconds=30)
+    team.client.models.list()
+    assert get(ApiKey, row.id).last_used_at == first
+    clock.advance(seconds=31)
+    team.client.models.list()
+    assert get(ApiKey, row.id).last_used_at > first
+
+
+@pytest.mark.parametrize("counter", ["memory", "redis"])
+def test_each_key_has_its_own_rate_limit_with_retry_after(team, base_url, configure, clock, counter):
+    configure(API_RATE_LIMIT="3/60", REDIS_URL="redis://127.0.0.1:6379/0" if counter == "redis" else None)
+    other = client_for(base_url, team.key())
+    for _ in range(3):
+        team.client.models.list(request_options=NO_RETRY)
+    with pytest.raises(ApiError) as limited:
+        team.client.models.list(request_options=NO_RETRY)
+    assert limited.value.status_code == 429 and limited.value.body["detail"]["status"] == "rate_limit_exceeded"
+    assert limited.value.headers["retry-after"] == "60"
+    assert other.models.list(request_options=NO_RETRY)[0].model_id == "resonance_v1"  # another key: its own window
+    clock.advance(seconds=45)
+    with pytest.raises(ApiError) as still:
+        team.client.models.list(request_options=NO_RETRY)
+    assert still.value.headers["retry-after"] == "15"
+    clock.advance(seconds=16)
+    assert team.client.models.list(request_options=NO_RETRY)
+    if counter == "redis":  # the window really is in Redis, where every worker sees it
+        [row] = [k for k in all_rows(ApiKey, org_id=team.org.id) if k.name == "Acme script"]
+        shared = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        assert shared.zcard(f"resonance:ratelimit:api-key:{row.id}") == 1  # the three before have left it
+
+
+def test_a_key_outlives_its_creators_account_but_owns_no_voices_then(team, system_voice):
+    with system_session() as session:
+        session.delete(session.get(User, team.admin.user_id))
+    [row] = all_rows(ApiKey, org_id=team.org.id)
+    assert row.created_by is None  # the organization's key, still listed (as made by a deleted user)
+    created = team.client.voices.ivc.create(name="Orphan", files=[("o.wav", pcm_wav(12.0), "audio/wav")])
+    with pytest.raises(ApiError) as refused:
+        team.client.voices.delete(created.voice_id, request_options=NO_RETRY)
+    assert refused.value.status_code == 403 and refused.value.body["detail"]["status"] == "missing_permissions"
+
+
+def test_a_malformed_rate_limit_stops_the_app_naming_the_variable(configure):
+    with pytest.raises(ConfigError, match="RESONANCE_API_RATE_LIMIT: .*COUNT/SECONDS"):
+        configure(API_RATE_LIMIT="sixty a minute")
+    assert configure(API_RATE_LIMIT="120/60").api_rate == (120, 60)

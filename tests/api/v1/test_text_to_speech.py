@@ -1,0 +1,185 @@
+"""Text to speech through the SDK: the whole file or a stream, in PCM and MP3, each call a history item spoken by the
+app's generation job; invalid input, unknown and foreign voices, and the subscription gate answer in ElevenLabs'
+shape. (Real Kokoro speech: test_kokoro.py.)"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import av
+import httpx
+import pytest
+from elevenlabs.core.api_error import ApiError
+
+from resonance.billing.models import UsageRecord
+from resonance.generations.models import Generation
+from resonance.orgs.scope import system_session
+from resonance.speech import audio
+from resonance.storage import get_storage
+from tests.api.v1.conftest import billing_on, use_engine
+from tests.factories import all_rows, get
+from tests.fakes import RATE, ToneEngine
+from tests.generations.conftest import ready_voice
+
+NO_RETRY = {"max_retries": 0}
+TEXT = "The first sentence is short. Then a second sentence follows it. A third one comes along to close."
+STORY = TEXT + " A fourth sentence adds a little more to say. And a fifth one rounds the story off for everyone."
+
+
+class Slow(ToneEngine):
+    """Each chunk takes 0.4 s to "speak", so a stream that waited for the end would show it."""
+
+    def synthesize(self, text, voice, params=None):
+        pieces = super().synthesize(text, voice, params)
+        while True:
+            time.sleep(0.4)
+            try:
+                yield next(pieces)
+            except StopIteration:
+                return
+
+
+def stored_samples(generation_id: str) -> int:
+    samples, rate = audio.read_wav(get_storage().get(get(Generation, generation_id).object_key))
+    assert rate == RATE
+    return len(samples)
+
+
+def only_generation(org_id: str) -> Generation:
+    [generation] = all_rows(Generation, org_id=org_id)
+    return generation
+
+
+def refused(call) -> ApiError:
+    with pytest.raises(ApiError) as error:
+        call()
+    return error.value
+
+
+def test_pcm_is_raw_16_bit_samples_at_the_asked_rate_and_the_call_is_a_history_item(team, system_voice, engine,
+                                                                                     runner):
+    pcm = b"".join(team.client.text_to_speech.convert(system_voice.id, text=TEXT, output_format="pcm_16000",
+                                                      model_id="eleven_multilingual_v2"))
+    generation = only_generation(team.org.id)
+    assert generation.status == "done" and generation.text == TEXT and generation.voice_name == "Aaron"
+    assert len(pcm) == 2 * round(stored_samples(generation.id) * 16000 / RATE)  # 8 kHz engine audio, resampled
+    assert engine.calls == [TEXT]
+
+
+def test_mp3_decodes_at_the_asked_rate_and_bit_rate(team, system_voice, engine, runner):
+    for name, rate, kbps in (("mp3_44100_128", 44100, 128), ("mp3_22050_32", 22050, 32)):
+        mp3 = b"".join(team.client.text_to_speech.convert(system_voice.id, text=TEXT, output_format=name))
+        newest = max(all_rows(Generation, org_id=team.org.id), key=lambda g: g.created_at)
+        with av.open(io.BytesIO(mp3)) as container:
+            stream = container.streams.audio[0]
+            decoded = sum(frame.samples for frame in container.decode(stream))
+            assert (stream.codec_context.name, stream.rate, stream.bit_rate) == ("mp3float", rate, kbps * 1000)
+        spoken = stored_samples(newest.id) / RATE
+        assert spoken > 0.5 and abs(decoded / rate - spoken) < 0.1  # LAME adds only its frame padding
+
+
+def test_stream_sends_the_first_audio_while_the_rest_is_still_being_spoken(team, system_voice, monkeypatch, runner):
+    use_engine(monkeypatch, Slow())
+    started = time.monotonic()
+    arrivals, sizes, states = [], [], []
+    for piece in team.client.text_to_speech.stream(system_voice.id, text=STORY, output_format="pcm_24000"):
+        arrivals.append(time.monotonic() - started)
+        sizes.append(len(piece))
+        if len(arrivals) == 1:
+            states.append(only_generation(team.org.id).status)
+    generation = only_generation(team.org.id)
+    assert generation.chunks_done >= 3 and generation.status == "done"
+    assert states == ["running"]  # the first bytes came while the job was still speaking
+    assert arrivals[-1] - arrivals[0] > 0.6  # …and the last ones about two chunks' time later
+    assert sum(sizes) == 2 * round(stored_samples(generation.id) * 24000 / RATE)
+
+
+def test_stream_speaks_through_raw_http_with_the_history_item_header(team, system_voice, engine, runner, base_url):
+    with httpx.stream("POST", f"{base_url}/v1/text-to-speech/{system_voice.id}/stream",
+                      params={"output_format": "mp3_44100_128"}, json={"text": "Hello there."},
+                      headers={"xi-api-key": team.secret}, timeout=30) as response:
+        body = response.read()
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/mpeg"
+    assert response.headers["history-item-id"] == only_generation(team.org.id).id
+    assert body[:3] == b"ID3" or body[0] == 0xFF
+
+
+@pytest.mark.parametrize("body, query, status, message", [
+    ({"text": "x" * 5001}, {}, "invalid_request", "text: String should have at most 5000 characters"),
+    ({"text": "   "}, {}, "invalid_request", "Please enter some text"),
+    ({"text": "Hi."}, {"output_format": "ulaw_8000"}, "invalid_request", "output_format: Input should be"),
+    ({"text": "Hi.", "model_id": "gpt-4"}, {}, "model_not_found", "Unknown model_id 'gpt-4'"),
+    ({"text": "Hi.", "voice_settings": {"speed": 3}}, {}, "invalid_request", "voice_settings.speed"),
+    ({}, {}, "invalid_request", "text: Field required"),
+])
+def test_invalid_input_is_422_and_creates_nothing(team, system_voice, engine, runner, base_url, body, query, status,
+                                                  message):
+    response = httpx.post(f"{base_url}/v1/text-to-speech/{system_voice.id}", params=query, json=body,
+                          headers={"xi-api-key": team.secret})
+    assert response.status_code == 422
+    assert response.json()["detail"]["status"] == status and message in response.json()["detail"]["message"]
+    assert all_rows(Generation, org_id=team.org.id) == []
+
+
+def test_unknown_and_foreign_voices_are_404_alike(team, rival, system_voice, engine, runner):
+    theirs = ready_voice(rival.org, name="Theirs")
+    for voice_id in ("voi_doesnotexist", theirs.id):
+        error = refused(lambda: b"".join(team.client.text_to_speech.convert(voice_id, text="Hi.",
+                                                                             request_options=NO_RETRY)))
+        assert error.status_code == 404
+        assert error.body == {"detail": {"status": "voice_not_found", "message": "Voice not found"}}
+    assert b"".join(rival.client.text_to_speech.convert(theirs.id, text="Hi.", output_format="pcm_8000"))
+
+
+def test_a_voice_still_being_matched_is_412(team, engine, runner):
+    pending = ready_voice(team.org, name="Fresh", spec="")
+    with system_session() as session:
+        row = session.get(type(pending), pending.id)
+        row.engine_voice, row.match_status = None, "running"
+        session.add(row)
+    error = refused(lambda: b"".join(team.client.text_to_speech.convert(pending.id, text="Hi.",
+                                                                         request_options=NO_RETRY)))
+    assert error.status_code == 412 and error.body["detail"]["status"] == "voice_not_ready"
+
+
+def test_a_failed_generation_is_502_speech_failed(team, system_voice, monkeypatch, runner):
+    use_engine(monkeypatch, ToneEngine(fail_at=0))
+    error = refused(lambda: b"".join(team.client.text_to_speech.convert(system_voice.id, text=TEXT,
+                                                                         request_options=NO_RETRY)))
+    assert error.status_code == 502
+    assert error.body["detail"] == {"status": "speech_failed", "message": "The engine broke down"}
+    assert only_generation(team.org.id).status == "failed"
+
+
+def test_a_failure_after_the_first_audio_breaks_the_stream_instead_of_ending_it_quietly(team, system_voice,
+                                                                                     monkeypatch, runner):
+    use_engine(monkeypatch, Slow(fail_at=1))
+    received = []
+    with pytest.raises(httpx.HTTPError):  # an incomplete chunked transfer: the client knows the audio is cut short
+        for piece in team.client.text_to_speech.stream(system_voice.id, text=STORY, output_format="pcm_8000",
+                                                       request_options=NO_RETRY):
+            received.append(piece)
+    assert received and only_generation(team.org.id).status == "failed"
+
+
+def test_without_a_subscription_speech_is_402_subscription_required(team, system_voice, engine, runner, configure):
+    billing_on(configure, team.org, active=False)
+    error = refused(lambda: b"".join(team.client.text_to_speech.convert(system_voice.id, text="Hi.",
+                                                                         request_options=NO_RETRY)))
+    assert error.status_code == 402 and error.body["detail"]["status"] == "subscription_required"
+    assert all_rows(Generation, org_id=team.org.id) == []
+    subscription = team.client.user.subscription.get()
+    assert (subscription.status, subscription.character_limit, subscription.tier) == ("free_disabled", 0,
+                                                                                      "pay_as_you_go")
+
+
+def test_with_a_subscription_api_speech_is_metered_like_the_apps(team, system_voice, engine, runner, configure):
+    billing_on(configure, team.org, active=True)
+    b"".join(team.client.text_to_speech.convert(system_voice.id, text="  Hello there, API.  ",
+                                                output_format="pcm_16000"))
+    generation = only_generation(team.org.id)
+    [usage] = all_rows(UsageRecord, org_id=team.org.id)
+    assert (usage.kind, usage.source_id, usage.characters) == ("tts_generation", generation.id, 17)
+    subscription = team.client.user.subscription.get()
+    assert (subscription.status, subscription.character_count, subscription.tier) == ("active", 17, "pay_as_you_go")

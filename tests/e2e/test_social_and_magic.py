@@ -1,0 +1,100 @@
+"""Browser: sign in with an OpenID Connect provider (the real oidc-provider on loopback, its login and consent pages
+filled in Chromium), and sign in with a magic link read from the dev outbox.
+
+The app here has its own instance (module-scoped `app`, replacing the session one): it must be started with
+RESONANCE_OIDC_PROVIDERS pointing at a provider that knows the app's callback URL, which depends on its port.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import e2e_support
+from tests.e2e.e2e_support import RunningApp, start_app, stop_app
+from tests.identity.oauth.servers import OidcProvider
+
+pytestmark = pytest.mark.e2e
+
+CLIENT_ID, CLIENT_SECRET = "resonance-e2e", "e2e-client-secret-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[RunningApp]:
+    base = Path(tempfile.mkdtemp(prefix="resonance-e2e-social-"))
+    started: list[OidcProvider] = []
+    plain_env = e2e_support._app_env
+
+    def env_with_provider(*, url: str, **kwargs) -> dict[str, str]:
+        env = plain_env(url=url, **kwargs)
+        op = OidcProvider([{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                            "redirect_uris": [f"{url}/api/auth/oauth/loopback/callback"]}])
+        started.append(op)
+        env["RESONANCE_OIDC_PROVIDERS"] = json.dumps([{
+            "name": "loopback", "label": "Loopback ID", "discovery_url": op.discovery_url,
+            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}])
+        return env
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(e2e_support, "_app_env", env_with_provider)
+        try:
+            running, proc = start_app(base)
+        except RuntimeError as error:
+            for op in started:
+                op.stop()
+            pytest.fail(str(error), pytrace=False)
+    try:
+        yield running
+    finally:
+        stop_app(proc)
+        for op in started:
+            op.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_sign_in_with_an_openid_provider(app: RunningApp, new_browser, tag):
+    email = f"social-{tag}@example.com"
+    b = new_browser()
+    b.open("/sign-in")
+    b.click("#oauth-loopback", text="Continue with Loopback ID")
+    # oidc-provider's own pages: any login and password, then consent.
+    b.wait(lambda d: "/interaction/" in d.current_url, "the provider's login page")
+    login = b.driver.find_element("css selector", "input[name=login]")
+    login.send_keys(email)
+    b.driver.find_element("css selector", "input[name=password]").send_keys("anything")
+    b.driver.find_element("css selector", "button[type=submit]").click()
+    b.wait(lambda d: "/interaction/" in d.current_url and not d.find_elements("css selector", "input[name=login]"),
+           "the provider's consent page")
+    b.driver.find_element("css selector", "button[type=submit]").click()
+    # Back in the app, signed in: a new person has no organization yet.
+    b.wait_path("/org-selection")
+    cookie = b.cookie()
+    assert cookie and cookie["httpOnly"] and cookie["secure"]
+    assert app.one("SELECT email_verified_at IS NOT NULL FROM users WHERE email = ?", email) == 1
+    assert app.one("SELECT provider FROM external_identities WHERE email = ?", email) == "loopback"
+
+
+def test_sign_in_with_a_magic_link_from_the_outbox(app: RunningApp, new_browser):
+    person = app.seed({"users": {"mia": "Mia Magic"}})["users"]["mia"]
+    b = new_browser()
+    b.open("/sign-in")
+    b.click("#magic-link-toggle")
+    b.fill("#magic-email", person["email"])
+    b.click("#magic-link-submit")
+    b.wait_text("#magic-link-sent", "we just emailed it a sign-in link")
+    assert b.cookie() is None
+    # Opened from a mail program: a full page load of the link (the outbox page's own links route client-side).
+    card = b.open_email(person["email"], "/api/auth/magic/")
+    b.driver.get(card.find_element("css selector", ".outbox-link").get_attribute("href"))
+    b.wait(lambda d: d.find_elements("css selector", "#magic-sign-in"), "the link's confirmation page")
+    assert b.cookie() is None  # opening the link alone signs nobody in
+    b.driver.find_element("css selector", "#magic-sign-in").click()
+    b.wait_path("/org-selection")
+    assert b.cookie() is not None
+    b.open("/sign-in")  # signed in: the sign-in page sends the person on
+    b.wait(lambda d: "/sign-in" not in d.current_url, "to leave the sign-in page")
