@@ -82,12 +82,16 @@ def get_generation(*, session: Session, generation_id: str) -> Generation:
     return generation
 
 
-def list_generations(*, session: Session, before: Generation | None = None, limit: int = PAGE_SIZE) -> list[Generation]:
-    """The organization's generations, newest first, a page at a time (`before` = the last row already shown)."""
+def list_generations(*, session: Session, before: Generation | None = None, limit: int = PAGE_SIZE,
+                     voice_id: str | None = None) -> list[Generation]:
+    """The organization's generations (of one voice, if given), newest first, a page at a time (`before` = the last
+    row already shown)."""
     stmt = select(Generation).order_by(col(Generation.created_at).desc(), col(Generation.id).desc())
     if before is not None:
         # A row-value comparison, so the (org_id, created_at, id) index seeks straight to the cursor at any depth.
         stmt = stmt.where(tuple_(col(Generation.created_at), col(Generation.id)) < (before.created_at, before.id))
+    if voice_id:
+        stmt = stmt.where(Generation.voice_id == voice_id)
     return list(session.exec(stmt.limit(limit)))
 
 

@@ -51,14 +51,8 @@ def _variants(session: Session, generations_: list[Generation]) -> dict[str, str
 
 def _page(session: Session, *, size: int, after_id: str | None, voice_id: str | None) -> list[Generation]:
     """Newest first, keyset-paged after `after_id` (an id of this organization, else 404)."""
-    stmt = select(Generation).order_by(col(Generation.created_at).desc(), col(Generation.id).desc())
-    if after_id:
-        after = generations.get_generation(session=session, generation_id=after_id)
-        stmt = stmt.where((col(Generation.created_at) < after.created_at)
-                          | ((col(Generation.created_at) == after.created_at) & (col(Generation.id) < after.id)))
-    if voice_id:
-        stmt = stmt.where(Generation.voice_id == voice_id)
-    return list(session.exec(stmt.limit(size)))
+    after = generations.get_generation(session=session, generation_id=after_id) if after_id else None
+    return generations.list_generations(session=session, before=after, limit=size, voice_id=voice_id)
 
 
 @router.get("", response_model=GetHistoryResponse, summary="List history")
