@@ -6,8 +6,6 @@ Every option is listed in `.env.example`. `get_settings()` validates once and, o
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 from decimal import Decimal
 from email.utils import parseaddr
@@ -18,6 +16,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from resonance.core.config_values import BUILT_IN_PROVIDERS, parse_oidc_providers, parse_rate
 from resonance.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,12 +167,12 @@ class Settings(BaseSettings):
     @field_validator("API_RATE_LIMIT")
     @classmethod
     def _api_rate(cls, value: str) -> str:
-        _parse_rate(value)
+        parse_rate(value)
         return value.strip()
 
     @property
     def api_rate(self) -> tuple[int, int]:
-        return _parse_rate(self.API_RATE_LIMIT)
+        return parse_rate(self.API_RATE_LIMIT)
 
     @field_validator("APP_URL", "API_URL", "SPEECH_URL", "S3_ENDPOINT_URL")
     @classmethod
@@ -284,7 +283,7 @@ class Settings(BaseSettings):
     @field_validator("MAGIC_LINK_RATE_PER_EMAIL", "MAGIC_LINK_RATE_PER_IP")
     @classmethod
     def _magic_rate(cls, value: str) -> str:
-        _parse_rate(value)
+        parse_rate(value)
         return value
 
     @field_validator("OIDC_PROVIDERS")
@@ -331,7 +330,7 @@ class Settings(BaseSettings):
 
     def magic_link_rates(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """((count, seconds) per email, (count, seconds) per IP)."""
-        return _parse_rate(self.MAGIC_LINK_RATE_PER_EMAIL), _parse_rate(self.MAGIC_LINK_RATE_PER_IP)
+        return parse_rate(self.MAGIC_LINK_RATE_PER_EMAIL), parse_rate(self.MAGIC_LINK_RATE_PER_IP)
 
     @field_validator("REDIS_URL", "CELERY_BROKER_URL")
     @classmethod
@@ -394,56 +393,6 @@ def _generated_key(path: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-BUILT_IN_PROVIDERS = {"google", "github", "microsoft", "apple"}
-_PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
-
-
-def _parse_rate(value: str) -> tuple[int, int]:
-    count, _, seconds = value.partition("/")
-    if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
-        raise ValueError("must look like COUNT/SECONDS, e.g. 3/600")
-    return int(count), int(seconds)
-
-
-def parse_oidc_providers(text: str) -> list[dict]:
-    """RESONANCE_OIDC_PROVIDERS as a list of {name, label, discovery_url, client_id, client_secret, trust_email};
-    ValueError saying what is wrong with which entry."""
-    if not (text or "").strip():
-        return []
-    try:
-        items = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"must be a JSON list of providers ({error.msg} at character {error.pos})") from None
-    if not isinstance(items, list):
-        raise ValueError("must be a JSON list of provider objects")
-    providers, seen = [], set()
-    for index, item in enumerate(items):
-        where = f"provider #{index + 1}"
-        if not isinstance(item, dict):
-            raise ValueError(f"{where} must be an object")
-        name = str(item.get("name", "")).strip()
-        if not _PROVIDER_NAME.match(name):
-            raise ValueError(f"{where}: name must be 1-32 lower-case letters, digits or '-' (got {name!r})")
-        if name in seen:
-            raise ValueError(f"{where}: the name {name!r} is used twice")
-        seen.add(name)
-        url = str(item.get("discovery_url", "")).strip()
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"{where} ({name}): discovery_url must be an http(s) URL")
-        for key in ("client_id", "client_secret"):
-            if not str(item.get(key, "")).strip():
-                raise ValueError(f"{where} ({name}): {key} is required")
-        unknown = set(item) - {"name", "label", "discovery_url", "client_id", "client_secret", "trust_email"}
-        if unknown:
-            raise ValueError(f"{where} ({name}): unknown key {sorted(unknown)[0]!r}")
-        providers.append({
-            "name": name, "label": str(item.get("label") or name.replace("-", " ").title()).strip()[:40],
-            "discovery_url": url, "client_id": str(item["client_id"]).strip(),
-            "client_secret": str(item["client_secret"]).strip(), "trust_email": bool(item.get("trust_email", True)),
-        })
-    return providers
 
 
 def _origin(url: str) -> str:
