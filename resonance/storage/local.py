@@ -49,8 +49,9 @@ class LocalStorage:
                 folder.mkdir(parents=True, exist_ok=True)
                 self._replace(folder, bytes(data), type_line)
                 return
-            except FileNotFoundError:
-                # A concurrent delete removed the (then empty) folder between mkdir and write: make it again.
+            except (FileNotFoundError, FileExistsError):
+                # A concurrent delete removed the (then empty) folder between mkdir and write, or between mkdir's
+                # "it exists" and its own is-it-a-folder check (pathlib then raises FileExistsError): make it again.
                 if attempt == 2:
                     raise
 
