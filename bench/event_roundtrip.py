@@ -23,7 +23,8 @@ and event kind, the offered and achieved event rate, and the server's CPU use (p
 Server configurations: the app's default (production without Redis: Reflex's memory state manager, one backend
 process); `--state-manager disk|memory` overrides it; `--state-manager redis --workers N` runs N granian backend
 workers sharing state through Redis (`--redis-url`, default a database of the bench's own, emptied first), the
-scale-out configuration. Each round prints the load average before and after it: other people's work on this
+scale-out configuration; `--postgres` uses a throwaway PostgreSQL database (127.0.0.1:5432 as postgres, trust auth)
+with the app connected as a role under row-level security, as production runs it. Each round prints the load average before and after it: other people's work on this
 machine moves the figures, so compare rounds measured at similar load, or pass `--nice -10` (the server's and
 the bench's sessions get the CPU share of nice -10; a plain `nice` does not help, as Linux shares the CPU between
 sessions first).
@@ -488,6 +489,12 @@ def main() -> int:
     parser.add_argument("--nice", type=int, default=0,
                         help="autogroup nice for the server's and the bench's sessions, e.g. -10 to measure the app "
                              "rather than the neighbours' load (needs root; default 0: as the machine is)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="a throwaway PostgreSQL database instead of SQLite (the app as a role under row-level "
+                             "security, as in production)")
+    parser.add_argument("--pg-host", default="127.0.0.1")
+    parser.add_argument("--pg-port", type=int, default=5432)
+    parser.add_argument("--pg-user", default="postgres")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (server log, web build)")
     args = parser.parse_args()
 
@@ -502,7 +509,17 @@ def main() -> int:
 
     port = args.port or free_port()
     url = f"http://localhost:{port}"
-    data_dir = _common.isolate("roundtrip", keep=args.keep)
+    database_url = ""
+    if args.postgres:
+        import atexit
+
+        import _postgres
+
+        owner_url, database_url, drop = _postgres.throwaway_database(args.pg_host, args.pg_port, args.pg_user,
+                                                                     "roundtrip")
+        atexit.register(drop)
+        os.environ["RESONANCE_MIGRATION_DATABASE_URL"] = owner_url  # migrations as the owner, the app as its role
+    data_dir = _common.isolate("roundtrip", database_url=database_url, keep=args.keep)
     os.environ.update({
         "RESONANCE_ENV": "production", "RESONANCE_APP_URL": url, "RESONANCE_API_URL": url,
         "REFLEX_WEB_WORKDIR": str(data_dir / "web"), "REFLEX_STATES_WORKDIR": str(data_dir / "states"),
@@ -547,7 +564,8 @@ def main() -> int:
     print(f"built and started in {time.perf_counter() - t0:.0f} s; "
           f"{args.events} timed actions per client after one warm-up, event kind: {args.event}, "
           f"think time {args.think_ms:g} ms, state manager {args.state_manager or 'app default'}, "
-          f"{args.workers} backend worker(s)")
+          f"{args.workers} backend worker(s), "
+          f"{'PostgreSQL as the row-level-security app role' if args.postgres else 'SQLite'}")
     try:
         for n in args.users:
             asyncio.run(run_round(url, cookies[:n], names, args, server.pid))

@@ -6,11 +6,12 @@ import logging
 import re
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import event, exc
+from sqlalchemy import Executable, Select, event, exc
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
@@ -125,6 +126,83 @@ def _send_pending_scope(conn, cursor, statement, parameters, context, executeman
         return statement, parameters
     # psycopg2 sends a string of two statements as one simple query and keeps the last one's result and row count.
     return prefix + statement, parameters
+
+
+def read_first_row(statement: Select, params: Mapping[str, Any], *, org_id: str = "",
+                   system: bool = False) -> tuple | None:
+    """The first row of a read-only SELECT, in a single round trip: for the hottest read there is, the session lookup
+    of every signed-in event (resonance/orgs/principal.py). `org_id`/`system` are the row-level security scope, as
+    in `set_transaction_scope`; SQLite has none.
+
+    A unit of work costs four round trips on PostgreSQL (BEGIN, the scope, the query, COMMIT). Here the connection
+    is in autocommit and the scope and the query go out together, with no Sync between them: PostgreSQL runs them
+    as one implicit transaction, so `set_config(…, true)` holds for the query and ends with it. psycopg 3 sends them
+    as a pipeline, so the query stays a prepared statement (planning it costs more than the round trip); psycopg2,
+    which prepares nothing, as one simple query of two statements. Columns come back through their types, as the
+    ORM returns them."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        with engine.connect() as conn:
+            row = conn.execute(statement, params).first()
+            return None if row is None else tuple(row)
+    if not _SAFE_ID.fullmatch(org_id):
+        raise ValueError(f"not an organization id: {org_id!r}")
+    query, defaults, processors = _compiled(statement, engine)
+    values = {**defaults, **params}
+    scope = {"_rls_org": org_id, "_rls_system": "on" if system else "off"}
+    pooled = engine.raw_connection()  # checkout runs the pool's events (the ping after idle)
+    dbapi_connection = pooled.driver_connection
+    cursor = None
+    try:
+        dbapi_connection.autocommit = True  # no BEGIN, no COMMIT; set locally, no round trip
+        cursor = dbapi_connection.cursor()
+        if engine.dialect.driver == "psycopg":
+            with dbapi_connection.pipeline():
+                cursor.execute(_SCOPE_SQL, scope)
+                cursor.execute(query, values)
+                row = cursor.fetchone()
+        else:
+            cursor.execute(f"{_SCOPE_SQL}; {query}", {**values, **scope})  # psycopg2 keeps the last result
+            row = cursor.fetchone()
+        dbapi_connection.autocommit = False
+    except engine.dialect.loaded_dbapi.Error as error:
+        invalidated = engine.dialect.is_disconnect(error, dbapi_connection, cursor)
+        if invalidated:
+            pooled.invalidate(error)  # as SQLAlchemy does for its own statements: the pool drops the dead connection
+        raise exc.DBAPIError.instance(query, values, error, engine.dialect.loaded_dbapi.Error,
+                                      connection_invalidated=invalidated, dialect=engine.dialect) from error
+    finally:
+        if cursor is not None and not cursor.closed:
+            cursor.close()
+        pooled.close()  # back to the pool, whose reset on return ends anything a failure left open
+    if row is None:
+        return None
+    if len(processors) != len(row):  # a textual SELECT list: no types to apply
+        return tuple(row)
+    return tuple(value if process is None else process(value) for value, process in zip(row, processors))
+
+
+def execute_alone(statement: Executable) -> int:
+    """One statement in a transaction of its own, in one round trip (autocommit: no BEGIN, no COMMIT); its row count.
+    Only for a single write on a table without row-level security (the session's last-seen time, once a minute per
+    session), where a whole unit of work would be four round trips."""
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(statement).rowcount
+
+
+_compiled_reads: dict[tuple[int, str], tuple[Select, str, dict[str, Any], list[Callable | None]]] = {}
+
+
+def _compiled(statement: Select, engine: Engine) -> tuple[str, dict[str, Any], list[Callable | None]]:
+    # Once per statement object (module-level constants) and driver; the statement is kept with its entry, so its
+    # id is not reused while cached.
+    key = (id(statement), engine.dialect.driver)
+    cached = _compiled_reads.get(key)
+    if cached is None:
+        compiled = statement.compile(dialect=engine.dialect)
+        processors = [column.type.result_processor(engine.dialect, None) for column in statement.selected_columns]
+        cached = _compiled_reads[key] = (statement, compiled.string, dict(compiled.params), processors)
+    return cached[1:]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

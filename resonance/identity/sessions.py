@@ -8,8 +8,10 @@ HttpOnly cookie, and Reflex events run over a websocket.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 
+from sqlalchemy import Update
 from sqlmodel import Session, col, select, update
 
 from resonance.core import security
@@ -62,22 +64,55 @@ def resolve(*, session: Session, token: str | None) -> AuthSession | None:
     return row if keep_alive(session=session, row=row) else None
 
 
-def keep_alive(*, session: Session, row: AuthSession | None) -> bool:
-    """Whether a looked-up session is still live; revokes it when its window has passed and slides the idle
-    window forward (written at most every SESSION_TOUCH_SECONDS, so validating an event is normally one read)."""
-    if row is None or row.revoked_at is not None:
-        return False
-    s, now = get_settings(), clock.now()
-    idle_over = row.last_seen_at + timedelta(days=s.SESSION_IDLE_DAYS) <= now
-    absolute_over = s.SESSION_ABSOLUTE_DAYS and row.created_at + timedelta(days=s.SESSION_ABSOLUTE_DAYS) <= now
+class Liveness(StrEnum):
+    LIVE = "live"
+    DUE = "due"  # live, and its last-seen time is due to be written
+    EXPIRED = "expired"  # idle or absolute window passed: revoke it now
+    REVOKED = "revoked"
+
+
+def liveness(*, created_at: datetime, last_seen_at: datetime, revoked_at: datetime | None,
+             now: datetime | None = None) -> Liveness:
+    """Where a looked-up session stands. Last-seen is written at most every SESSION_TOUCH_SECONDS, so validating an
+    event is normally one read."""
+    if revoked_at is not None:
+        return Liveness.REVOKED
+    s, now = get_settings(), now or clock.now()
+    idle_over = last_seen_at + timedelta(days=s.SESSION_IDLE_DAYS) <= now
+    absolute_over = s.SESSION_ABSOLUTE_DAYS and created_at + timedelta(days=s.SESSION_ABSOLUTE_DAYS) <= now
     if idle_over or absolute_over:
+        return Liveness.EXPIRED
+    if (now - last_seen_at).total_seconds() >= s.SESSION_TOUCH_SECONDS:
+        return Liveness.DUE
+    return Liveness.LIVE
+
+
+def liveness_update(session_id: str, state: Liveness, now: datetime | None = None) -> Update | None:
+    """The write for what `liveness` found, by the session's id (for a lookup that read columns, not the row):
+    revoke an expired session, slide a due one's idle window. Never revives a session revoked in the meantime."""
+    now = now or clock.now()
+    live = update(AuthSession).where(AuthSession.id == session_id, col(AuthSession.revoked_at).is_(None))
+    if state is Liveness.EXPIRED:
+        return live.values(revoked_at=now)
+    if state is Liveness.DUE:
+        return live.values(last_seen_at=now)
+    return None
+
+
+def keep_alive(*, session: Session, row: AuthSession | None) -> bool:
+    """Whether a looked-up session row is still live; revokes it when its window has passed and slides the idle
+    window forward when due."""
+    if row is None:
+        return False
+    now = clock.now()
+    state = liveness(created_at=row.created_at, last_seen_at=row.last_seen_at, revoked_at=row.revoked_at, now=now)
+    if state is Liveness.EXPIRED:
         row.revoked_at = now
         session.add(row)
-        return False
-    if (now - row.last_seen_at).total_seconds() >= s.SESSION_TOUCH_SECONDS:
+    elif state is Liveness.DUE:
         row.last_seen_at = now
         session.add(row)
-    return True
+    return state in (Liveness.LIVE, Liveness.DUE)
 
 
 def end(*, session: Session, token: str | None) -> None:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_
-from sqlmodel import Session, select
+from sqlalchemy import and_, bindparam, select
+from sqlmodel import Session
 
 from resonance.core import security
-
+from resonance.core.clock import clock
+from resonance.core.db import execute_alone, read_first_row
 from resonance.core.errors import Forbidden, Unauthenticated
 from resonance.identity import sessions
 from resonance.identity.models import AuthSession, User
 from resonance.orgs.models import Membership, Organization, Role
-from resonance.orgs.scope import system_session
 
 
 @dataclass(frozen=True)
@@ -35,31 +35,50 @@ class Principal:
         return self.role == Role.ADMIN
 
 
-def resolve(*, session: Session, token: str | None) -> Principal | None:
-    """The signed-in user behind a cookie token, with the active organization if they still belong to it.
+# Session, user, and the membership in the session's active organization (outer-joined), by the cookie's digest:
+# columns only, as every signed-in event runs it.
+_LOOKUP = (
+    select(AuthSession.id, AuthSession.created_at, AuthSession.last_seen_at, AuthSession.revoked_at,
+           User.id, User.email, User.name, Membership.role, Organization.id, Organization.name)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Membership, and_(Membership.org_id == AuthSession.active_org_id, Membership.user_id == User.id))
+    .outerjoin(Organization, Organization.id == Membership.org_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
 
-    One query (session, user, and the membership in the session's active organization, outer-joined): this runs
-    for every event, so it is kept to a single round trip.
-    """
+
+def resolve(*, session: Session, token: str | None) -> Principal | None:
+    """The signed-in user behind a cookie token, with the active organization if they still belong to it (inside
+    the caller's unit of work, which must be a system session)."""
     if not token:
         return None
-    found = session.exec(
-        select(AuthSession, User, Membership.role, Organization.id, Organization.name)
-        .join(User, User.id == AuthSession.user_id)
-        .outerjoin(Membership, and_(Membership.org_id == AuthSession.active_org_id, Membership.user_id == User.id))
-        .outerjoin(Organization, Organization.id == Membership.org_id)
-        .where(AuthSession.token_hash == security.digest(token))
-    ).first()
-    if found is None or not sessions.keep_alive(session=session, row=found[0]):
-        return None
-    row, user, role, org_id, org_name = found
-    return Principal(user.id, user.email, user.name, row.id, org_id, org_name or "", role)
+    row = session.execute(_LOOKUP, {"token_hash": security.digest(token)}).first()
+    return _admit(row, session=session)
 
 
 def from_cookie(token: str | None) -> Principal | None:
-    """`resolve` in its own unit of work (the last-seen touch commits)."""
-    with system_session() as session:
-        return resolve(session=session, token=token)
+    """`resolve` for every event and request: one round trip to the database (see `read_first_row`), and one more
+    for the once-a-minute last-seen write or for revoking an expired session."""
+    if not token:
+        return None
+    return _admit(read_first_row(_LOOKUP, {"token_hash": security.digest(token)}, system=True))
+
+
+def _admit(row, *, session: Session | None = None) -> Principal | None:
+    if row is None:
+        return None
+    session_id, created_at, last_seen_at, revoked_at, user_id, email, name, role, org_id, org_name = row
+    now = clock.now()
+    state = sessions.liveness(created_at=created_at, last_seen_at=last_seen_at, revoked_at=revoked_at, now=now)
+    write = sessions.liveness_update(session_id, state, now)
+    if write is not None:
+        if session is not None:
+            session.exec(write)
+        else:
+            execute_alone(write)  # one statement on auth_sessions: no unit of work needed
+    if state not in (sessions.Liveness.LIVE, sessions.Liveness.DUE):
+        return None
+    return Principal(user_id, email, name, session_id, org_id, org_name or "", role)
 
 
 def require_user(principal: Principal | None) -> Principal:

@@ -4,7 +4,7 @@ every checkout: one that died while idle is still replaced before anyone uses it
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, literal_column, select, text
 from sqlalchemy.exc import OperationalError
 
 from resonance.core import db as database
@@ -52,3 +52,14 @@ def test_production_warns_when_the_app_role_would_bypass_row_level_security(post
     with caplog.at_level("WARNING", logger="resonance.db"):
         backend_pid()  # the test database's user is the superuser postgres
     assert "row-level security does not apply" in caplog.text
+
+
+def test_a_one_round_trip_read_on_a_dead_connection_fails_once_and_the_pool_drops_it(postgres, monkeypatch):
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    _clear_caches()
+    pid = select(literal_column("pg_backend_pid()"))
+    first = database.read_first_row(pid, {}, system=True)[0]
+    kill(first)
+    with pytest.raises(OperationalError):
+        database.read_first_row(pid, {}, system=True)
+    assert database.read_first_row(pid, {}, system=True)[0] != first

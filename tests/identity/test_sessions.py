@@ -13,6 +13,7 @@ from resonance.core.clock import clock as clock_
 from resonance.core.config import get_settings
 from resonance.identity import sessions
 from resonance.identity.models import AuthSession
+from resonance.orgs import principal as principals
 from resonance.orgs.scope import system_session
 from tests.factories import all_rows, get, make_user, start_session
 
@@ -227,3 +228,50 @@ def test_active_sessions_lists_only_my_live_claimed_sessions(db, clock):
 
     assert [row.id for row in listed] == [live.id]
     assert (listed[0].ip, listed[0].user_agent) == ("203.0.113.7", "pytest")
+
+
+# The per-event lookup (resonance.orgs.principal.from_cookie) reads columns in one round trip and writes by id:
+# the same windows must hold there.
+
+
+def test_the_per_event_lookup_slides_the_idle_window_and_writes_last_seen_once_a_minute(db, clock):
+    user = make_user()
+    row, token = start_session(user)
+    clock.advance(seconds=59)
+    assert principals.from_cookie(token).session_id == row.id
+    assert get(AuthSession, row.id).last_seen_at == row.last_seen_at
+    clock.advance(seconds=1)
+    assert principals.from_cookie(token).user_id == user.id
+    assert get(AuthSession, row.id).last_seen_at == clock.now()
+    for _ in range(4):  # 24 days in all, never 7 idle
+        clock.advance(days=6)
+        assert principals.from_cookie(token) is not None
+    clock.advance(days=7)
+    assert principals.from_cookie(token) is None
+    assert get(AuthSession, row.id).revoked_at == clock.now()
+    clock.advance(days=1)
+    assert principals.from_cookie(token) is None
+    assert get(AuthSession, row.id).revoked_at == clock.now() - timedelta(days=1)  # revoked once
+
+
+def test_the_per_event_lookup_ends_a_session_at_its_absolute_lifetime(db, clock, configure):
+    configure(SESSION_ABSOLUTE_DAYS=1)
+    user = make_user()
+    row, token = start_session(user)
+    clock.advance(hours=23, minutes=59)
+    assert principals.from_cookie(token) is not None
+    clock.advance(minutes=1)
+    assert principals.from_cookie(token) is None
+    assert get(AuthSession, row.id).revoked_at == clock.now()
+
+
+def test_the_per_event_lookup_never_revives_a_signed_out_session(db, clock):
+    user = make_user()
+    row, token = start_session(user)
+    with system_session() as session:
+        sessions.end(session=session, token=token)
+    signed_out = get(AuthSession, row.id)
+    clock.advance(minutes=5)  # a last-seen write would be due
+    assert principals.from_cookie(token) is None
+    after = get(AuthSession, row.id)
+    assert (after.revoked_at, after.last_seen_at) == (signed_out.revoked_at, signed_out.last_seen_at)

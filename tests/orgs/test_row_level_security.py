@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import bindparam, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
@@ -244,6 +244,35 @@ def test_a_write_that_opens_the_transaction_carries_the_scope_and_its_row_count(
         texts = set(session.execute(text("SELECT text FROM generations WHERE id IN (:a, :b)"),
                                     {"a": first.id, "b": second.id}).scalars())
     assert texts == {"edited twice"}
+
+
+def test_a_one_round_trip_read_carries_its_scope_and_leaves_the_connection_as_it_was(two_orgs, as_app):
+    """`read_first_row`, the session lookup of every event: the scope goes out with the query, on a connection in
+    autocommit, and ends with it."""
+    a, b = two_orgs["a"]["org"], two_orgs["b"]["org"]
+    members = select(Membership.org_id, Membership.created_at).where(Membership.org_id == bindparam("org"))
+    assert db.read_first_row(members, {"org": b}, org_id=a) is None  # a tenant read: the other org is not there
+    own = db.read_first_row(members, {"org": a}, org_id=a)
+    assert own[0] == a and own[1].tzinfo is not None  # columns come back through their types
+    assert db.read_first_row(members, {"org": b}, system=True)[0] == b
+    assert db.read_first_row(members, {"org": b}) is None  # no scope: no organization's rows
+    for _ in range(6):  # psycopg 3 prepares a statement on its fifth use: the lookup stays prepared
+        db.read_first_row(members, {"org": a}, org_id=a)
+
+    with get_engine().connect() as conn:  # the same pooled connection
+        leftover = conn.execute(text("SELECT current_setting('app.current_org', true), "
+                                     "current_setting('app.system', true)")).one()
+        prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements "
+                                     "WHERE statement LIKE '%FROM memberships%'")).scalar()
+    assert all(value in (None, "") for value in leftover)
+    assert prepared == (1 if "psycopg://" in as_app else 0)
+    # Back in transactions: a failed unit of work on that connection still rolls back.
+    with pytest.raises(RuntimeError):
+        with system_session() as session:
+            session.execute(text("UPDATE generations SET text = 'lost' WHERE id = :id"), {"id": two_orgs["a"]["generation"]})
+            raise RuntimeError
+    with system_session() as session:
+        assert session.get(Generation, two_orgs["a"]["generation"]).text != "lost"
 
 
 def make_generation_in(session, org_id: str) -> Generation:
