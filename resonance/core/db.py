@@ -164,7 +164,6 @@ def read_first_row(statement: Select, params: Mapping[str, Any], *, org_id: str 
         else:
             cursor.execute(f"{_SCOPE_SQL}; {query}", {**values, **scope})  # psycopg2 keeps the last result
             row = cursor.fetchone()
-        dbapi_connection.autocommit = False
     except engine.dialect.loaded_dbapi.Error as error:
         invalidated = engine.dialect.is_disconnect(error, dbapi_connection, cursor)
         if invalidated:
@@ -172,9 +171,16 @@ def read_first_row(statement: Select, params: Mapping[str, Any], *, org_id: str 
         raise exc.DBAPIError.instance(query, values, error, engine.dialect.loaded_dbapi.Error,
                                       connection_invalidated=invalidated, dialect=engine.dialect) from error
     finally:
-        if cursor is not None and not cursor.closed:
-            cursor.close()
-        pooled.close()  # back to the pool, whose reset on return ends anything a failure left open
+        # Whatever happened, the connection goes back in transactional mode: the pool does not undo autocommit, and
+        # the next unit of work on it must stay atomic.
+        try:
+            if cursor is not None and not cursor.closed:
+                cursor.close()
+            if pooled.dbapi_connection is not None:  # None once invalidated
+                dbapi_connection.autocommit = False
+        except engine.dialect.loaded_dbapi.Error as error:
+            pooled.invalidate(error)
+        pooled.close()
     if row is None:
         return None
     if len(processors) != len(row):  # a textual SELECT list: no types to apply

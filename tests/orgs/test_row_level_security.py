@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, create_engine, select, text
+from sqlalchemy import bindparam, create_engine, literal_column, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
@@ -266,6 +266,9 @@ def test_a_one_round_trip_read_carries_its_scope_and_leaves_the_connection_as_it
                                      "WHERE statement LIKE '%FROM memberships%'")).scalar()
     assert all(value in (None, "") for value in leftover)
     assert prepared == (1 if "psycopg://" in as_app else 0)
+    # A read that fails (a query error, not a lost connection) hands the connection back all the same.
+    with pytest.raises(DBAPIError, match="division by zero"):
+        db.read_first_row(select(literal_column("1") / bindparam("zero")), {"zero": 0}, system=True)
     # Back in transactions: a failed unit of work on that connection still rolls back.
     with pytest.raises(RuntimeError):
         with system_session() as session:
