@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, not_, update
 from sqlmodel import Session, col, func, select
 
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.identity.models import AuthSession
-from resonance.orgs import audit
+from resonance.orgs import audit, purge
 from resonance.orgs.models import Membership, Organization, Role
 from resonance.orgs.principal import Principal, require_admin, require_org, require_user
 from resonance.orgs.scope import unscoped
@@ -116,18 +116,25 @@ def leave(*, session: Session, actor: Principal) -> None:
 
 
 def delete_org(*, session: Session, actor: Principal, confirmation: str) -> None:
-    """Delete the organization and all its data; the actor must type its exact name."""
+    """Delete the organization and all its data; the actor must type its exact name. Its stored files are deleted
+    by a job (purge.py) that the caller's job runner picks up after the commit."""
     require_admin(actor)
     org = session.get(Organization, actor.org_id)
     if (confirmation or "").strip() != org.name:
         raise Invalid("Type the organization's name exactly to confirm.")
     _clear_active(session, org_id=org.id)
     # Tenant rows go with the organization (ON DELETE CASCADE); deleted explicitly too, for databases
-    # where foreign keys are off, and in dependency order.
+    # where foreign keys are off, and in dependency order. A model keeps the rows its `outlives_organization()`
+    # selects (usage not yet delivered to Polar, which the sender still bills).
     from resonance.orgs.scope import _OWNED, _SHARED  # every tenant table, whatever domain declares it
 
     for model in sorted(_OWNED + _SHARED, key=lambda m: m.__tablename__ != "generations"):
-        session.exec(delete(model))
+        statement = delete(model)
+        if (kept := getattr(model, "outlives_organization", None)) is not None:
+            statement = statement.where(not_(kept()))
+        session.exec(statement)
+    # The stored audio and voice files go in a durable job, once this transaction has committed.
+    purge.schedule(session, org.id)
     with unscoped(session):
         session.delete(session.get(Organization, org.id))
 
