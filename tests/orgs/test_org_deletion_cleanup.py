@@ -4,13 +4,18 @@ loopback Polar (tests/polar_api.py), the app's own job runner."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
+import redis
 
 from resonance.billing import usage
 from resonance.billing.models import UsageRecord
 from resonance.generations import files
 from resonance.generations.models import Generation
+from resonance.jobs import distributed
 from resonance.jobs.default import job_kinds
+from resonance.jobs.distributed import CeleryDispatcher
 from resonance.jobs.runner import Runner
 from resonance.orgs import organizations
 from resonance.orgs.scope import system_session, tenant_session
@@ -20,7 +25,7 @@ from resonance.voices import keys
 from tests.billing.conftest import billing, polar  # noqa: F401  (the loopback Polar and billing switched on)
 from tests.factories import all_rows, get, make_org, make_user, make_voice, signed_in
 
-INGEST = "/v1/events/ingest"
+REDIS_URL = "redis://127.0.0.1:6379/9"  # this module's own database number
 
 
 class Killed(BaseException):
@@ -111,6 +116,37 @@ def test_a_purge_interrupted_by_a_stop_is_still_there_after_the_restart_and_comp
 
     assert stored_keys(doomed["org"].id) == []
     assert stored_keys(survivor["org"].id) == survivor["keys"]
+
+
+def test_with_celery_workers_the_purge_is_sent_run_once_and_a_redelivery_does_nothing(orgs, configure):
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {error}")
+    queue = f"resonance-test-purge-{secrets.token_hex(4)}"
+    configure(REDIS_URL=REDIS_URL, JOBS_BACKEND="celery", JOBS_QUEUE=queue)
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        doomed, survivor = orgs
+        delete(doomed)
+        from resonance.orgs.purge import OrgFilePurge  # here: the module is what the attack test asks for
+
+        (purge_id,) = [p.id for p in all_rows(OrgFilePurge, org_id=doomed["org"].id)]
+        sent = []
+        dispatcher = CeleryDispatcher(job_kinds())
+        dispatcher.send = lambda task, args: sent.append((task, args))  # the broker's side is tests/jobs' concern
+        assert dispatcher.run_pending() == 1
+        assert sent == [(distributed.RUN, ["organization files", purge_id])]
+
+        assert distributed.run_job(job_kinds(), "organization files", purge_id) == "ran"  # what a worker does
+        assert distributed.run_job(job_kinds(), "organization files", purge_id) == "skipped"
+        assert stored_keys(doomed["org"].id) == []
+        assert stored_keys(survivor["org"].id) == survivor["keys"]
+    finally:
+        leftovers = client.keys("resonance:jobs:*organization files*")
+        if leftovers:
+            client.delete(*leftovers)
+        client.close()
 
 
 def test_usage_not_yet_delivered_survives_the_deletion_and_is_billed(orgs, billing):  # noqa: F811
