@@ -7,6 +7,7 @@ from resonance.identity.oauth.models import ExternalIdentity
 from resonance.mail.models import OutboxEmail
 from resonance.orgs.api_keys import ApiKey
 from resonance.orgs.models import AuditEvent, Invitation, Membership, Organization
+from resonance.orgs.purge import OrgFilePurge
 from resonance.voices.models import Voice
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Generation",
     "Invitation",
     "Membership",
+    "OrgFilePurge",
     "Organization",
     "OutboxEmail",
     "UsageRecord",

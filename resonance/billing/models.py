@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from resonance.core.ids import new_id, utcnow
 from resonance.orgs.scope import OrgOwned
@@ -66,3 +66,9 @@ class UsageRecord(SQLModel, OrgOwned, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str = ""
+
+    @classmethod
+    def outlives_organization(cls):
+        """The records that stay when their organization is deleted (organizations.delete_org): those not yet
+        delivered, so the sender still bills them; Polar's customer is the organization's id, which needs no row."""
+        return col(cls.delivered_at).is_(None)

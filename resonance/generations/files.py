@@ -7,12 +7,17 @@ import re
 from resonance.generations.models import Generation
 
 
+def org_prefix(org_id: str) -> str:
+    """Every stored object of the organization's generations lies under this prefix."""
+    return f"generations/orgs/{org_id}/"
+
+
 def audio_key(org_id: str, generation_id: str) -> str:
-    return f"generations/orgs/{org_id}/{generation_id}"
+    return f"{org_prefix(org_id)}{generation_id}"
 
 
 def chunk_prefix(org_id: str, generation_id: str) -> str:
-    return f"generations/orgs/{org_id}/{generation_id}.chunks/"
+    return f"{org_prefix(org_id)}{generation_id}.chunks/"
 
 
 def chunk_key(generation: Generation, index: int) -> str:

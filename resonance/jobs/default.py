@@ -10,9 +10,10 @@ from resonance.jobs.runner import Runner
 
 def job_kinds() -> list[JobKind]:
     from resonance.generations.jobs import GENERATION_JOBS
+    from resonance.orgs.purge import ORG_FILE_PURGES
     from resonance.voices.matching import MATCH_JOBS
 
-    return [GENERATION_JOBS, MATCH_JOBS]
+    return [GENERATION_JOBS, MATCH_JOBS, ORG_FILE_PURGES]
 
 
 @lru_cache

@@ -20,11 +20,15 @@ class Runner(BackgroundLoop):
     def start(self) -> None:
         if self._thread and self._thread.is_alive():
             return
+        self.recover()
+        super().start()
+
+    def recover(self) -> None:
+        """Put the jobs a stopped process left behind back in the queue (at start, before the thread runs)."""
         for kind in self.kinds:
             resumed = kind.recover()
             if resumed:
                 log.info("resuming %d interrupted %s job(s)", resumed, kind.name)
-        super().start()
 
     def run_pending(self) -> int:
         """Run queued jobs until none is left (tests and one-off commands); returns how many ran."""

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.identity.models import User
-from resonance.orgs import audit
+from resonance.orgs import audit, organizations
 from resonance.orgs.models import Membership, Role
 from resonance.orgs.organizations import _clear_active
 from resonance.orgs.principal import Principal, require_admin, require_org
@@ -38,6 +38,7 @@ def change_role(*, session: Session, actor: Principal, membership_id: str, role:
     require_admin(actor)
     if role not in (Role.ADMIN, Role.MEMBER):
         raise Invalid("Unknown role.")
+    _lock_as_admin(session, actor)
     membership = _get(session, membership_id)
     if membership.role == Role.ADMIN and role != Role.ADMIN and admin_count(session) <= 1:
         raise Forbidden("The last admin cannot be demoted. Make someone else an admin first.")
@@ -51,6 +52,7 @@ def change_role(*, session: Session, actor: Principal, membership_id: str, role:
 
 def remove(*, session: Session, actor: Principal, membership_id: str) -> None:
     require_admin(actor)
+    _lock_as_admin(session, actor)
     membership = _get(session, membership_id)
     if membership.role == Role.ADMIN and admin_count(session) <= 1:
         raise Forbidden("The last admin cannot be removed.")
@@ -66,6 +68,15 @@ def count(*, session: Session) -> int:
 
 def admin_count(session: Session) -> int:
     return session.exec(select(func.count(Membership.id)).where(Membership.role == Role.ADMIN)).one()
+
+
+def _lock_as_admin(session: Session, actor: Principal) -> None:
+    """Take the organization's membership lock (organizations.lock_memberships), then check that the actor is still
+    an Admin: the principal was read before the lock, and another Admin may have demoted or removed them since."""
+    organizations.lock_memberships(session, actor.org_id)
+    role = session.exec(select(Membership.role).where(Membership.user_id == actor.user_id)).first()
+    if role != Role.ADMIN:
+        raise Forbidden("Only admins can do this.")
 
 
 def _get(session: Session, membership_id: str) -> Membership:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import delete
+from sqlalchemy import delete, not_, update
 from sqlmodel import Session, col, func, select
 
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.identity.models import AuthSession
-from resonance.orgs import audit
+from resonance.orgs import audit, purge
 from resonance.orgs.models import Membership, Organization, Role
 from resonance.orgs.principal import Principal, require_admin, require_org, require_user
 from resonance.orgs.scope import unscoped
@@ -104,7 +104,10 @@ def rename(*, session: Session, actor: Principal, name: str) -> Organization:
 def leave(*, session: Session, actor: Principal) -> None:
     """Leave the active organization; the last Admin must hand over or delete it first."""
     require_org(actor)
-    mine = session.exec(select(Membership).where(Membership.user_id == actor.user_id)).one()
+    lock_memberships(session, actor.org_id)
+    mine = session.exec(select(Membership).where(Membership.user_id == actor.user_id)).first()
+    if mine is None:  # removed by an Admin meanwhile
+        raise NotFound("You are no longer a member of this organization.")
     if mine.role == Role.ADMIN and _admins(session) <= 1:
         raise Forbidden("You are the last admin. Make someone else an admin, or delete the organization.")
     audit.record(session=session, org_id=actor.org_id, actor=actor, action="member.left", detail=actor.email)
@@ -113,20 +116,43 @@ def leave(*, session: Session, actor: Principal) -> None:
 
 
 def delete_org(*, session: Session, actor: Principal, confirmation: str) -> None:
-    """Delete the organization and all its data; the actor must type its exact name."""
+    """Delete the organization and all its data; the actor must type its exact name. Its stored files are deleted
+    by a job (purge.py) that the caller's job runner picks up after the commit."""
     require_admin(actor)
     org = session.get(Organization, actor.org_id)
     if (confirmation or "").strip() != org.name:
         raise Invalid("Type the organization's name exactly to confirm.")
     _clear_active(session, org_id=org.id)
     # Tenant rows go with the organization (ON DELETE CASCADE); deleted explicitly too, for databases
-    # where foreign keys are off, and in dependency order.
+    # where foreign keys are off, and in dependency order. A model keeps the rows its `outlives_organization()`
+    # selects (usage not yet delivered to Polar, which the sender still bills).
     from resonance.orgs.scope import _OWNED, _SHARED  # every tenant table, whatever domain declares it
 
     for model in sorted(_OWNED + _SHARED, key=lambda m: m.__tablename__ != "generations"):
-        session.exec(delete(model))
+        statement = delete(model)
+        if (kept := getattr(model, "outlives_organization", None)) is not None:
+            statement = statement.where(not_(kept()))
+        session.exec(statement)
+    # The stored audio and voice files go in a durable job, once this transaction has committed.
+    purge.schedule(session, org.id)
     with unscoped(session):
         session.delete(session.get(Organization, org.id))
+
+
+def lock_memberships(session: Session, org_id: str) -> None:
+    """Hold the organization's membership lock until this transaction ends. Every change that can take an Admin away
+    (role change, removal, leaving) takes it before it counts the Admins, so two such changes run one after the
+    other and the second counts what the first committed: an organization never loses its last Admin to a race.
+
+    PostgreSQL: a row lock on the organization, FOR NO KEY UPDATE, which conflicts with itself but not with the KEY
+    SHARE lock that inserts referencing the organization take (generations, invitations go on meanwhile). SQLite:
+    a write, which takes the database's write lock at once (what BEGIN IMMEDIATE does), so the reads that follow
+    see the last committed state and no other writer commits before this transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Organization.id).where(Organization.id == org_id).with_for_update(key_share=True)).first()
+    else:
+        session.exec(update(Organization).where(Organization.id == org_id)
+                     .values(updated_at=Organization.updated_at))
 
 
 def _admins(session: Session) -> int:
@@ -134,8 +160,6 @@ def _admins(session: Session) -> int:
 
 
 def _clear_active(session: Session, *, org_id: str, user_id: str | None = None) -> None:
-    from sqlalchemy import update
-
     query = update(AuthSession).where(AuthSession.active_org_id == org_id)
     if user_id:
         query = query.where(AuthSession.user_id == user_id)

@@ -37,7 +37,8 @@ _SHARED: list[type] = []
 
 
 class OrgOwned:
-    """Mixin for rows that belong to exactly one organization."""
+    """Mixin for rows that belong to exactly one organization. They are deleted with it, except those that the
+    model's optional classmethod `outlives_organization()` (a WHERE clause) selects."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

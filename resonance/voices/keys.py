@@ -6,9 +6,14 @@ def system_sample(voice_id: str) -> str:
     return f"voices/system/{voice_id}"
 
 
+def org_prefix(org_id: str) -> str:
+    """Every stored object of the organization's custom voices lies under this prefix."""
+    return f"voices/orgs/{org_id}/"
+
+
 def custom_sample(org_id: str, voice_id: str) -> str:
     """The normalised mono WAV every engine reads (cloning engines take it as reference audio)."""
-    return f"voices/orgs/{org_id}/{voice_id}"
+    return f"{org_prefix(org_id)}{voice_id}"
 
 
 def original(sample_key: str) -> str:

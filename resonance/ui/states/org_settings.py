@@ -11,6 +11,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from resonance.core.errors import ResonanceError
+from resonance.jobs.default import default_runner
 from resonance.orgs import audit, invitations, members, organizations
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
@@ -96,8 +97,10 @@ class OrgSettingsState(AuthState):
     @rx.event
     def delete(self, form: dict):
         typed = str(form.get("confirmation", ""))
-        return self._act(lambda s, p: organizations.delete_org(session=s, actor=p, confirmation=typed),
-                         "Organization deleted.")
+        events = self._act(lambda s, p: organizations.delete_org(session=s, actor=p, confirmation=typed),
+                           "Organization deleted.")
+        default_runner().notify()  # the organization's stored files are deleted by a job
+        return events
 
     # Members
 
