@@ -6,6 +6,7 @@ import reflex as rx
 
 from resonance.api.app import build_api
 from resonance.billing.lifespan import billing_background
+from resonance.core import redaction
 from resonance.core.config import get_settings
 from resonance.jobs.default import default_runner
 from resonance.mail.delivery import mail_delivery
@@ -47,6 +48,8 @@ from resonance.ui.states.verify_email import VerifyEmailState
 from resonance.ui.states.voices import VoicesState
 
 import resonance.models  # noqa: F401  (every table registered before the first query)
+
+redaction.install()  # every record this process logs is scrubbed of tokens, links, keys and cookies
 
 app = rx.App(
     api_transformer=build_api(),

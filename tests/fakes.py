@@ -15,8 +15,9 @@ RATE = 8000
 
 
 class ToneEngine:
-    def __init__(self, *, fail_at: int | None = None, clones: bool = False) -> None:
+    def __init__(self, *, fail_at: int | None = None, clones: bool = False, error: Exception | None = None) -> None:
         self.fail_at = fail_at
+        self.error = error or SpeechEngineError("The engine broke down")
         self.calls: list[str] = []
         self.capabilities = Capabilities(name="tone", label="Test tone", sample_rate=RATE, clones=clones,
                                          supports_speed=True)
@@ -26,7 +27,7 @@ class ToneEngine:
         self.calls.append(text)
         for index, piece in enumerate(pieces):
             if index == self.fail_at:
-                raise SpeechEngineError("The engine broke down")
+                raise self.error
             seconds = 0.05 * len(piece.split())
             t = np.arange(int(seconds * RATE)) / RATE
             yield Chunk(index=index, text=piece, samples=(0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32),

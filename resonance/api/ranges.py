@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from fastapi.responses import PlainTextResponse, Response
 
-from resonance.storage import NotFound as ObjectMissing
+from resonance.core.failures import report
 from resonance.storage import get_storage
+
+log = logging.getLogger("resonance.api")
+FETCH_FAILED = "Failed to fetch audio."
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
@@ -47,9 +51,7 @@ def serve_object(key: str, *, range_header: str | None, content_type: str, cache
             return Response(storage.get(key), media_type=content_type, headers=headers)
         start, end = wanted
         body = storage.get_range(key, start, end)
-    except ObjectMissing:
-        return PlainTextResponse("Failed to fetch audio", status_code=502)
-    except Exception:  # noqa: BLE001 - storage unreachable: the reference's 502
-        return PlainTextResponse("Failed to fetch audio", status_code=502)
+    except Exception as error:  # noqa: BLE001 - storage unreachable or object gone: the reference's 502
+        return PlainTextResponse(report(log, error, FETCH_FAILED, "serving %s failed", key), status_code=502)
     headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return Response(body, status_code=206, media_type=content_type, headers=headers)

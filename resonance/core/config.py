@@ -6,6 +6,7 @@ Every option is listed in `.env.example`. `get_settings()` validates once and, o
 
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal
 from email.utils import parseaddr
@@ -400,12 +401,17 @@ def _origin(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
+_SECRET_NAME = re.compile(r"SECRET|(PASSWORD|TOKEN|PRIVATE_KEY|API_KEY|DATABASE_URL|REDIS_URL|BROKER_URL|OIDC_PROVIDERS)$")
+
+
 def _explain(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         name = ".".join(str(part) for part in item["loc"]) or "settings"
         variable = name if name.startswith("RESONANCE_") else f"RESONANCE_{name}"  # aliased fields carry it already
-        lines.append(f"  {variable}: {item['msg']} (got {item.get('input')!r})" if item["loc"] else f"  {item['msg']}")
+        # The message is printed at start: a secret's value stays out of it (and out of the log it lands in).
+        shown = "hidden" if _SECRET_NAME.search(variable) else repr(item.get("input"))
+        lines.append(f"  {variable}: {item['msg']} (got {shown})" if item["loc"] else f"  {item['msg']}")
     return "Invalid configuration; fix these in the environment or .env (see .env.example):\n" + "\n".join(lines)
 
 

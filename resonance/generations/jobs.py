@@ -7,6 +7,8 @@ import logging
 
 from resonance.billing.service import count_characters, record_usage
 from resonance.core.clock import clock
+from resonance.core.errors import NotFound
+from resonance.core.failures import report
 from resonance.generations import files
 from resonance.generations.models import Generation
 from resonance.jobs import rows
@@ -18,6 +20,8 @@ from resonance.voices.models import Voice
 from resonance.voices.voicespec import engine_voice_for
 
 log = logging.getLogger("resonance.generations")
+
+FAILED = "Speech generation failed."
 
 
 def run_generation(generation_id: str) -> None:
@@ -32,7 +36,7 @@ def run_generation(generation_id: str) -> None:
     storage = get_storage()
     try:
         if voice is None:
-            raise LookupError("Voice not found")
+            raise NotFound("Voice not found")
         engine = get_engine()
         params = SpeechParams(temperature=generation.temperature, top_p=generation.top_p, top_k=generation.top_k,
                               repetition_penalty=generation.repetition_penalty, speed=generation.speed)
@@ -53,8 +57,9 @@ def run_generation(generation_id: str) -> None:
         # Deleted from history while being spoken: nothing of it may stay behind.
         storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the row for the person to see
-        log.exception("generation %s failed", generation_id)
-        _fail(generation_id, error)
+        # The row (the page, the history, the API's answer) gets a stable message and a reference; the exception,
+        # with its storage keys and service URLs, goes to the log under that reference.
+        _fail(generation_id, report(log, error, FAILED, "generation %s failed", generation_id))
         try:
             storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
         except Exception:  # noqa: BLE001
@@ -92,8 +97,7 @@ def _finish(generation_id: str, *, key: str, duration: float) -> bool:
     return True
 
 
-def _fail(generation_id: str, error: Exception) -> None:
-    message = str(error) or "Speech generation failed"
+def _fail(generation_id: str, message: str) -> None:
     with system_session() as session:
         generation = session.get(Generation, generation_id)
         if generation is not None:

@@ -11,8 +11,11 @@ from functools import lru_cache
 
 from celery import Celery, signals
 
+from resonance.core import redaction
 from resonance.core.config import Settings, get_settings
 from resonance.jobs import distributed
+
+redaction.install()  # worker processes: no secret reaches the log (Celery's own handlers included)
 
 
 def make_app(settings: Settings) -> Celery:

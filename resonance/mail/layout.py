@@ -21,6 +21,7 @@ class Message:
     subject: str
     text: str
     html: str
+    template: str = ""  # which kind of message (templates.py's function): what the production log names
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,9 @@ def _text(body: Body) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def render(subject: str, body: Body) -> Message:
+def render(subject: str, body: Body, *, template: str = "") -> Message:
     # One line (a name with a line break must not forge headers) that fits the outbox column.
     subject = " ".join(subject.split())
     if len(subject) > MAX_SUBJECT:
         subject = subject[: MAX_SUBJECT - 1].rstrip() + "…"
-    return Message(subject=subject, text=_text(body), html=_html(subject, body))
+    return Message(subject=subject, text=_text(body), html=_html(subject, body), template=template)

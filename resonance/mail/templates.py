@@ -14,7 +14,7 @@ def verify_email(*, name: str, code: str, link: str, minutes: int) -> Message:
         lines=[f"Hi {name},", f"Enter this code to verify your email address. It expires in {minutes} minutes."],
         code=code, button="Verify email", link=link,
         after=["You can also verify by following the button above."],
-    ))
+    ), template="verify_email")
 
 
 def account_exists(*, link: str) -> Message:
@@ -23,7 +23,7 @@ def account_exists(*, link: str) -> Message:
         lines=["Someone tried to create a Resonance account with this email address, which already has one.",
                "If it was you, sign in instead. Forgot your password? Reset it from the sign-in page."],
         button="Sign in", link=link,
-    ))
+    ), template="account_exists")
 
 
 def magic_link(url: str, minutes: int) -> Message:
@@ -32,7 +32,7 @@ def magic_link(url: str, minutes: int) -> Message:
         lines=[f"Follow this link to sign in. It expires in {minutes} minutes and works once."],
         button="Sign in", link=url,
         after=["Signing in this way also confirms your email address."],
-    ))
+    ), template="magic_link")
 
 
 def password_reset(*, name: str, link: str, minutes: int) -> Message:
@@ -42,7 +42,7 @@ def password_reset(*, name: str, link: str, minutes: int) -> Message:
                f"Follow this link to choose a new password. It expires in {minutes} minutes and works once.",
                "Resetting signs you out everywhere else."],
         button="Reset password", link=link,
-    ))
+    ), template="password_reset")
 
 
 def invitation(*, org_name: str, inviter: str, role: str, link: str, days: int) -> Message:
@@ -51,7 +51,7 @@ def invitation(*, org_name: str, inviter: str, role: str, link: str, days: int) 
         lines=[f"{inviter} invited you to join {org_name} on Resonance as {_article(role)} {role}.",
                f"The invitation is valid for {days} days."],
         button="Accept invitation", link=link,
-    ))
+    ), template="invitation")
 
 
 def _article(word: str) -> str:

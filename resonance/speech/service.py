@@ -121,6 +121,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8100)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
+    from resonance.core import redaction
+
+    redaction.install()  # request logs carry no x-api-key
     app = build_speech_app()
     # Load before listening, so the first request is not the slow one; on a GPU host (onnxruntime-gpu installed)
     # RESONANCE_SPEECH_DEVICE=auto or cuda puts it on CUDAExecutionProvider, one chunk at a time.

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from resonance.core.config import get_settings
+from resonance.core.failures import report
 from resonance.jobs import rows
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
@@ -117,11 +118,12 @@ def run_match(voice_id: str) -> None:
                 voice.match_status, voice.match_progress = rows.DONE, 1.0
                 session.add(voice)
     except Exception as error:  # noqa: BLE001 - recorded on the voice for the person to see
-        log.exception("matching voice %s failed", voice_id)
+        # The voice shows a stable message and a reference; the detail (storage key included) goes to the log.
+        message = report(log, error, "Voice matching failed.", "matching voice %s failed", voice_id)
         with system_session() as session:
             voice = session.get(Voice, voice_id)
             if voice is not None:
-                voice.match_status, voice.match_error = rows.FAILED, (str(error) or "Matching failed")[:500]
+                voice.match_status, voice.match_error = rows.FAILED, message[:500]
                 session.add(voice)
 
 

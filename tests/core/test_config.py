@@ -49,7 +49,6 @@ def test_defaults_meet_the_issues_numbers(clean_env):
         ("SIGNIN_RATE_LIMIT", "0/10"),
         ("APP_URL", "localhost:3000"),
         ("API_URL", "ftp://example.com"),
-        ("SECRET_KEY", "too-short"),
         ("PASSWORD_MIN_LENGTH", "6"),
         ("ARGON2_MEMORY_KIB", "19455"),
         ("ARGON2_TIME_COST", "1"),
@@ -64,6 +63,17 @@ def test_a_bad_value_raises_config_error_naming_the_variable(clean_env, monkeypa
     assert f"RESONANCE_{variable}:" in message
     assert repr(value) in message  # says what it got
     assert ".env.example" in message
+
+
+@pytest.mark.parametrize(("variable", "value"), [("SECRET_KEY", "too-short-but-secret"),
+                                                 ("OIDC_PROVIDERS", '[{"client_secret": "oidc-secret-value"}]')])
+def test_a_bad_secret_is_named_but_its_value_stays_out_of_the_message(clean_env, monkeypatch, variable, value):
+    monkeypatch.setenv(f"RESONANCE_{variable}", value)
+    with pytest.raises(ConfigError) as error:
+        config.get_settings()
+    message = str(error.value)
+    assert f"RESONANCE_{variable}:" in message and "(got hidden)" in message
+    assert "secret-value" not in message and "too-short-but" not in message  # printed at start, often into a log
 
 
 def test_production_refuses_to_start_without_a_secret_key(clean_env, monkeypatch):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import time
+
+import pytest
 
 from resonance.generations import files, jobs
 from resonance.generations.models import Generation
@@ -10,6 +14,7 @@ from resonance.generations.service import GenerationRequest, create_generation
 from resonance.jobs.runner import Runner
 from resonance.orgs.scope import system_session, tenant_session
 from resonance.speech import audio
+from resonance.speech.engine import SpeechEngineError, SpeechInputError
 from resonance.storage import get_storage
 from tests.factories import get
 from tests.fakes import ToneEngine
@@ -67,8 +72,57 @@ def test_an_engine_failure_marks_the_generation_failed_and_leaves_no_files(team,
     generation_id = queue(principal, broken)
     runner().run_pending()
     failed = get(Generation, generation_id)
-    assert (failed.status, failed.error, failed.object_key) == ("failed", "The engine broke down", None)
+    assert (failed.status, failed.object_key) == ("failed", None)
+    assert re.fullmatch(r"Speech generation failed\. Reference: [0-9a-f]{8}", failed.error)
     assert not get_storage().exists(files.chunk_key(failed, 0))
+
+
+class BrokenStorage:
+    """The configured storage, except that writes fail the way a full or read-only disk does."""
+
+    def __init__(self, inner, path: str) -> None:
+        self.inner, self.path = inner, path
+
+    def put(self, key, data, content_type):
+        raise PermissionError(13, "Permission denied", f"{self.path}/{key}")
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("broken", ["engine", "storage"])
+def test_a_failure_shows_a_reference_and_only_the_log_has_the_detail(team, monkeypatch, caplog, broken):
+    """Attack: make a generation fail with an error that names storage keys and paths; the row (what the page, the
+    history and the API show) holds a stable message and a reference, the log holds the detail under it."""
+    org, principal = team
+    key, path = f"voices/orgs/{org.id}/voi_private.wav", "/srv/resonance/storage"
+    engine = ToneEngine(fail_at=0, error=SpeechEngineError(f"Speech synthesis failed: cannot read {path}/{key}"))
+    if broken == "storage":
+        engine = ToneEngine()
+        storage = BrokenStorage(get_storage(), path)
+        monkeypatch.setattr(jobs, "get_storage", lambda: storage)
+    monkeypatch.setattr(jobs, "get_engine", lambda: engine)
+    generation_id = queue(principal, engine)
+    caplog.set_level(logging.INFO, logger="resonance")
+    assert runner().run_pending() == 1
+
+    failed = get(Generation, generation_id)
+    match = re.fullmatch(r"Speech generation failed\. Reference: ([0-9a-f]{8})", failed.error)
+    assert failed.status == "failed" and match, failed.error
+    for internal in (path, org.id, "Error", "Permission", "synthesis"):
+        assert internal not in failed.error
+    (record,) = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert record.levelno == logging.ERROR and generation_id in record.getMessage()
+    assert f"{path}/" in caplog.text and ("chunk" in caplog.text or key in caplog.text)  # the traceback's detail
+
+
+def test_input_the_person_can_fix_keeps_its_own_words(team, monkeypatch):
+    _, principal = team
+    engine = ToneEngine(fail_at=0, error=SpeechInputError("Text has nothing to say once the [tags] are removed"))
+    monkeypatch.setattr(jobs, "get_engine", lambda: engine)
+    generation_id = queue(principal, engine)
+    runner().run_pending()
+    assert get(Generation, generation_id).error == "Text has nothing to say once the [tags] are removed"
 
 
 def test_jobs_left_running_by_a_stopped_process_resume_on_start(team, engine):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 
+from resonance.jobs.runner import Runner
+from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, decode_sidecar, sidecar_key
 from resonance.speech.kokoro import KokoroEngine
 from resonance.storage import get_storage
+from resonance.ui.states.voices import voice_view
 from resonance.voices import matching
 from resonance.voices.embedding import embed
 from resonance.voices.models import Voice, VoiceVariant
@@ -61,12 +67,19 @@ def test_the_match_job_stores_the_blend_its_similarity_and_the_sidecar(sqlite_db
     assert decode_sidecar(get_storage().get(sidecar_key(key))) == spec
 
 
-def test_a_voice_whose_audio_is_gone_fails_with_a_reason(sqlite_db):
+def test_a_voice_whose_audio_is_gone_fails_with_a_reference_and_the_log_has_the_key(sqlite_db, caplog):
+    """Attack: the failure names a storage key; the voice card shows a stable message and a reference only."""
     org = make_org(admin=make_user())
-    voice = Voice(org_id=org.id, name="Lost", variant=VoiceVariant.CUSTOM, object_key=f"voices/orgs/{org.id}/gone",
-                  match_status="running")
+    key = f"voices/orgs/{org.id}/gone"
+    voice = Voice(org_id=org.id, name="Lost", variant=VoiceVariant.CUSTOM, object_key=key, match_status="queued")
     with system_session() as session:
         session.add(voice)
-    matching.run_match(voice.id)
+    caplog.set_level(logging.INFO, logger="resonance")
+    assert Runner([matching.MATCH_JOBS]).run_pending() == 1
     failed = get(Voice, voice.id)
-    assert failed.match_status == "failed" and failed.match_error
+    match = re.fullmatch(r"Voice matching failed\. Reference: ([0-9a-f]{8})", failed.match_error)
+    assert failed.match_status == "failed" and match, failed.match_error
+    member = Principal("usr_1", "m@example.com", "Max", "ses_1", org.id, "Acme", "member")
+    assert voice_view(failed, member)["match_error"] == failed.match_error  # what the voice card shows
+    (record,) = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert voice.id in record.getMessage() and key in caplog.text  # the detail, under the same reference

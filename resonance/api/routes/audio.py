@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from resonance.api.deps import MaybePrincipal
-from resonance.api.ranges import serve_object
+from resonance.api.ranges import FETCH_FAILED, log, serve_object
+from resonance.core.failures import report
 from resonance.orgs.scope import tenant_session
 from resonance.speech import audio
 from resonance.storage import get_storage
@@ -50,8 +51,8 @@ def _mp3(key: str, *, filename: str | None) -> Response:
     """The WAV converted to 128 kb/s MP3 for download (converted on request: MP3s are rare and cheap to make)."""
     try:
         body = audio.wav_to_mp3(get_storage().get(key))
-    except Exception:  # noqa: BLE001 - storage unreachable or object gone: the reference's 502
-        return PlainTextResponse("Failed to fetch audio", status_code=502)
+    except Exception as error:  # noqa: BLE001 - storage unreachable or object gone: the reference's 502
+        return PlainTextResponse(report(log, error, FETCH_FAILED, "converting %s to MP3 failed", key), status_code=502)
     headers = {"Cache-Control": "private, max-age=3600"}
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -3,6 +3,8 @@ same order and with the same answers."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -10,11 +12,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from resonance.api.deps import MaybePrincipal, SameOrigin
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, ResonanceError
+from resonance.core.failures import report
 from resonance.jobs.default import default_runner
 from resonance.voices import cloning
 from resonance.voices.samples import SampleTooLarge
 from resonance.voices.service import VoiceFields, validate_fields
 
+log = logging.getLogger("resonance.api")
 router = APIRouter(dependencies=[SameOrigin])
 
 
@@ -45,8 +49,10 @@ async def create_voice(request: Request, principal: MaybePrincipal, name: str = 
         return JSONResponse({"error": str(error)}, status_code=413)
     except ResonanceError as error:
         return JSONResponse({"error": str(error)}, status_code=error.status if error.status != 400 else 422)
-    except Exception:  # noqa: BLE001 - storage or database failure; cloning already cleaned up
-        return JSONResponse({"error": "Failed to create voice. Please try again."}, status_code=500)
+    except Exception as error:  # noqa: BLE001 - storage or database failure; cloning already cleaned up
+        message = report(log, error, "Failed to create voice. Please try again.", "creating a voice in %s failed",
+                         principal.org_id)
+        return JSONResponse({"error": message}, status_code=500)
     default_runner().notify()
     return JSONResponse({"id": voice.id, "name": voice.name, "message": "Voice created successfully!"},
                         status_code=201)

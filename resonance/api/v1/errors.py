@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from resonance.core.config import get_settings
 from resonance.core.errors import RateLimited, ResonanceError, SubscriptionRequired
+from resonance.core.failures import report
 
 log = logging.getLogger("resonance.api")
 
@@ -101,8 +102,8 @@ def from_error(error: Exception, *, not_found: str = "not_found") -> JSONRespons
         message = error.detail if isinstance(error.detail, str) else "Request refused"
         return problem(error.status_code, STATUS_NAMES.get(error.status_code, "error"), message,
                        dict(error.headers or {}))
-    log.exception("public API request failed", exc_info=error)
-    return problem(500, "internal_error", "Something went wrong on our side; try again.")
+    return problem(500, "internal_error", report(log, error, "Something went wrong on our side; try again.",
+                                                 "public API request failed"))
 
 
 def _invalid(error: RequestValidationError) -> JSONResponse:

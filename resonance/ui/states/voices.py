@@ -14,6 +14,7 @@ import reflex as rx
 
 from resonance.core.config import get_settings
 from resonance.core.errors import ResonanceError
+from resonance.core.failures import report
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.speech.engine import get_engine
@@ -196,10 +197,10 @@ class VoicesState(LanguagePicker, AuthState):
             self.deleting, self.delete_id, self.delete_name = False, "", ""
             yield [rx.toast.error(str(error) or "Failed to delete voice"), VoicesState.refresh]
             return
-        except Exception:  # noqa: BLE001 - the database failed: say so, keep the dialog for another try
-            log.exception("deleting voice %s failed", self.delete_id)
+        except Exception as error:  # noqa: BLE001 - the database failed: say so, keep the dialog for another try
+            message = report(log, error, "Failed to delete voice.", "deleting voice %s failed", self.delete_id)
             self.deleting = False
-            yield rx.toast.error("Failed to delete voice")
+            yield rx.toast.error(message)
             return
         _delete_files(keys)  # after the commit: a failed delete leaves files, never a row without them
         self.deleting, self.delete_id, self.delete_name = False, "", ""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 from starlette.testclient import TestClient
 
 from resonance.api.app import build_api
 from resonance.storage import get_storage
+from resonance.voices import cloning
 from resonance.voices.models import Voice
 from tests.factories import all_rows, make_org, make_user, signed_in
 from tests.voices.test_samples import NOT_AUDIO_UPLOADS, TOO_SHORT_UPLOADS, encoded, pcm_wav  # noqa: F401
@@ -107,3 +111,26 @@ def test_too_short_uploads_are_422_with_their_length(client, cookie, encoded, na
     assert response.status_code == 422
     assert response.json() == {"error": f"Audio too short ({seconds}s). Minimum duration is 10 seconds."}
     assert_nothing_kept(before)
+
+
+def test_a_storage_failure_is_500_with_a_reference_and_the_detail_only_in_the_log(client, cookie, monkeypatch,
+                                                                                  caplog):
+    """Attack: the storage error names its path; the answer carries a stable message and a reference only."""
+    path = "/srv/resonance/storage/voices/orgs"
+
+    class Broken:
+        def put(self, key, data, content_type):
+            raise PermissionError(13, "Permission denied", f"{path}/{key}")
+
+        def delete(self, key):
+            pass
+
+    monkeypatch.setattr(cloning, "get_storage", lambda: Broken())
+    caplog.set_level(logging.ERROR, logger="resonance")
+    response = post(client, cookie, pcm_wav(11.0))
+    assert response.status_code == 500
+    match = re.fullmatch(r"Failed to create voice\. Please try again\. Reference: ([0-9a-f]{8})",
+                         response.json()["error"])
+    assert match and path not in response.text and "Permission" not in response.text
+    (record,) = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert path in caplog.text and all_rows(Voice) == []

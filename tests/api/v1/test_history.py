@@ -4,6 +4,8 @@ another organization's items do not exist. Also /v1/models and /v1/user/subscrip
 from __future__ import annotations
 
 import io
+import logging
+import re
 
 import av
 import pytest
@@ -63,6 +65,23 @@ def test_items_made_in_the_app_are_listed_and_audio_not_yet_made_is_409(team, en
     assert (item.history_item_id, item.state, item.voice_category) == (queued.id, "processing", "cloned")
     error = refused(lambda: b"".join(team.client.history.get_audio(queued.id, request_options=NO_RETRY)))
     assert error.status_code == 409 and error.body["detail"]["status"] == "audio_not_ready"
+
+
+def test_an_unexpected_failure_is_500_with_a_reference_and_the_detail_only_in_the_log(team, system_voice, engine,
+                                                                                       runner, caplog):
+    """Attack: the audio's storage object vanished; the answer names neither the key nor the exception."""
+    speak(team, system_voice, "Words whose file goes missing.")
+    [item] = team.client.history.list().history
+    key = get(Generation, item.history_item_id).object_key
+    get_storage().delete(key)
+    caplog.set_level(logging.ERROR, logger="resonance")
+    error = refused(lambda: b"".join(team.client.history.get_audio(item.history_item_id, request_options=NO_RETRY)))
+    assert error.status_code == 500 and error.body["detail"]["status"] == "internal_error"
+    match = re.fullmatch(r"Something went wrong on our side; try again\. Reference: ([0-9a-f]{8})",
+                         error.body["detail"]["message"])
+    assert match and key not in str(error.body)
+    (record,) = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert key in caplog.text
 
 
 def test_another_organizations_history_does_not_exist(team, rival, system_voice, engine, runner):

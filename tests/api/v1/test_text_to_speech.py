@@ -5,6 +5,8 @@ shape. (Real Kokoro speech: test_kokoro.py.)"""
 from __future__ import annotations
 
 import io
+import logging
+import re
 import time
 
 import av
@@ -16,6 +18,7 @@ from resonance.billing.models import UsageRecord
 from resonance.generations.models import Generation
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
+from resonance.speech.engine import SpeechEngineError
 from resonance.storage import get_storage
 from tests.api.v1.conftest import billing_on, use_engine
 from tests.factories import all_rows, get
@@ -143,13 +146,22 @@ def test_a_voice_still_being_matched_is_412(team, engine, runner):
     assert error.status_code == 412 and error.body["detail"]["status"] == "voice_not_ready"
 
 
-def test_a_failed_generation_is_502_speech_failed(team, system_voice, monkeypatch, runner):
-    use_engine(monkeypatch, ToneEngine(fail_at=0))
+def test_a_failed_generation_is_502_speech_failed_with_a_reference_not_the_exception(team, system_voice, monkeypatch,
+                                                                                    runner, caplog):
+    key = f"voices/orgs/{team.org.id}/voi_private.wav"
+    use_engine(monkeypatch, ToneEngine(fail_at=0, error=SpeechEngineError(f"cannot read /srv/storage/{key}")))
+    caplog.set_level(logging.ERROR, logger="resonance")
     error = refused(lambda: b"".join(team.client.text_to_speech.convert(system_voice.id, text=TEXT,
                                                                          request_options=NO_RETRY)))
-    assert error.status_code == 502
-    assert error.body["detail"] == {"status": "speech_failed", "message": "The engine broke down"}
+    assert error.status_code == 502 and error.body["detail"]["status"] == "speech_failed"
+    match = re.fullmatch(r"Speech generation failed\. Reference: ([0-9a-f]{8})", error.body["detail"]["message"])
+    assert match and key not in str(error.body)
     assert only_generation(team.org.id).status == "failed"
+    (record,) = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert key in caplog.text  # the detail is in the log, under the reference the caller was given
+    history = refused(lambda: b"".join(team.client.history.get_audio(only_generation(team.org.id).id,
+                                                                     request_options=NO_RETRY)))
+    assert history.status_code == 409 and history.body["detail"]["message"] == match.group(0)
 
 
 def test_a_failure_after_the_first_audio_breaks_the_stream_instead_of_ending_it_quietly(team, system_voice,
