@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from resonance.api import v1
 from resonance.api.bodies import BodyLimits
+from resonance.api.headers import SecurityHeaders
 from resonance.api.routes import audio, auth, oauth, polar_webhooks, voices
 
 
@@ -18,6 +19,7 @@ def build_api() -> FastAPI:
     api.include_router(polar_webhooks.router)
     v1.mount(api)  # the public API (ElevenLabs-compatible) and /v1/openapi.json
     # Reflex mounts its backend (event websocket, endpoints, with --single-port the built pages) inside this app,
-    # so this wraps every request it serves.
+    # so these wrap every request it serves. Added last = outermost: the headers are on the body refusals too.
     api.add_middleware(BodyLimits)
+    api.add_middleware(SecurityHeaders)
     return api
