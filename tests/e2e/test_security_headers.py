@@ -74,7 +74,6 @@ def test_the_production_server_refuses_an_unauthenticated_upload_unread(app: Run
     answer = httpx.post(f"{app.url}/v1/voices/add", content=body(), timeout=60,
                         headers={"Content-Type": "multipart/form-data; boundary=b"})
     assert answer.status_code == 401 and answer.json()["detail"]["status"] == "needs_authorization"
-    assert answer.headers["x-frame-options"] == "DENY"
     assert sent < 21 * 1024 * 1024
 
 
