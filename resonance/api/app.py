@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from resonance.api.routes import audio, auth, oauth, polar_webhooks, voices
 from resonance.api import v1
+from resonance.api.bodies import BodyLimits
+from resonance.api.headers import SecurityHeaders
+from resonance.api.routes import audio, auth, oauth, polar_webhooks, voices
 
 
 def build_api() -> FastAPI:
@@ -16,4 +18,8 @@ def build_api() -> FastAPI:
     api.include_router(voices.router)
     api.include_router(polar_webhooks.router)
     v1.mount(api)  # the public API (ElevenLabs-compatible) and /v1/openapi.json
+    # Reflex mounts its backend (event websocket, endpoints, with --single-port the built pages) inside this app,
+    # so these wrap every request it serves. Added last = outermost: the headers are on the body refusals too.
+    api.add_middleware(BodyLimits)
+    api.add_middleware(SecurityHeaders)
     return api

@@ -26,7 +26,7 @@ router = APIRouter(dependencies=[SameOrigin])
 async def create_voice(request: Request, principal: MaybePrincipal, name: str = "", category: str = "GENERAL",
                        language: str = "en-US", description: str = "") -> Response:
     if principal is None or principal.org_id is None:
-        return PlainTextResponse("Unauthorized", status_code=401)
+        return unauthorized()
     fields = VoiceFields(name=name, category=category, language=language, description=description)
     try:
         validate_fields(fields)
@@ -37,7 +37,7 @@ async def create_voice(request: Request, principal: MaybePrincipal, name: str = 
     if not body:
         return JSONResponse({"error": "Please upload an audio file"}, status_code=400)
     if len(body) > limit:
-        return JSONResponse({"error": "Audio file exceeds the 20 MB size limit"}, status_code=413)
+        return too_large()
     content_type = request.headers.get("content-type")
     if not content_type:
         return JSONResponse({"error": 'Missing "Content-Type" header'}, status_code=400)
@@ -56,6 +56,15 @@ async def create_voice(request: Request, principal: MaybePrincipal, name: str = 
     default_runner().notify()
     return JSONResponse({"id": voice.id, "name": voice.name, "message": "Voice created successfully!"},
                         status_code=201)
+
+
+def unauthorized() -> Response:
+    return PlainTextResponse("Unauthorized", status_code=401)
+
+
+def too_large() -> Response:
+    """Also the answer of resonance/api/bodies.py when the streamed body passes the limit."""
+    return JSONResponse({"error": "Audio file exceeds the 20 MB size limit"}, status_code=413)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:

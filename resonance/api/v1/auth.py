@@ -20,12 +20,19 @@ api_key_header = APIKeyHeader(
 )
 
 
-def current_caller(key: Annotated[str | None, Security(api_key_header)] = None) -> Caller:
+def authenticate(key: str | None) -> Caller:
+    """The caller behind the header's value; `ApiProblem` 401 when it is missing, unknown or revoked. Also run on
+    the headers alone before a body is read (resonance/api/bodies.py)."""
     if not key:
         raise ApiProblem(401, "needs_authorization", f"Send an API key in the {HEADER} header.")
     caller = api_keys.authenticate(key.strip())
     if caller is None:
         raise ApiProblem(401, "invalid_api_key", "Invalid API key: unknown or revoked.")
+    return caller
+
+
+def current_caller(key: Annotated[str | None, Security(api_key_header)] = None) -> Caller:
+    caller = authenticate(key)
     ratelimit.check(caller.key_id)
     return caller
 

@@ -17,13 +17,10 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from resonance.core.config import get_settings
 from resonance.core.errors import RateLimited, ResonanceError, SubscriptionRequired
 from resonance.core.failures import report
 
 log = logging.getLogger("resonance.api")
-
-FORM_MARGIN = 1024 * 1024  # a recording's multipart body: the file plus the other fields and boundaries
 
 # The `detail.status` of each HTTP status, where the route does not name a more precise one.
 STATUS_NAMES = {
@@ -125,21 +122,11 @@ class ApiRoute(APIRoute):
 
         async def answer(request: Request) -> Response:
             try:
-                _check_size(request)
                 return await handler(request)
             except Exception as error:  # noqa: BLE001 - every failure becomes an answer in the documented shape
                 return from_error(error, not_found=not_found)
 
         return answer
-
-
-def _check_size(request: Request) -> None:
-    """Refuse a body declared larger than a voice recording (plus room for the form) before it is parsed: FastAPI
-    reads a whole multipart body before the route sees it."""
-    declared = request.headers.get("content-length", "")
-    limit = get_settings().VOICE_MAX_BYTES + FORM_MARGIN
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiProblem(413, "file_too_large", f"The request is larger than {limit // (1024 * 1024)} MB")
 
 
 def route_class(not_found: str) -> type[ApiRoute]:
