@@ -8,11 +8,10 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from resonance.core import security
+from resonance.core import ratelimit, security
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden, Unauthenticated
-from resonance.identity import ratelimit
 from resonance.identity.accounts import find_by_email
 from resonance.identity.models import User
 from sqlmodel import Session
@@ -27,8 +26,7 @@ class EmailNotVerified(Forbidden):
 def authenticate(*, session: Session, email: str, password: str, ip: str) -> User:
     """The user for these credentials, or an error saying what the person may know."""
     s = get_settings()
-    limit, window = s.signin_rate
-    ratelimit.hit("sign-in", ip or "?", limit=limit, window_s=window)
+    ratelimit.hit(ratelimit.SIGN_IN, ip or "?")
     user = find_by_email(session=session, email=email or "")
     if user is None or not user.password_hash:
         security.verify_password(security.dummy_hash(), password or "")

@@ -6,6 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from resonance.api.app import build_api
+from resonance.core import ratelimit
 from resonance.storage import get_storage
 from resonance.voices.models import Voice
 from tests.factories import all_rows, make_org, make_user, signed_in
@@ -107,3 +108,13 @@ def test_too_short_uploads_are_422_with_their_length(client, cookie, encoded, na
     assert response.status_code == 422
     assert response.json() == {"error": f"Audio too short ({seconds}s). Minimum duration is 10 seconds."}
     assert_nothing_kept(before)
+
+
+def test_new_voices_are_limited_per_organization_before_the_body_is_read(client, cookie):
+    count, _ = ratelimit.rate(ratelimit.VOICE_UPLOAD)
+    for _ in range(count):
+        assert post(client, cookie, b"").status_code == 400  # refused uploads count too: each costs the server
+    refused = post(client, cookie, pcm_wav(11.0))
+    assert refused.status_code == 429 and "Too many new voices" in refused.json()["error"]
+    assert int(refused.headers["retry-after"]) > 0
+    assert all_rows(Voice) == []
