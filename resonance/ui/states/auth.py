@@ -97,8 +97,8 @@ def event_client(router: RouterData) -> tuple[str, str]:
     """(client address, user agent) of an event's connection. Reflex resolves the address by the rule of
     core/client_ip.py with the same setting (rxconfig.py); applying the rule again yields the same address, and
     keeps it right should Reflex be configured otherwise."""
-    return client_ip(router.session.client_ip, router.headers.raw_headers.get("x-forwarded-for")), \
-        router.headers.user_agent or ""
+    address = client_ip(router.session.client_ip, router.headers.raw_headers.get("x-forwarded-for"))
+    return address, router.headers.user_agent or ""
 
 
 def _initials(text: str) -> str:
