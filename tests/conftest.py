@@ -24,8 +24,8 @@ _DATA_DIR = Path(tempfile.mkdtemp(prefix="resonance-tests-"))
 # A developer's exported settings (SMTP, Polar, Redis...) must not change what the tests see; the test-only
 # RESONANCE_TEST_* variables (which servers to test against) stay.
 for _name in list(os.environ):
-    if _name.startswith(("POLAR_", "BILLING_")) or (
-            _name.startswith("RESONANCE_") and not _name.startswith("RESONANCE_TEST_")) or _name == "REFLEX_TRUSTED_PROXY_HOPS":
+    if _name.startswith(("POLAR_", "BILLING_")) or _name == "REFLEX_TRUSTED_PROXY_HOPS" or (
+            _name.startswith("RESONANCE_") and not _name.startswith("RESONANCE_TEST_")):
         del os.environ[_name]
 os.environ.update({
     "RESONANCE_ENV": "development",

@@ -404,7 +404,8 @@ def _explain(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         name = ".".join(str(part) for part in item["loc"]) or "settings"
-        variable = name if name.startswith(("RESONANCE_", "REFLEX_")) else f"RESONANCE_{name}"  # aliased fields carry it already
+        # Aliased fields carry their variable's name already.
+        variable = name if name.startswith(("RESONANCE_", "REFLEX_")) else f"RESONANCE_{name}"
         lines.append(f"  {variable}: {item['msg']} (got {item.get('input')!r})" if item["loc"] else f"  {item['msg']}")
     return "Invalid configuration; fix these in the environment or .env (see .env.example):\n" + "\n".join(lines)
 
