@@ -33,6 +33,8 @@ config = rx.Config(
     deploy_url=settings.APP_URL,
     # The event websocket and CORS accept only our own origins (cross-site websocket hijacking).
     cors_allowed_origins=settings.allowed_origins,
+    # X-Forwarded-For is read through this many of our own proxies only (resonance/core/client_ip.py, the same rule).
+    trusted_proxy_hops=settings.TRUSTED_PROXY_HOPS,
     # state_auto_setters stays at its default, False (naming it only prints a deprecation): every state change goes
     # through an explicit, server-checked handler. tests/ui/test_states.py asserts no generated setter exists.
     # Several backend workers (granian workers, or processes on several machines) share page state through Redis.

@@ -44,6 +44,7 @@ def run(label: str, n: int) -> None:
     from resonance.core.clock import clock
     from resonance.core.errors import ResonanceError
     from resonance.identity import signin
+    from resonance.identity.accounts import find_by_email
     from resonance.identity.models import User
     from resonance.orgs.scope import system_session
 
@@ -74,7 +75,7 @@ def run(label: str, n: int) -> None:
 
     def reset_counter() -> None:
         with system_session() as session:
-            user = signin.find_by_email(session=session, email="bench@bench.example")
+            user = find_by_email(session=session, email="bench@bench.example")
             user.failed_signins, user.locked_until = 0, None
             session.add(user)
 

@@ -24,7 +24,7 @@ _DATA_DIR = Path(tempfile.mkdtemp(prefix="resonance-tests-"))
 # A developer's exported settings (SMTP, Polar, Redis...) must not change what the tests see; the test-only
 # RESONANCE_TEST_* variables (which servers to test against) stay.
 for _name in list(os.environ):
-    if _name.startswith(("POLAR_", "BILLING_")) or (
+    if _name.startswith(("POLAR_", "BILLING_")) or _name == "REFLEX_TRUSTED_PROXY_HOPS" or (
             _name.startswith("RESONANCE_") and not _name.startswith("RESONANCE_TEST_")):
         del os.environ[_name]
 os.environ.update({
@@ -48,7 +48,7 @@ import resonance.models  # noqa: E402,F401  (every table registered before creat
 from resonance.core import config  # noqa: E402
 from resonance.core.clock import clock as _clock  # noqa: E402
 from resonance.core.db import get_engine  # noqa: E402
-from resonance.identity import ratelimit  # noqa: E402
+from resonance.core import ratelimit  # noqa: E402
 
 # A developer's .env must not change what the tests see.
 config.Settings.model_config["env_file"] = None

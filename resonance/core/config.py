@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     LOCKOUT_MINUTES: float = Field(60, gt=0)
     SIGNIN_RATE_LIMIT: str = "5/10"  # sign-in starts per IP: count/seconds
     CODE_ATTEMPT_LIMIT: int = Field(5, ge=1)  # wrong codes before a verification code dies
+    # Reverse proxies in front of the app that append the client's address to X-Forwarded-For (core/client_ip.py).
+    # 0: the header is ignored, since any client can write it. Reflex reads the same variable for its events.
+    TRUSTED_PROXY_HOPS: int = Field(0, ge=0, le=10, validation_alias=AliasChoices(
+        "REFLEX_TRUSTED_PROXY_HOPS", "RESONANCE_TRUSTED_PROXY_HOPS"))
 
     # Passwords
     PASSWORD_MIN_LENGTH: int = Field(8, ge=8)
@@ -329,10 +333,6 @@ class Settings(BaseSettings):
     def oidc_providers(self) -> list[dict]:
         return parse_oidc_providers(self.OIDC_PROVIDERS)
 
-    def magic_link_rates(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        """((count, seconds) per email, (count, seconds) per IP)."""
-        return parse_rate(self.MAGIC_LINK_RATE_PER_EMAIL), parse_rate(self.MAGIC_LINK_RATE_PER_IP)
-
     @field_validator("REDIS_URL", "CELERY_BROKER_URL")
     @classmethod
     def _redis(cls, value: str) -> str:
@@ -408,7 +408,8 @@ def _explain(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         name = ".".join(str(part) for part in item["loc"]) or "settings"
-        variable = name if name.startswith("RESONANCE_") else f"RESONANCE_{name}"  # aliased fields carry it already
+        # Aliased fields carry their variable's name already.
+        variable = name if name.startswith(("RESONANCE_", "REFLEX_")) else f"RESONANCE_{name}"
         # The message is printed at start: a secret's value stays out of it (and out of the log it lands in).
         shown = "hidden" if _SECRET_NAME.search(variable) else repr(item.get("input"))
         lines.append(f"  {variable}: {item['msg']} (got {shown})" if item["loc"] else f"  {item['msg']}")

@@ -196,6 +196,15 @@ def execute_alone(statement: Executable) -> int:
         return conn.execute(statement).rowcount
 
 
+def first_row_alone(statement: Executable) -> tuple | None:
+    """`execute_alone` for a statement that returns rows (UPDATE … RETURNING): its first row, committed before this
+    returns. For counters that must hold across concurrent units of work (sign-in failures), on tables without
+    row-level security."""
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(statement).first()
+        return None if row is None else tuple(row)
+
+
 _compiled_reads: dict[tuple[int, str], tuple[Select, str, dict[str, Any], list[Callable | None]]] = {}
 
 

@@ -9,27 +9,25 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from resonance.core import ratelimit
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, RateLimited
-from resonance.identity import accounts, ratelimit, tokens
+from resonance.identity import accounts, tokens
 from resonance.identity.models import EmailToken, User
 from resonance.identity.oauth.errors import Refused
 from resonance.mail import service as mail
 from resonance.mail import templates
 
 SENT = "If an account uses that address, we just emailed it a sign-in link. It works once, for {minutes} minutes."
-TOO_MANY = "Too many sign-in link requests"
 
 
 def request(*, session: Session, email: str, ip: str) -> str:
     """Email a sign-in link if the address has an account; the answer to show either way. `Invalid` for a malformed
     address, `RateLimited` (429) past a limit."""
     email = accounts.normalize_email(email)
-    s = get_settings()
-    (per_email, email_window), (per_ip, ip_window) = s.magic_link_rates()
-    ratelimit.hit("magic-link-ip", ip or "?", limit=per_ip, window_s=ip_window, message=TOO_MANY)
-    ratelimit.hit("magic-link-email", email, limit=per_email, window_s=email_window, message=TOO_MANY)
-    minutes = int(s.EMAIL_CODE_MINUTES)
+    ratelimit.hit(ratelimit.MAGIC_LINK_IP, ip)
+    ratelimit.hit(ratelimit.MAGIC_LINK_EMAIL, email)
+    minutes = int(get_settings().EMAIL_CODE_MINUTES)
     user = accounts.find_by_email(session=session, email=email)
     if user is not None:
         try:

@@ -1,21 +1,28 @@
 """Password sign-in with per-IP rate limits and per-account lockout.
 
 Unknown email and wrong password get the same message and cost the same argon2 work (timing attacks).
+
+The lockout is counted in the database, each step one statement committed on its own, so concurrent attempts
+cannot overwrite each other's count. An attempt first takes one of the LOCKOUT_THRESHOLD places an account has per
+lockout period, and only then verifies the password; the statement that takes the last place also locks the account.
+However many guesses arrive at once, at most LOCKOUT_THRESHOLD passwords are verified per period, and a locked
+account is refused before any argon2 work: its message says it is locked, so answering sooner tells nothing more.
+A right password clears the count and the lock.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from resonance.core import security
-from resonance.core.clock import clock
-from resonance.core.config import get_settings
-from resonance.core.errors import Forbidden, Unauthenticated
-from resonance.identity import ratelimit
-from resonance.identity.accounts import find_by_email
-from resonance.identity.models import User
+from sqlalchemy import bindparam, case, literal, null, or_, select, update
 from sqlmodel import Session
+
+from resonance.core import ratelimit, security
+from resonance.core.clock import clock
+from resonance.core.db import execute_alone, first_row_alone, read_first_row
+from resonance.core.errors import Forbidden, Unauthenticated
+from resonance.identity.models import User
 
 WRONG = "Incorrect email or password."
 
@@ -26,31 +33,51 @@ class EmailNotVerified(Forbidden):
 
 def authenticate(*, session: Session, email: str, password: str, ip: str) -> User:
     """The user for these credentials, or an error saying what the person may know."""
-    s = get_settings()
-    limit, window = s.signin_rate
-    ratelimit.hit("sign-in", ip or "?", limit=limit, window_s=window)
-    user = find_by_email(session=session, email=email or "")
-    if user is None or not user.password_hash:
-        security.verify_password(security.dummy_hash(), password or "")
-        raise Unauthenticated(WRONG)
+    ratelimit.hit(ratelimit.SIGN_IN, ip or "?")
+    email = (email or "").strip().lower()
     now = clock.now()
-    if user.locked_until and user.locked_until > now:
-        raise Forbidden(_locked_message(user.locked_until - now))
-    if not security.verify_password(user.password_hash, password or ""):
-        user.failed_signins += 1
-        if user.failed_signins >= s.LOCKOUT_THRESHOLD:
-            user.failed_signins, user.locked_until = 0, now + timedelta(minutes=s.LOCKOUT_MINUTES)
-            session.add(user)
-            raise Forbidden(_locked_message(user.locked_until - now), persist=True)
-        session.add(user)
-        raise Unauthenticated(WRONG, persist=True)
+    threshold, lock_seconds = ratelimit.rate(ratelimit.SIGN_IN_FAILURES)
+    attempt = _take_attempt(email, now=now, threshold=threshold, lock_until=now + timedelta(seconds=lock_seconds))
+    if attempt is None:
+        found = read_first_row(_LOCK_OF, {"email": email})
+        if found is None:  # no such account, or one without a password
+            security.verify_password(security.dummy_hash(), password or "")
+            raise Unauthenticated(WRONG)
+        locked_until = found[0]
+        remaining = locked_until - now if locked_until and locked_until > now else timedelta(seconds=lock_seconds)
+        raise Forbidden(_locked_message(remaining))
+    user_id, password_hash, failures = attempt
+    if not security.verify_password(password_hash, password or ""):
+        if failures >= threshold:
+            raise Forbidden(_locked_message(timedelta(seconds=lock_seconds)))
+        raise Unauthenticated(WRONG)
+    execute_alone(update(User).where(User.id == user_id).values(failed_signins=0, locked_until=None))
+    user = session.get(User, user_id)
     if user.email_verified_at is None:
         raise EmailNotVerified("Verify your email address first. We sent you a code.")
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
-    user.failed_signins, user.locked_until = 0, None
-    session.add(user)
+        session.add(user)
     return user
+
+
+# The lock of an account with a password (the answer for an attempt that found no place).
+_LOCK_OF = select(User.locked_until).where(User.email == bindparam("email"), User.password_hash.is_not(None))
+
+
+def _take_attempt(email: str, *, now: datetime, threshold: int, lock_until: datetime) -> tuple | None:
+    """(id, password hash, failures counting this attempt) of the account with a password and this email, once this
+    attempt is counted; None when there is no such account or it is locked. An expired lock starts a new count; the
+    attempt that reaches the threshold sets the lock."""
+    counted = case((User.locked_until.is_(None), User.failed_signins + 1), else_=1)
+    return first_row_alone(
+        update(User)
+        .where(User.email == email, User.password_hash.is_not(None),
+               or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_signins=counted,
+                locked_until=case((counted >= threshold, literal(lock_until, User.locked_until.type)), else_=null()))
+        .returning(User.id, User.password_hash, User.failed_signins)
+    )
 
 
 def _locked_message(remaining: timedelta) -> str:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from sqlmodel import Session
 
-from resonance.api.deps import cookie_token, same_origin
+from resonance.api.deps import cookie_token, request_client_ip, same_origin
 from resonance.api.routes import auth
 from resonance.core.config import get_settings
 from resonance.core.errors import NotFound, RateLimited
@@ -43,9 +43,8 @@ def _refused(code: str, provider: str = "", *, connecting: bool = False) -> Redi
 def _ticket(request: Request, session: Session, user: User) -> str:
     """A new session for `user`, opening the organization they last used (as password sign-in does)."""
     org_id = organizations.reopen_for(session=session, user_id=user.id)
-    client = request.client.host if request.client else ""
-    return sessions.start(session=session, user=user, ip=client, user_agent=request.headers.get("user-agent", ""),
-                          active_org_id=org_id)
+    return sessions.start(session=session, user=user, ip=request_client_ip(request),
+                          user_agent=request.headers.get("user-agent", ""), active_org_id=org_id)
 
 
 def _signed_in(request: Request, ticket: str, next_path: str) -> Response:

@@ -10,8 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from resonance.api.deps import MaybePrincipal, SameOrigin
+from resonance.core import ratelimit
 from resonance.core.config import get_settings
-from resonance.core.errors import Invalid, ResonanceError
+from resonance.core.errors import Invalid, RateLimited, ResonanceError
 from resonance.core.failures import report
 from resonance.jobs.default import default_runner
 from resonance.voices import cloning
@@ -27,6 +28,10 @@ async def create_voice(request: Request, principal: MaybePrincipal, name: str = 
                        language: str = "en-US", description: str = "") -> Response:
     if principal is None or principal.org_id is None:
         return unauthorized()
+    try:
+        ratelimit.hit(ratelimit.VOICE_UPLOAD, principal.org_id)  # before the body is read
+    except RateLimited as error:
+        return JSONResponse({"error": str(error)}, status_code=429, headers={"Retry-After": str(error.retry_after)})
     fields = VoiceFields(name=name, category=category, language=language, description=description)
     try:
         validate_fields(fields)

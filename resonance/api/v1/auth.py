@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
-from resonance.api.v1 import ratelimit
 from resonance.api.v1.errors import ApiProblem
+from resonance.core import ratelimit
 from resonance.orgs import api_keys
 from resonance.orgs.api_keys import Caller
 
@@ -33,7 +33,7 @@ def authenticate(key: str | None) -> Caller:
 
 def current_caller(key: Annotated[str | None, Security(api_key_header)] = None) -> Caller:
     caller = authenticate(key)
-    ratelimit.check(caller.key_id)
+    ratelimit.hit(ratelimit.API_KEY, caller.key_id)
     return caller
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
+from reflex.istate.data import RouterData
 
+from resonance.core.client_ip import client_ip
 from resonance.core.config import get_settings
 from resonance.core.errors import ResonanceError
 from resonance.orgs import principal as principals
@@ -52,7 +54,7 @@ class AuthState(rx.State):
         return url.path + (f"?{url.query}" if url.query else "")
 
     def _client(self) -> tuple[str, str]:
-        return self.router.session.client_ip or "", self.router.headers.user_agent or ""
+        return event_client(self.router)
 
     @rx.var
     def is_admin(self) -> bool:
@@ -89,6 +91,14 @@ class AuthState(rx.State):
         """on_load for sign-in and sign-up: someone already signed in goes home."""
         if self._principal() is not None:
             return rx.redirect(routes.HOME, replace=True)
+
+
+def event_client(router: RouterData) -> tuple[str, str]:
+    """(client address, user agent) of an event's connection. Reflex resolves the address by the rule of
+    core/client_ip.py with the same setting (rxconfig.py); applying the rule again yields the same address, and
+    keeps it right should Reflex be configured otherwise."""
+    address = client_ip(router.session.client_ip, router.headers.raw_headers.get("x-forwarded-for"))
+    return address, router.headers.user_agent or ""
 
 
 def _initials(text: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
-from resonance.identity import accounts, passwords, ratelimit
+from resonance.identity import accounts, passwords
 from resonance.orgs.scope import system_session
 from resonance.ui import routes
 from resonance.ui.offload import in_system_session
@@ -27,7 +28,9 @@ class ForgotPasswordState(AuthState):
         self.error, self.sent = "", ""
         ip, _ = self._client()
         try:
-            ratelimit.hit("password-reset", ip or "?", limit=5, window_s=600, message="Too many requests")
+            ratelimit.hit(ratelimit.PASSWORD_RESET_IP, ip)
+            # Every address counts, known or not, so a refusal reveals nothing.
+            ratelimit.hit(ratelimit.PASSWORD_RESET_EMAIL, str(form.get("email", "")).strip().lower())
             with system_session() as session:
                 accounts.request_password_reset(session=session, email=form.get("email", ""))
         except ResonanceError as error:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.api.routes.auth import safe_next
+from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
 from resonance.identity import accounts, magic_links, sessions, signin
 from resonance.identity.oauth import errors as oauth_errors
@@ -79,6 +80,8 @@ class SignInState(AuthState):
             user = await in_system_session(signin.authenticate, email=email, password=password, ip=ip)
         except signin.EmailNotVerified:
             try:
+                ratelimit.hit(ratelimit.VERIFICATION_IP, ip)
+                ratelimit.hit(ratelimit.VERIFICATION_EMAIL, email.strip().lower())
                 with system_session() as session:
                     accounts.resend_verification(session=session, email=email)
             except ResonanceError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
 from resonance.identity import accounts
 from resonance.orgs.scope import system_session
@@ -51,6 +52,8 @@ class VerifyEmailState(AuthState):
     def resend(self):
         self.error, self.info = "", ""
         try:
+            ratelimit.hit(ratelimit.VERIFICATION_IP, self._client()[0])
+            ratelimit.hit(ratelimit.VERIFICATION_EMAIL, self.email.strip().lower())
             with system_session() as session:
                 accounts.resend_verification(session=session, email=self.email)
         except ResonanceError as error:

@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from resonance.api.app import build_api
+from resonance.core import ratelimit
 from resonance.storage import get_storage
 from resonance.voices import cloning
 from resonance.voices.models import Voice
@@ -134,3 +135,13 @@ def test_a_storage_failure_is_500_with_a_reference_and_the_detail_only_in_the_lo
     assert match and path not in response.text and "Permission" not in response.text
     (record,) = [r for r in caplog.records if match.group(1) in r.getMessage()]
     assert path in caplog.text and all_rows(Voice) == []
+
+
+def test_new_voices_are_limited_per_organization_before_the_body_is_read(client, cookie):
+    count, _ = ratelimit.rate(ratelimit.VOICE_UPLOAD)
+    for _ in range(count):
+        assert post(client, cookie, b"").status_code == 400  # refused uploads count too: each costs the server
+    refused = post(client, cookie, pcm_wav(11.0))
+    assert refused.status_code == 429 and "Too many new voices" in refused.json()["error"]
+    assert int(refused.headers["retry-after"]) > 0
+    assert all_rows(Voice) == []

@@ -9,7 +9,7 @@ import pytest
 import redis
 from elevenlabs.core.api_error import ApiError
 
-from resonance.core import security
+from resonance.core import ratelimit, security
 from resonance.core.errors import ConfigError, Forbidden, Invalid
 from resonance.orgs import api_keys
 from resonance.orgs.api_keys import ApiKey
@@ -107,7 +107,7 @@ def test_each_key_has_its_own_rate_limit_with_retry_after(team, base_url, config
     if counter == "redis":  # the window really is in Redis, where every worker sees it
         [row] = [k for k in all_rows(ApiKey, org_id=team.org.id) if k.name == "Acme script"]
         shared = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-        assert shared.zcard(f"resonance:ratelimit:api-key:{row.id}") == 1  # the three before have left it
+        assert shared.zcard(ratelimit.redis_key(ratelimit.API_KEY, row.id)) == 1  # the three before have left it
 
 
 def test_a_key_outlives_its_creators_account_but_owns_no_voices_then(team, system_voice):
