@@ -13,9 +13,6 @@ MESSAGES = {
     "unreachable": "Couldn't reach {provider}. Try again.",
     "nonce": "The answer from {provider} does not belong to this sign-in (nonce mismatch). Please try again.",
     "id_token": "{provider} sent an identity token that failed our checks. Please try again.",
-    "no_email": "Your {provider} account does not share an email address, so it cannot sign in here.",
-    "exists": "An account with this email exists. Sign in with your password, then connect {provider} from your "
-              "account page.",
     "taken": "This {provider} account is already connected to another Resonance account.",
     "unknown": "That sign-in option is not available.",
     "signed_out": "Sign in first, then connect {provider} from your account page.",
