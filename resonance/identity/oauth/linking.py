@@ -83,9 +83,16 @@ def _name(identity: ProviderIdentity) -> str:
 def connect(*, session: Session, user_id: str, identity: ProviderIdentity, label: str) -> ExternalIdentity:
     """Connect a provider account to a signed-in user (any email: the person proved both accounts)."""
     link = _find(session, identity)
-    if link is not None:
-        if link.user_id != user_id:
+    if link is not None and link.user_id != user_id:
+        holder = session.get(User, link.user_id)
+        if holder.email is not None:
             raise Refused("taken", label)
+        # An account this provider account started and never finished (no email, so never signed in): it holds
+        # nothing, and the person has just proven both accounts.
+        session.delete(holder)
+        session.flush()
+        link = None
+    if link is not None:
         _refresh(session, link, identity)
         return link
     return _add(session, user_id, identity)

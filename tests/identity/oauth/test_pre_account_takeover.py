@@ -22,7 +22,7 @@ from resonance.identity.oauth.flow import ProviderIdentity
 from resonance.identity.oauth.models import ExternalIdentity
 from resonance.orgs.principal import from_cookie
 from resonance.orgs.scope import system_session
-from tests.factories import PASSWORD, code_in, last_mail, make_user, outbox, random_email
+from tests.factories import PASSWORD, code_in, last_mail, make_user, outbox, random_email, start_session
 from tests.identity.oauth.conftest import APP, github_account
 
 START = "/api/auth/oauth/loopback/start"
@@ -230,3 +230,17 @@ def test_sign_in_rules_for_each_kind_of_identity():
     with system_session() as session:
         identity = ProviderIdentity("loopback", "s-verified", owner.email, True, "")
         assert linking.sign_in(session=session, identity=identity, label="Loopback ID").id == owner.id
+
+
+def test_connecting_takes_the_provider_account_from_an_unfinished_account_without_email(walker):
+    login = f"unverified:{random_email('later')}"
+    walker.sign_in_at_provider(START, login)  # never gave an address
+    unfinished = linked_user("loopback", login)
+    owner = make_user()
+    walker.app.cookies.clear()
+    _row, token = start_session(owner)
+    walker.app.cookies.set("__Host-resonance_session", token, domain="api.test")
+    url, _ = walker.sign_in_at_provider(START + "?intent=link", login)
+    assert url == f"{APP}/account?connected=loopback" and linked_user("loopback", login).id == owner.id
+    with system_session() as session:
+        assert session.get(User, unfinished.id) is None
