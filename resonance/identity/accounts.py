@@ -98,14 +98,14 @@ def verify_code(*, session: Session, email: str, code: str) -> User:
     return _proven(session, user, row)
 
 
-def verify_link(*, session: Session, token: str, provider: str = "") -> User:
+def verify_link(*, session: Session, token: str) -> User:
     row = tokens.consume_link(session=session, token=token, purpose=tokens.VERIFY_EMAIL)
-    return _proven(session, session.get(User, row.user_id), row, provider=provider)
+    return _proven(session, session.get(User, row.user_id), row)
 
 
-def _proven(session: Session, user: User, row: EmailToken, *, provider: str = "") -> User:
-    if row.email is not None:
-        return _take_email(session, user, row.email, provider=provider)
+def _proven(session: Session, user: User, row: EmailToken) -> User:
+    if row.email is not None:  # an address given by an account without one
+        return _take_email(session, user, row.email)
     return claim_mailbox(session=session, user=user, password_hash=row.password_hash or user.password_hash)
 
 
@@ -167,7 +167,7 @@ def _take_email(session: Session, user: User, email: str, *, provider: str = "")
         raise Invalid(TAKEN.format(provider=provider or "this sign-in"), persist=True)
     if holder is not None:
         session.delete(holder)
-        session.flush()
+    session.flush()  # the transaction is open before the savepoint (pysqlite would otherwise start it there)
     user.email, user.email_verified_at, user.updated_at = email, clock.now(), clock.now()
     session.add(user)
     try:
