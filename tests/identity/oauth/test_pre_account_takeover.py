@@ -9,13 +9,14 @@ And whoever proves a mailbox (code, link, magic link, reset) drops every claim o
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlmodel import select
 
 from resonance.core import security
 from resonance.core.errors import Invalid
-from resonance.identity import accounts, magic_links
+from resonance.identity import accounts, magic_links, tokens
 from resonance.identity.models import AuthSession, User
 from resonance.identity.oauth import linking
 from resonance.identity.oauth.flow import ProviderIdentity
@@ -244,3 +245,36 @@ def test_connecting_takes_the_provider_account_from_an_unfinished_account_withou
     assert url == f"{APP}/account?connected=loopback" and linked_user("loopback", login).id == owner.id
     with system_session() as session:
         assert session.get(User, unfinished.id) is None
+
+
+def test_two_accounts_giving_the_same_address_at_once_one_gets_it_the_other_is_refused():
+    address = random_email("contested")
+    codes = {}
+    for n in range(2):
+        with system_session() as session:
+            user = User(email=None, name=f"Giver {n}")
+            session.add(user)
+            session.flush()
+            codes[user.id] = tokens.issue(session=session, user=user, purpose=tokens.VERIFY_EMAIL, with_code=True,
+                                          email=address).code
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def give(user_id: str, code: str) -> None:
+        barrier.wait(timeout=30)
+        try:
+            with system_session() as session:
+                accounts.verify_claimed_email(session=session, user_id=user_id, code=code)
+            outcomes[user_id] = "got it"
+        except Invalid as error:
+            outcomes[user_id] = str(error)
+
+    threads = [threading.Thread(target=give, args=item) for item in codes.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    winners = [u for u, outcome in outcomes.items() if outcome == "got it"]
+    losers = [outcome for outcome in outcomes.values() if outcome != "got it"]
+    assert len(winners) == 1 and len(losers) == 1 and "belongs to another account" in losers[0]
+    (winner,) = winners
+    assert user_by_email(address).id == winner
