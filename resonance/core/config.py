@@ -129,6 +129,7 @@ class Settings(BaseSettings):
     # {"name": "okta", "label": "Okta", "discovery_url": "https://…/.well-known/openid-configuration",
     #  "client_id": "…", "client_secret": "…", "trust_email": true}  (trust_email: honour its email_verified claim).
     OAUTH_STATE_MINUTES: float = Field(10, gt=0, le=60)  # how long a round trip through a provider may take
+    OAUTH_HTTP_TIMEOUT_SECONDS: float = Field(10, gt=0, le=120)  # per request to a provider (token, keys, user)
     GOOGLE_CLIENT_ID: str = ""
     GOOGLE_CLIENT_SECRET: str = ""
     GOOGLE_DISCOVERY_URL: str = "https://accounts.google.com/.well-known/openid-configuration"

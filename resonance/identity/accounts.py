@@ -2,25 +2,35 @@
 
 Answers never reveal whether an email has an account: sign-up of a taken address and a reset for an unknown one
 look the same to the person asking; only the mailbox owner learns more.
+
+An address belongs to an account only once its mailbox is proven (an emailed code or link, a magic link, a password
+reset, or a provider that verified it). Proving it drops every claim on it that was never proven
+(`claim_mailbox`): sign-ups that were not the one verifying, provider links that came with an unverified address,
+sessions. An account made through a provider that did not vouch for an address has none (`email` None) until its
+owner gives one and proves it (`request_email`, then the emailed code or link).
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from sqlmodel import Session, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, func, select, update
 
 from resonance.core import security
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, RateLimited
 from resonance.identity import sessions, tokens
-from resonance.identity.models import User
+from resonance.identity.models import EmailToken, User
+from resonance.identity.oauth.models import ExternalIdentity
 from resonance.identity.passwords import validate_password
 from resonance.mail import service as mail
 from resonance.mail import templates
 
 MAX_NAME = 120
+TAKEN = ("This email address belongs to another account. Sign in to that account instead; you can connect "
+         "{provider} to it from your account page.")
 
 
 def normalize_email(email: str) -> str:
@@ -48,22 +58,27 @@ def sign_up(*, session: Session, name: str, email: str, password: str) -> None:
     if user is not None and user.email_verified_at is not None:
         mail.send(session=session, to=email, message=templates.account_exists(link=_url("/sign-in")))
         return
+    password_hash = security.hash_password(password)
     if user is None:
-        user = User(email=email, name=name)
-    user.name, user.password_hash, user.updated_at = name, security.hash_password(password), clock.now()
+        user = User(email=email, name=name, password_hash=password_hash)
+    # An unverified registration of this address keeps its password until a mailbox proof: this sign-up's password
+    # travels with its own code, so whoever signed up before or after cannot end up with the account.
+    user.name, user.updated_at = name, clock.now()
     session.add(user)
     session.flush()
     try:
-        send_verification(session=session, user=user)
+        send_verification(session=session, user=user, password_hash=password_hash)
     except RateLimited:
         pass  # a code went out seconds ago and still works; saying 'wait' would reveal the registration
 
 
-def send_verification(*, session: Session, user: User) -> None:
-    issued = tokens.issue(session=session, user=user, purpose=tokens.VERIFY_EMAIL, with_code=True)
+def send_verification(*, session: Session, user: User, to: str | None = None, password_hash: str | None = None) -> None:
+    """Email a code and link proving `to` (the user's own address by default); `password_hash` is set when it does."""
+    issued = tokens.issue(session=session, user=user, purpose=tokens.VERIFY_EMAIL, with_code=True,
+                          email=to, password_hash=password_hash)
     link = _url(f"/verify-email?token={issued.token}")
     minutes = int(get_settings().EMAIL_CODE_MINUTES)
-    mail.send(session=session, to=user.email,
+    mail.send(session=session, to=to or user.email,
               message=templates.verify_email(name=user.name, code=issued.code or "", link=link, minutes=minutes))
 
 
@@ -71,36 +86,95 @@ def resend_verification(*, session: Session, email: str) -> None:
     """Send a new code if the address waits for verification; silently nothing otherwise (no enumeration)."""
     user = find_by_email(session=session, email=email)
     if user is not None and user.email_verified_at is None:
-        send_verification(session=session, user=user)
+        last = tokens.latest(session=session, user=user, purpose=tokens.VERIFY_EMAIL)
+        send_verification(session=session, user=user, password_hash=last.password_hash if last else None)
 
 
 def verify_code(*, session: Session, email: str, code: str) -> User:
     user = find_by_email(session=session, email=email)
     if user is None or user.email_verified_at is not None:
         raise Invalid(tokens.EXPIRED)
-    tokens.consume_code(session=session, user=user, code=code, purpose=tokens.VERIFY_EMAIL)
-    return _mark_verified(session, user)
+    row = tokens.consume_code(session=session, user=user, code=code, purpose=tokens.VERIFY_EMAIL)
+    return _proven(session, user, row)
 
 
 def verify_link(*, session: Session, token: str) -> User:
     row = tokens.consume_link(session=session, token=token, purpose=tokens.VERIFY_EMAIL)
-    return _mark_verified(session, session.get(User, row.user_id))
+    return _proven(session, session.get(User, row.user_id), row)
 
 
-def _mark_verified(session: Session, user: User) -> User:
-    user.email_verified_at = user.email_verified_at or clock.now()
+def _proven(session: Session, user: User, row: EmailToken) -> User:
+    if row.email is not None:  # an address given by an account without one
+        return _take_email(session, user, row.email)
+    return claim_mailbox(session=session, user=user, password_hash=row.password_hash or user.password_hash)
+
+
+def claim_mailbox(*, session: Session, user: User, password_hash: str | None = None) -> User:
+    """The mailbox owner has just proven the address: by the emailed code or link of their sign-up (`password_hash`
+    is that sign-up's password), a password reset (the new one), a magic link or a provider that verified it (no
+    password). An account that was never verified may hold claims of someone else (pre-account takeover); they all
+    go: other sign-ups' passwords, provider links that came with an unverified address, sessions, and pending
+    codes and links."""
+    if user.email_verified_at is not None:
+        return user
+    session.exec(
+        delete(ExternalIdentity)
+        .where(ExternalIdentity.user_id == user.id,
+               ~(col(ExternalIdentity.email_verified) & (ExternalIdentity.email == user.email)))
+    )
+    sessions.revoke_all(session=session, user_id=user.id)
+    session.exec(
+        update(EmailToken)
+        .where(EmailToken.user_id == user.id, col(EmailToken.used_at).is_(None))
+        .values(used_at=clock.now())
+    )
+    user.password_hash = password_hash
+    user.failed_signins, user.locked_until = 0, None
+    user.email_verified_at, user.updated_at = clock.now(), clock.now()
     session.add(user)
     return user
 
 
-def claim_mailbox(*, session: Session, user: User) -> User:
-    """The mailbox owner has just proven the address (a magic link, or a provider that verified it). An account that
-    was never verified may have been registered by someone else (pre-account takeover): its password goes, so only
-    the owner can get in (they can set one with "Forgot password")."""
-    if user.email_verified_at is None:
-        user.password_hash = None
-        user.email_verified_at, user.updated_at = clock.now(), clock.now()
-        session.add(user)
+def request_email(*, session: Session, user_id: str, email: str) -> str:
+    """An account without an address gives one: a code and link go to it, and the address is the account's once
+    they come back (`verify_claimed_email` or the link). Returns the normalised address. Whether the address has
+    another account is told only to whoever proves the mailbox."""
+    email = normalize_email(email)
+    user = session.get(User, user_id)
+    if user is None or user.email is not None:
+        raise Invalid(tokens.EXPIRED)
+    send_verification(session=session, user=user, to=email)
+    return email
+
+
+def verify_claimed_email(*, session: Session, user_id: str, code: str, provider: str = "") -> User:
+    """The code sent by `request_email`: the address becomes the account's, verified."""
+    user = session.get(User, user_id)
+    if user is None or user.email is not None:
+        raise Invalid(tokens.EXPIRED)
+    row = tokens.consume_code(session=session, user=user, code=code, purpose=tokens.VERIFY_EMAIL)
+    if row.email is None:
+        raise Invalid(tokens.EXPIRED)
+    return _take_email(session, user, row.email, provider=provider)
+
+
+def _take_email(session: Session, user: User, email: str, *, provider: str = "") -> User:
+    """`email` was just proven by the owner of `user`, an account without one. A verified account holding it stays
+    separate (no merge: the person signs in there and connects the provider); an unverified registration of it is
+    a claim never proven, and goes."""
+    holder = find_by_email(session=session, email=email)
+    if holder is not None and holder.email_verified_at is not None:
+        raise Invalid(TAKEN.format(provider=provider or "this sign-in"), persist=True)
+    if holder is not None:
+        session.delete(holder)
+    session.flush()  # the transaction is open before the savepoint (pysqlite would otherwise start it there)
+    user.email, user.email_verified_at, user.updated_at = email, clock.now(), clock.now()
+    session.add(user)
+    try:
+        with session.begin_nested():  # someone verified or registered it this instant: the unique index decides
+            session.flush()
+    except IntegrityError:
+        raise Invalid(TAKEN.format(provider=provider or "this sign-in")) from None
     return user
 
 
@@ -130,9 +204,10 @@ def reset_password(*, session: Session, token: str, password: str) -> User:
     user = session.get(User, row.user_id)
     validate_password(password, email=user.email, name=user.name)
     tokens.consume_link(session=session, token=token, purpose=tokens.RESET_PASSWORD)
-    user.password_hash = security.hash_password(password)
+    password_hash = security.hash_password(password)
+    claim_mailbox(session=session, user=user, password_hash=password_hash)  # the link proved the mailbox
+    user.password_hash = password_hash
     user.failed_signins, user.locked_until = 0, None
-    user.email_verified_at = user.email_verified_at or clock.now()  # the link proved the mailbox
     user.updated_at = clock.now()
     session.add(user)
     sessions.revoke_all(session=session, user_id=user.id)

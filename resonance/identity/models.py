@@ -10,12 +10,13 @@ from resonance.core.ids import new_id, utcnow
 
 
 class User(SQLModel, table=True):
-    """A person. Signs in only once `email_verified_at` is set."""
+    """A person. Signs in only once `email_verified_at` is set. `email` is None for an account made through a provider
+    that did not vouch for an address: it signs in only after giving one and proving it with an emailed code."""
 
     __tablename__ = "users"
 
     id: str = Field(default_factory=lambda: new_id("usr"), primary_key=True)
-    email: str = Field(index=True, unique=True, max_length=320)  # stored lower-cased
+    email: str | None = Field(default=None, index=True, unique=True, max_length=320)  # stored lower-cased
     name: str = Field(max_length=120)
     password_hash: str | None = None  # None for accounts that sign in only through a provider or link
     email_verified_at: datetime | None = None
@@ -52,6 +53,11 @@ class EmailToken(SQLModel, table=True):
     purpose: str = Field(index=True, max_length=32)
     token_hash: str = Field(index=True, unique=True)
     code_hash: str | None = None
+    # A verification sent to an address the account does not hold yet (an account without email giving one).
+    email: str | None = Field(default=None, max_length=320)
+    # The password chosen by the sign-up that asked for this verification; it takes effect when this token proves
+    # the mailbox, so a later sign-up of the same unverified address cannot swap in its own.
+    password_hash: str | None = None
     attempts: int = 0
     expires_at: datetime
     used_at: datetime | None = None

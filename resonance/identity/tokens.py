@@ -27,16 +27,14 @@ class Issued:
     code: str | None
 
 
-def issue(*, session: Session, user: User, purpose: str, with_code: bool) -> Issued:
+def issue(*, session: Session, user: User, purpose: str, with_code: bool, email: str | None = None,
+          password_hash: str | None = None) -> Issued:
     """A fresh token (and code); earlier unused ones of the same purpose stop working. Refused within the resend
-    cooldown of the last one."""
+    cooldown of the last one. `email`: the address it proves when not the user's own; `password_hash`: the password
+    that takes effect when it does (EmailToken)."""
     s = get_settings()
     now = clock.now()
-    last = session.exec(
-        select(EmailToken)
-        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose)
-        .order_by(col(EmailToken.created_at).desc())
-    ).first()
+    last = latest(session=session, user=user, purpose=purpose)
     if last is not None and (wait := last.created_at + timedelta(seconds=s.EMAIL_RESEND_SECONDS) - now) > timedelta(0):
         seconds = max(1, int(wait.total_seconds() + 0.999))
         raise RateLimited(f"Please wait {seconds} s before asking for another email", retry_after=seconds)
@@ -50,11 +48,21 @@ def issue(*, session: Session, user: User, purpose: str, with_code: bool) -> Iss
     session.add(
         EmailToken(
             user_id=user.id, purpose=purpose, token_hash=security.digest(token),
-            code_hash=security.digest(f"{user.id}:{code}") if code else None,
+            code_hash=security.digest(f"{user.id}:{code}") if code else None, email=email,
+            password_hash=password_hash,
             expires_at=now + timedelta(minutes=s.EMAIL_CODE_MINUTES),
         )
     )
     return Issued(token, code)
+
+
+def latest(*, session: Session, user: User, purpose: str) -> EmailToken | None:
+    """The user's most recent token of this purpose, used or not."""
+    return session.exec(
+        select(EmailToken)
+        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose)
+        .order_by(col(EmailToken.created_at).desc())
+    ).first()
 
 
 def consume_link(*, session: Session, token: str, purpose: str) -> EmailToken:

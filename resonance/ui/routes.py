@@ -37,5 +37,10 @@ def verify_email(email: str, next_path: str = "") -> str:
     return f"{VERIFY_EMAIL}?email={quote(email)}" + (f"&next={quote(next_path, safe='/')}" if next_path else "")
 
 
+def give_email(next_path: str = "") -> str:
+    """The verify page asking an account without email for one (after a provider that vouched for none)."""
+    return f"{VERIFY_EMAIL}?give=1" + (f"&next={quote(next_path, safe='/')}" if next_path not in ("", HOME) else "")
+
+
 def invite(token: str) -> str:
     return f"/invite/{token}"

@@ -8,6 +8,7 @@ RESONANCE_OIDC_PROVIDERS pointing at a provider that knows the app's callback UR
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -57,26 +58,49 @@ def app() -> Iterator[RunningApp]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_sign_in_with_an_openid_provider(app: RunningApp, new_browser, tag):
-    email = f"social-{tag}@example.com"
-    b = new_browser()
+def _through_the_provider(b, login: str) -> None:
     b.open("/sign-in")
     b.click("#oauth-loopback", text="Continue with Loopback ID")
     # oidc-provider's own pages: any login and password, then consent.
     b.wait(lambda d: "/interaction/" in d.current_url, "the provider's login page")
-    login = b.driver.find_element("css selector", "input[name=login]")
-    login.send_keys(email)
+    b.driver.find_element("css selector", "input[name=login]").send_keys(login)
     b.driver.find_element("css selector", "input[name=password]").send_keys("anything")
     b.driver.find_element("css selector", "button[type=submit]").click()
     b.wait(lambda d: "/interaction/" in d.current_url and not d.find_elements("css selector", "input[name=login]"),
            "the provider's consent page")
     b.driver.find_element("css selector", "button[type=submit]").click()
+
+
+def test_sign_in_with_an_openid_provider(app: RunningApp, new_browser, tag):
+    email = f"social-{tag}@example.com"
+    b = new_browser()
+    _through_the_provider(b, email)
     # Back in the app, signed in: a new person has no organization yet.
     b.wait_path("/org-selection")
     cookie = b.cookie()
     assert cookie and cookie["httpOnly"] and cookie["secure"]
     assert app.one("SELECT email_verified_at IS NOT NULL FROM users WHERE email = ?", email) == 1
     assert app.one("SELECT provider FROM external_identities WHERE email = ?", email) == "loopback"
+
+
+def test_a_provider_without_a_verified_email_gives_an_address_and_verifies_it(app: RunningApp, new_browser, tag):
+    claimed, mine = f"someone-{tag}@example.com", f"mine-{tag}@example.com"
+    b = new_browser()
+    _through_the_provider(b, f"unverified:{claimed}")
+    # An account without email, asked for one; nobody is signed in yet and nothing went to the unverified address.
+    b.wait_path("/verify-email")
+    b.fill("#give-email", mine)
+    b.click("#give-email-submit")
+    b.element("#verify-submit")
+    assert b.cookie() is None
+    assert app.one("SELECT COUNT(*) FROM outbox_emails WHERE \"to\" = ?", claimed) == 0
+    text = app.one("SELECT text FROM outbox_emails WHERE \"to\" = ? ORDER BY created_at DESC", mine)
+    b.fill("#code", re.search(r"Your code: (\d{6})", text).group(1))
+    b.click("#verify-submit")
+    b.wait_path("/org-selection")
+    assert b.cookie() is not None
+    assert app.one("SELECT email_verified_at IS NOT NULL FROM users WHERE email = ?", mine) == 1
+    assert app.one("SELECT COUNT(*) FROM users WHERE email = ?", claimed) == 0
 
 
 def test_sign_in_with_a_magic_link_from_the_outbox(app: RunningApp, new_browser):

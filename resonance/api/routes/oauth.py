@@ -18,8 +18,8 @@ from sqlmodel import Session
 from resonance.api.deps import cookie_token, request_client_ip, same_origin
 from resonance.api.routes import auth
 from resonance.core.config import get_settings
-from resonance.core.errors import NotFound, RateLimited
-from resonance.identity import accounts, magic_links, sessions
+from resonance.core.errors import NotFound
+from resonance.identity import magic_links, sessions
 from resonance.identity.models import AuthSession, User
 from resonance.identity.oauth import flow, linking, providers
 from resonance.identity.oauth.errors import Refused
@@ -117,14 +117,15 @@ def _finish(request: Request, name: str, params: dict) -> Response:
 
 
 def _sign_in_or_verify(request: Request, session: Session, provider, finished: flow.Finished) -> Response | str:
-    """A redirect to verify the email first, or the ticket of the new session."""
+    """A redirect to give and verify an email first (an account the provider vouched no address for), or the
+    ticket of the new session."""
     user = linking.sign_in(session=session, identity=finished.identity, label=provider.label)
     if user.email_verified_at is None:
-        try:
-            accounts.send_verification(session=session, user=user)
-        except RateLimited:
-            pass  # the code sent moments ago still works
-        return _to_app(routes.verify_email(user.email, finished.next_path))
+        response = _to_app(routes.give_email(finished.next_path))
+        response.set_cookie(linking.EMAIL_CLAIM_COOKIE, linking.email_claim(user, provider.name), path="/",
+                            max_age=int(linking.EMAIL_CLAIM_LIFETIME.total_seconds()), secure=True, httponly=True,
+                            samesite="lax")
+        return response
     return _ticket(request, session, user)
 
 

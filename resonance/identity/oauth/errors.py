@@ -10,12 +10,9 @@ MESSAGES = {
     "cancelled": "The sign-in was cancelled at {provider}.",
     "provider": "{provider} did not complete the sign-in. Please try again.",
     "code": "{provider} refused the sign-in: the code was already used or has expired. Please try again.",
-    "unreachable": "{provider} could not be reached. Please try again in a moment.",
+    "unreachable": "Couldn't reach {provider}. Try again.",
     "nonce": "The answer from {provider} does not belong to this sign-in (nonce mismatch). Please try again.",
     "id_token": "{provider} sent an identity token that failed our checks. Please try again.",
-    "no_email": "Your {provider} account does not share an email address, so it cannot sign in here.",
-    "exists": "An account with this email exists. Sign in with your password, then connect {provider} from your "
-              "account page.",
     "taken": "This {provider} account is already connected to another Resonance account.",
     "unknown": "That sign-in option is not available.",
     "signed_out": "Sign in first, then connect {provider} from your account page.",

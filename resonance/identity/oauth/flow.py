@@ -5,17 +5,24 @@ providers, and a state bound to this browser.
 state's digest, the PKCE verifier, the nonce and what to do afterwards. `finish` accepts a callback only when its
 state matches that cookie, redeems the code (with the verifier), validates the ID token (signature against the
 provider's JWKS, iss, aud, exp, nonce; authlib) and returns who the provider says the person is.
+
+Every call to the provider (discovery, token, key set, GitHub's API) runs under one guard, `_reaching`: a provider
+that is down, slow (OAUTH_HTTP_TIMEOUT_SECONDS) or answers something unusable becomes `Refused("unreachable")`,
+logged with the step and the cause but never the request's codes or tokens. authlib raises its HTTP client's
+exceptions (httpx2 when it is installed, else httpx) and plain ValueError/TypeError for unparsable answers, not
+AuthlibBaseError.
 """
 
 from __future__ import annotations
 
 import hmac
+import importlib
 import json
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-
-import httpx
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import BaseApp, FrameworkIntegration, OAuth2Mixin, OpenIDMixin
 from authlib.integrations.httpx_client import OAuth2Client
@@ -28,7 +35,25 @@ from resonance.identity.oauth.errors import Refused
 from resonance.identity.oauth.providers import Provider
 
 STATE_AUDIENCE = "resonance:oauth-state"
-HTTP_TIMEOUT = 10.0
+
+log = logging.getLogger("resonance.identity.oauth")
+
+
+def _http_modules() -> list:
+    # authlib's httpx integration drives httpx2 when importable and falls back to httpx: catch both.
+    found = []
+    for name in ("httpx2", "httpx"):
+        try:
+            found.append(importlib.import_module(name))
+        except ImportError:
+            pass
+    return found
+
+
+_HTTP = _http_modules()
+_TRANSPORT_ERRORS = tuple(cls for m in _HTTP for cls in (m.HTTPError, m.StreamError, m.InvalidURL))
+_STATUS_ERRORS = tuple(m.HTTPStatusError for m in _HTTP)
+_REQUEST_ERRORS = tuple(m.RequestError for m in _HTTP)
 
 
 @dataclass(frozen=True)
@@ -64,8 +89,12 @@ class _Client(OAuth2Mixin, OpenIDMixin, BaseApp):
     client_cls = OAuth2Client
 
 
-@lru_cache(maxsize=32)
 def _client(provider: Provider) -> _Client:
+    return _cached_client(provider, get_settings().OAUTH_HTTP_TIMEOUT_SECONDS)
+
+
+@lru_cache(maxsize=32)
+def _cached_client(provider: Provider, timeout: float) -> _Client:
     # One per provider configuration: the discovery document and JWKS are fetched once, then reused.
     return _Client(
         FrameworkIntegration(provider.name), name=provider.name,
@@ -73,7 +102,7 @@ def _client(provider: Provider) -> _Client:
         server_metadata_url=provider.discovery_url or None,
         authorize_url=provider.authorize_url or None, access_token_url=provider.token_url or None,
         client_kwargs={"scope": provider.scope, "code_challenge_method": "S256",
-                       "token_endpoint_auth_method": provider.token_auth, "timeout": HTTP_TIMEOUT},
+                       "token_endpoint_auth_method": provider.token_auth, "timeout": timeout},
     )
 
 
@@ -92,11 +121,9 @@ def begin(provider: Provider, *, next_path: str = "/", link: dict | None = None)
     extra = {"nonce": nonce} if nonce else {}
     if provider.form_post:
         extra["response_mode"] = "form_post"
-    try:
+    with _reaching(provider, "discovery"):
         started = _client(provider).create_authorization_url(
             redirect_uri(provider), state=state, code_verifier=verifier, **extra)
-    except (httpx.HTTPError, AuthlibBaseError, RuntimeError, ValueError):
-        raise Refused("unreachable", provider.label) from None
     lifetime = timedelta(minutes=s.OAUTH_STATE_MINUTES)
     binding = {"p": provider.name, "s": security.digest(state), "v": verifier, "n": nonce, "next": next_path,
                "link": link}
@@ -123,12 +150,11 @@ def finish(provider: Provider, *, params: dict, cookie: str | None) -> Finished:
     client = _client(provider)
     if provider.name == "apple":
         client.client_secret = apple.client_secret()  # minted per exchange; any unexpired one is valid
-    try:
-        token = client.fetch_access_token(redirect_uri(provider), code=code, code_verifier=binding["v"])
-    except httpx.HTTPError:
-        raise Refused("unreachable", provider.label) from None
-    except AuthlibBaseError:
-        raise Refused("code", provider.label) from None  # invalid_grant: replayed, expired or foreign code
+    with _reaching(provider, "token"):
+        try:
+            token = client.fetch_access_token(redirect_uri(provider), code=code, code_verifier=binding["v"])
+        except AuthlibBaseError:
+            raise Refused("code", provider.label) from None  # invalid_grant: replayed, expired or foreign code
     if provider.is_oidc:
         identity = _from_id_token(provider, client, token, binding.get("n"), params)
     else:
@@ -136,15 +162,47 @@ def finish(provider: Provider, *, params: dict, cookie: str | None) -> Finished:
     return Finished(identity, str(binding.get("next") or "/"), binding.get("link"))
 
 
+@contextmanager
+def _reaching(provider: Provider, step: str):
+    """Calls to the provider inside: transport failures, timeouts and unusable answers become "unreachable". The
+    one place these are caught; refusals raised inside pass through."""
+    try:
+        yield
+    except Refused:
+        raise
+    except (*_TRANSPORT_ERRORS, ValueError, TypeError, KeyError, AttributeError, RuntimeError) as error:
+        log.warning("Sign-in with %s: the %s step failed: %s", provider.name, step, _cause(error))
+        raise Refused("unreachable", provider.label) from None
+
+
+def _cause(error: Exception) -> str:
+    """What went wrong, without the request's query or body (codes, tokens)."""
+    if isinstance(error, _STATUS_ERRORS):
+        url = error.request.url
+        return f"HTTP {error.response.status_code} from {url.scheme}://{url.host}:{url.port or ''}{url.path}"
+    if isinstance(error, _REQUEST_ERRORS):
+        try:
+            url = error.request.url
+            where = f" ({url.scheme}://{url.host}:{url.port or ''}{url.path})"
+        except RuntimeError:  # no request attached
+            where = ""
+        return f"{type(error).__name__}{where}"
+    return f"{type(error).__name__}: unusable answer"
+
+
 def _from_id_token(provider: Provider, client: _Client, token: dict, nonce: str | None, params: dict) -> ProviderIdentity:
     if not nonce or "id_token" not in token:
         raise Refused("id_token", provider.label)
-    try:
-        claims = client.parse_id_token(token, nonce=nonce, claims_options=_claims_options(provider, client))
-    except InvalidClaimError as error:
-        raise Refused("nonce" if error.claim == "nonce" else "id_token", provider.label) from None
-    except (JoseError, AuthlibBaseError, ValueError, KeyError, httpx.HTTPError):
-        raise Refused("id_token", provider.label) from None
+    with _reaching(provider, "key set"):
+        options = _claims_options(provider, client)
+        client.fetch_jwk_set()  # kept in the metadata: the check below reads it from there
+    with _reaching(provider, "key set"):  # a key id it does not know makes authlib fetch the set once more
+        try:
+            claims = client.parse_id_token(token, nonce=nonce, claims_options=options)
+        except InvalidClaimError as error:
+            raise Refused("nonce" if error.claim == "nonce" else "id_token", provider.label) from None
+        except (JoseError, AuthlibBaseError, ValueError, KeyError, TypeError):
+            raise Refused("id_token", provider.label) from None
     email = str(claims.get("email") or "").strip().lower()
     return ProviderIdentity(
         provider=provider.name, subject=str(claims["sub"]), email=email,
@@ -190,14 +248,15 @@ def _from_github(provider: Provider, client: _Client, token: dict) -> ProviderId
     """GitHub is OAuth 2 without OpenID: the account from GET /user, the email from GET /user/emails (the primary
     one, verified only when GitHub says so)."""
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-    try:
-        user = client.get(f"{provider.api_url}/user", token=token, headers=headers)
-        emails = client.get(f"{provider.api_url}/user/emails", token=token, headers=headers)
+    with _reaching(provider, "user"):
+        try:
+            user = client.get(f"{provider.api_url}/user", token=token, headers=headers)
+            emails = client.get(f"{provider.api_url}/user/emails", token=token, headers=headers)
+        except AuthlibBaseError:
+            raise Refused("provider", provider.label) from None  # no usable access token in the answer
         user.raise_for_status()
         emails.raise_for_status()
         profile, addresses = user.json(), emails.json()
-    except (httpx.HTTPError, ValueError, AuthlibBaseError):
-        raise Refused("provider", provider.label) from None
     if not isinstance(profile, dict) or "id" not in profile or not isinstance(addresses, list):
         raise Refused("provider", provider.label)
     primary = next((e for e in addresses if isinstance(e, dict) and e.get("primary")), None)

@@ -1,17 +1,22 @@
 """Which user a provider identity signs in as, and connecting or disconnecting provider accounts.
 
-Rules (auth-and-billing.md: link by verified email only):
-- a provider account already connected signs in as its user;
-- otherwise a verified email signs in as the user with that email (connecting the provider), or creates one,
-  verified; an unverified account of that email loses its password first (`accounts.claim_mailbox`);
-- an unverified email never reaches an existing account ("exists"); for a new email it creates an unverified user,
-  who verifies the address with an emailed code like after sign-up, then signs in with the provider again.
+Rules (the ones Clerk and Auth0 follow: link by verified email only):
+- a provider account already connected signs in as its user (an account without email first gives one);
+- otherwise an email the provider verified (flow.py decides per provider) signs in as the user with that email,
+  connecting the provider, or creates one, verified; an unverified account of that email is claimed by the
+  mailbox owner first (`accounts.claim_mailbox`: what others attached to it goes);
+- an email the provider did not verify is never claimed: the provider account gets a new account *without* an
+  email, whose owner gives an address and proves it with an emailed code (accounts.request_email). An address that
+  already belongs to a verified account is refused there, never merged.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session, col, func, select
 
+from resonance.core import security
 from resonance.core.clock import clock
 from resonance.core.errors import NotFound
 from resonance.identity import accounts
@@ -22,37 +27,72 @@ from resonance.identity.oauth.models import ExternalIdentity
 
 
 def sign_in(*, session: Session, identity: ProviderIdentity, label: str) -> User:
-    """The user this identity signs in as (created if new). The caller checks `email_verified_at`: a user without
-    it must verify the address before a session starts."""
+    """The user this identity signs in as (created if new). A user without `email_verified_at` has no email yet:
+    the caller asks for one before a session starts."""
     link = _find(session, identity)
     if link is not None:
         user = session.get(User, link.user_id)
-        _refresh(session, link, identity)
-        if user.email_verified_at is None and identity.email_verified and identity.email == user.email:
+        if user.email is None or user.email_verified_at is not None:
+            _refresh(session, link, identity)
+            return user
+        if identity.email_verified and identity.email == user.email:
+            _refresh(session, link, identity)
+            session.flush()
+            return accounts.claim_mailbox(session=session, user=user)
+        # Connected to a registration nobody proved, without proof of its address: a claim on someone else's
+        # mailbox (pre-account takeover). It goes; the provider account starts over below.
+        session.delete(link)
+        session.flush()
+    if identity.email and identity.email_verified:
+        user = accounts.find_by_email(session=session, email=identity.email)
+        if user is not None:
             accounts.claim_mailbox(session=session, user=user)
-        return user
-    if not identity.email:
-        raise Refused("no_email", label)
-    user = accounts.find_by_email(session=session, email=identity.email)
-    if user is not None:
-        if not identity.email_verified:
-            raise Refused("exists", label)
-        accounts.claim_mailbox(session=session, user=user)
+        else:
+            user = User(email=identity.email, name=_name(identity), email_verified_at=clock.now())
+            session.add(user)
+            session.flush()
     else:
-        user = User(email=identity.email, name=identity.name or identity.email.split("@")[0],
-                    email_verified_at=clock.now() if identity.email_verified else None)
+        user = User(email=None, name=_name(identity) or label)
         session.add(user)
         session.flush()
     _add(session, user.id, identity)
     return user
 
 
+# The browser that came back from the provider may give the address of an account without one: this HttpOnly cookie
+# (set by the callback, read by the verify page over the websocket handshake) says which account, for a while.
+EMAIL_CLAIM_COOKIE = "__Host-resonance_email_claim"
+EMAIL_CLAIM_AUDIENCE = "resonance:email-claim"
+EMAIL_CLAIM_LIFETIME = timedelta(minutes=30)
+
+
+def email_claim(user: User, provider: str) -> str:
+    return security.sign({"u": user.id, "p": provider}, audience=EMAIL_CLAIM_AUDIENCE, lifetime=EMAIL_CLAIM_LIFETIME)
+
+
+def read_email_claim(value: str | None) -> tuple[str, str] | None:
+    """(user id, provider name) of a valid claim cookie, else None."""
+    claims = security.unsign(value, audience=EMAIL_CLAIM_AUDIENCE) if value else None
+    return (str(claims["u"]), str(claims.get("p", ""))) if claims and claims.get("u") else None
+
+
+def _name(identity: ProviderIdentity) -> str:
+    return identity.name or identity.email.split("@")[0]
+
+
 def connect(*, session: Session, user_id: str, identity: ProviderIdentity, label: str) -> ExternalIdentity:
     """Connect a provider account to a signed-in user (any email: the person proved both accounts)."""
     link = _find(session, identity)
-    if link is not None:
-        if link.user_id != user_id:
+    if link is not None and link.user_id != user_id:
+        holder = session.get(User, link.user_id)
+        if holder.email is not None:
             raise Refused("taken", label)
+        # An account this provider account started and never finished (no email, so never signed in): it holds
+        # nothing, and the person has just proven both accounts.
+        session.delete(holder)
+        session.flush()
+        link = None
+    if link is not None:
         _refresh(session, link, identity)
         return link
     return _add(session, user_id, identity)

@@ -100,7 +100,27 @@ def verify_email_page() -> rx.Component:
             ),
             on_submit=VerifyEmailState.submit, width="100%",
         ),
-        rx.button("Resend code", variant="ghost", on_click=VerifyEmailState.resend, id="resend-code"),
+        rx.hstack(
+            rx.button("Resend code", variant="ghost", on_click=VerifyEmailState.resend, id="resend-code"),
+            rx.cond(VerifyEmailState.giving,
+                    rx.button("Use another address", variant="ghost", on_click=VerifyEmailState.change_email,
+                              id="change-email")),
+        ),
+        width="100%", spacing="3",
+    )
+    give_form = rx.vstack(
+        rx.text(rx.cond(VerifyEmailState.provider_label != "", VerifyEmailState.provider_label, "Your provider"),
+                " did not confirm an email address for this account. Enter yours and we will send a code to "
+                "verify it.", size="2"),
+        error_callout(VerifyEmailState.error),
+        rx.form(
+            rx.vstack(
+                field("Email", "email", type="email", auto_complete="email", input_id="give-email"),
+                rx.button("Send code", type="submit", size="3", width="100%", id="give-email-submit"),
+                spacing="3", width="100%",
+            ),
+            on_submit=VerifyEmailState.give_email, reset_on_submit=False, width="100%",
+        ),
         width="100%", spacing="3",
     )
     done = rx.vstack(
@@ -109,7 +129,8 @@ def verify_email_page() -> rx.Component:
         width="100%",
     )
     return auth_card("Verify your email", "One more step before you can sign in.",
-                     rx.cond(VerifyEmailState.verified_by_link, done, code_form))
+                     rx.cond(VerifyEmailState.needs_email, give_form,
+                             rx.cond(VerifyEmailState.verified_by_link, done, code_form)))
 
 
 def forgot_password_page() -> rx.Component:

@@ -1,16 +1,25 @@
-"""Verify-email page state: a 6-digit code (then signed in here) or the emailed link (then asked to sign in)."""
+"""Verify-email page state: a 6-digit code (then signed in here) or the emailed link (then asked to sign in).
+
+With `?give=1` it first asks an account without email (made through a provider that vouched for no address) for
+one; the account is named by the HttpOnly claim cookie the provider callback set, read from the websocket
+handshake, never by anything in the page."""
 
 from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 
 from resonance.core import ratelimit
-from resonance.core.errors import ResonanceError
+from resonance.core.errors import Invalid, ResonanceError
 from resonance.identity import accounts
+from resonance.identity.oauth import linking, providers
 from resonance.orgs.scope import system_session
 from resonance.ui import routes
 from resonance.ui.states.auth import AuthState
 from resonance.ui.states.sign_in import start_session
+
+CLAIM_EXPIRED = "That sign-in took too long. Please sign in again."
 
 
 class VerifyEmailState(AuthState):
@@ -18,11 +27,28 @@ class VerifyEmailState(AuthState):
     error: str = ""
     info: str = ""
     verified_by_link: bool = False
+    needs_email: bool = False  # the account has no address yet: the page asks for one
+    giving: bool = False  # the code proves an address the account is giving (not its own)
+    provider_label: str = ""
+
+    def _claim(self) -> tuple[str, str] | None:
+        try:
+            morsel = SimpleCookie(self.router.headers.cookie or "").get(linking.EMAIL_CLAIM_COOKIE)
+        except CookieError:
+            return None
+        return linking.read_email_claim(morsel.value if morsel else None)
 
     @rx.event
     def on_load(self):
         params = self.router.url.query_parameters
         self.email, self.error, self.info, self.verified_by_link = params.get("email", ""), "", "", False
+        self.needs_email = self.giving = params.get("give") == "1"
+        if self.giving:
+            claim = self._claim()
+            self.provider_label = providers.label(claim[1]) if claim else ""
+            if claim is None:
+                self.needs_email, self.error = False, CLAIM_EXPIRED
+            return
         token = params.get("token")
         if not token:
             return
@@ -36,12 +62,42 @@ class VerifyEmailState(AuthState):
         self.verified_by_link = True
 
     @rx.event
+    def give_email(self, form: dict):
+        """Send a code to the address an account without one gives."""
+        self.error, self.info = "", ""
+        claim = self._claim()
+        if claim is None:
+            self.error = CLAIM_EXPIRED
+            return
+        given = form.get("email", "")
+        try:
+            ratelimit.hit(ratelimit.VERIFICATION_IP, self._client()[0])
+            ratelimit.hit(ratelimit.VERIFICATION_EMAIL, given.strip().lower())
+            with system_session() as session:
+                self.email = accounts.request_email(session=session, user_id=claim[0], email=given)
+        except ResonanceError as error:
+            self.error = str(error)
+            return
+        self.needs_email = False
+
+    @rx.event
+    def change_email(self):
+        self.needs_email, self.error, self.info = True, "", ""
+
+    @rx.event
     def submit(self, form: dict):
         self.error = ""
         ip, agent = self._client()
         try:
             with system_session() as session:
-                user = accounts.verify_code(session=session, email=self.email, code=form.get("code", ""))
+                if self.giving:
+                    claim = self._claim()
+                    if claim is None:
+                        raise Invalid(CLAIM_EXPIRED)
+                    user = accounts.verify_claimed_email(session=session, user_id=claim[0],
+                                                         code=form.get("code", ""), provider=self.provider_label)
+                else:
+                    user = accounts.verify_code(session=session, email=self.email, code=form.get("code", ""))
         except ResonanceError as error:
             self.error = str(error)
             return
@@ -55,7 +111,13 @@ class VerifyEmailState(AuthState):
             ratelimit.hit(ratelimit.VERIFICATION_IP, self._client()[0])
             ratelimit.hit(ratelimit.VERIFICATION_EMAIL, self.email.strip().lower())
             with system_session() as session:
-                accounts.resend_verification(session=session, email=self.email)
+                if self.giving:
+                    claim = self._claim()
+                    if claim is None:
+                        raise Invalid(CLAIM_EXPIRED)
+                    accounts.request_email(session=session, user_id=claim[0], email=self.email)
+                else:
+                    accounts.resend_verification(session=session, email=self.email)
         except ResonanceError as error:
             self.error = str(error)
             return

@@ -4,6 +4,7 @@
   missing); installed into tools/oidc on first use (scripts/env.sh `ensure_oidc_provider`).
 - `GitHubFake`: GitHub's OAuth endpoints as GitHub documents them (authorize, POST /login/oauth/access_token with
   PKCE, GET /user, GET /user/emails); it answers token errors with 200 and an `error` field, as GitHub does.
+- `BrokenProvider`: a provider whose endpoints answer garbage or never answer (provider failures).
 """
 
 from __future__ import annotations
@@ -184,5 +185,70 @@ class GitHubFake:
         return {"access_token": token, "token_type": "bearer", "scope": "read:user,user:email"}
 
     def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class BrokenProvider:
+    """An OpenID provider that fails on purpose. Its discovery document is well-formed and points every endpoint at
+    itself; each other path answers as `modes[path]` says: "garbage" (200, an HTML page), "hang" (never answers
+    until `stop`), or a dict or list (200, that JSON). Unlisted paths answer 404."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.modes: dict[str, object] = {}
+        self.hits: list[str] = []
+        self.release = threading.Event()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self, status: int, body: bytes, kind: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _serve(self):
+                path = urlsplit(self.path).path
+                fake.hits.append(path)
+                if path == "/.well-known/openid-configuration":
+                    return self._answer(200, json.dumps(fake.metadata()).encode(), "application/json")
+                mode = fake.modes.get(path)
+                if mode == "hang":
+                    fake.release.wait(60)
+                    return None
+                if mode == "garbage":
+                    return self._answer(200, b"<html><body>Service Unavailable</body></html>", "text/html")
+                if isinstance(mode, (dict, list)):
+                    return self._answer(200, json.dumps(mode).encode(), "application/json")
+                return self._answer(404, b"not found", "text/plain")
+
+            def do_GET(self):
+                self._serve()
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self._serve()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.url}/.well-known/openid-configuration"
+
+    def metadata(self) -> dict:
+        return {"issuer": self.url, "authorization_endpoint": f"{self.url}/authorize",
+                "token_endpoint": f"{self.url}/token", "jwks_uri": f"{self.url}/jwks",
+                "userinfo_endpoint": f"{self.url}/me", "response_types_supported": ["code"],
+                "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]}
+
+    def stop(self) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()

@@ -35,12 +35,14 @@ def test_verified_primary_email_creates_a_verified_account(walker, github):
     assert github.token_requests[-1]["code_verifier"]  # PKCE verifier sent with the code
 
 
-def test_unverified_primary_email_is_refused_for_an_existing_account(walker, github):
+def test_unverified_primary_email_never_reaches_an_existing_account(walker, github):
     user = make_user(email=random_email("owner"))
     github.signed_in = github_account(user.email, verified=False, id=1002)
     url, _ = walker.go(walker.app.get(START).headers["location"])
-    assert query(url) == {"oauth_error": "exists", "provider": "github"}
+    assert url == f"{APP}/verify-email?give=1"  # an account without email, asked for one
     assert walker.session_cookie() is None
+    with system_session() as session:
+        assert session.exec(select(ExternalIdentity).where(ExternalIdentity.user_id == user.id)).all() == []
 
 
 def test_replayed_code_is_refused(walker, github):

@@ -73,22 +73,17 @@ def test_verified_email_signs_into_the_existing_account_in_its_last_organization
 def test_unverified_email_never_links_to_an_existing_account(walker):
     user = make_user(email=random_email("victim"))
     url, _ = walker.sign_in_at_provider(START, f"unverified:{user.email}")
-    assert url == f"{APP}/sign-in?oauth_error=exists&provider=loopback"
-    assert errors.message("exists", "Loopback ID") == (
-        "An account with this email exists. Sign in with your password, then connect Loopback ID from your "
-        "account page.")
+    assert url == f"{APP}/verify-email?give=1"
     assert walker.session_cookie() is None and links_of(user.id) == []
 
 
-def test_unverified_email_of_a_new_person_creates_an_unverified_account_that_must_verify(walker):
+def test_unverified_email_of_a_new_person_claims_nothing_and_mails_nothing(walker):
     email = random_email("unsure")
     url, _ = walker.sign_in_at_provider(START, f"unverified:{email}")
-    assert url.startswith(f"{APP}/verify-email?email=")
-    user = user_by_email(email)
-    assert user.email_verified_at is None and walker.session_cookie() is None
+    assert url == f"{APP}/verify-email?give=1" and walker.session_cookie() is None
+    assert user_by_email(email) is None
     with system_session() as session:
-        mails = session.exec(select(OutboxEmail).where(OutboxEmail.to == email)).all()
-    assert len(mails) == 1 and "verification code" in mails[0].subject
+        assert session.exec(select(OutboxEmail).where(OutboxEmail.to == email)).all() == []
 
 
 def test_wrong_state_is_refused(walker):

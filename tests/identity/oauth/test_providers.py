@@ -32,7 +32,7 @@ def microsoft_on(providers_on, configure, oidc):
 def test_microsoft_email_without_xms_edov_is_unverified_and_cannot_take_over(microsoft_on, walker):
     user = make_user(email=random_email("tenant"))
     url, _ = walker.sign_in_at_provider("/api/auth/oauth/microsoft/start", user.email)  # email_verified: true
-    assert query(url) == {"oauth_error": "exists", "provider": "microsoft"}
+    assert url == f"{APP}/verify-email?give=1" and walker.session_cookie() is None
 
 
 def test_microsoft_email_with_xms_edov_signs_in(microsoft_on, walker):
