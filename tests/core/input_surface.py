@@ -154,7 +154,8 @@ ENTRIES = [
     Entry("verification code: email", lambda w, v: _system(accounts.verify_code, email=f"{w.unverified_email}{v}",
                                                            code="123456"), Invalid, tokens.EXPIRED),
     Entry("verification code: code", lambda w, v: _system(accounts.verify_code, email=w.unverified_email,
-                                                          code=f"12{v}"), Invalid, "code is not right|expired", writes=True),
+                                                          code=f"12{v}"),
+          Invalid, "code is not right|expired", writes=True),  # each wrong code counts, then the code dies
     Entry("verification link: token", lambda w, v: _system(accounts.verify_link, token=f"tok{v}"),
           Invalid, tokens.EXPIRED),
     Entry("change password: current",
@@ -167,7 +168,8 @@ ENTRIES = [
     Entry("profile: name", lambda w, v: _system(accounts.rename, user_id=w.admin_user.id, name=f"Ada{v}"),
           Invalid, f"Name {CONTROL}"),
     Entry("sessions: sign out one (id)", lambda w, v: _system(sessions.revoke, user_id=w.admin_user.id,
-                                                              session_id=f"{w.other_session_id}{v}"), None, quiet=False),
+                                                              session_id=f"{w.other_session_id}{v}"),
+          None, quiet=False),
     # Organizations
     Entry("organization: create (name)", lambda w, v: _system(organizations.create, actor=w.admin, name=f"Acme{v}"),
           Invalid, f"Organization name {CONTROL}"),

@@ -11,8 +11,8 @@ import asyncio
 import inspect
 
 import pytest
+from reflex import constants
 from reflex.state import State
-from reflex_base import constants
 
 from resonance.core.config import get_settings
 from resonance.generations.models import Generation
