@@ -145,6 +145,15 @@ def test_text_to_speak_with_a_control_character_is_refused_naming_the_field(team
     assert len(all_rows(Generation)) == 1  # only the fixture's
 
 
+def test_a_model_id_with_a_control_character_is_no_alias(team, base_url, spoken):
+    system, _, _ = spoken
+    response = httpx.post(f"{base_url}/v1/text-to-speech/{system.id}", headers={"xi-api-key": team.secret},
+                          json={"text": "Hello.", "model_id": "eleven_v3\x00"}, timeout=30)
+    assert response.status_code == 422 and response.json()["detail"]["status"] == "model_not_found"
+    assert "\\x00" in response.json()["detail"]["message"]  # shown escaped, never as the character
+    assert len(all_rows(Generation)) == 1
+
+
 def test_tabs_and_line_breaks_in_text_to_speak_are_text(team, base_url, spoken, engine, runner):
     system, _, _ = spoken
     body = json.dumps({"text": "First line.\n\tSecond line.\r\nThird."})
