@@ -19,7 +19,7 @@ from tests.core.input_surface import ENTRIES, build_world, stored_text
 CONTROLS = "\x00\x01\x07\x08\t\n\x0b\x0c\r\x1b\x1f\x7f\x80\x85\x9b\x9f"
 # Half control characters, half anything UTF-8 can carry (every other code point, surrogates excluded).
 VALUES = st.text(st.one_of(st.sampled_from(CONTROLS), st.characters(codec="utf-8")), max_size=24)
-EXAMPLES = 12
+EXAMPLES = 20
 
 
 @pytest.mark.parametrize("db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
