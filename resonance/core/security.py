@@ -39,7 +39,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash, password)
+        return _hasher().verify(password_hash, _utf8(password))
     except (VerificationError, InvalidHashError):
         return False
 
@@ -66,7 +66,14 @@ def new_code(digits: int = 6) -> str:
 def digest(token: str) -> str:
     """Keyed SHA-256 of a token: what the database stores instead of the token itself."""
     key = get_settings().secret_key().encode()
-    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, _utf8(token), hashlib.sha256).hexdigest()
+
+
+def _utf8(text: str) -> bytes:
+    # What people send is checked against hashes of what was issued or chosen: a lone surrogate (from JSON's
+    # "\ud800") cannot be in either, so it is encoded as is and simply matches nothing, instead of raising.
+    # Every other string encodes exactly as UTF-8.
+    return text.encode("utf-8", "surrogatepass")
 
 
 def sign(claims: dict, *, audience: str, lifetime: timedelta) -> str:

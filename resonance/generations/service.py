@@ -11,6 +11,7 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from resonance.billing.service import require_subscription
+from resonance.core import text_input
 from resonance.core.errors import Invalid, NotFound, ResonanceError
 from resonance.generations import files
 from resonance.generations.models import Generation
@@ -38,7 +39,7 @@ class GenerationRequest:
 
 
 def clean_text(text: str) -> str:
-    text = (text or "").strip()
+    text = text_input.text(text, "Text")
     if not text:
         raise Invalid("Please enter some text")
     if len(text) > MAX_CHARS:
@@ -76,7 +77,7 @@ def create_generation(*, session: Session, actor: Principal, request: Generation
 
 
 def get_generation(*, session: Session, generation_id: str) -> Generation:
-    generation = session.get(Generation, generation_id) if generation_id else None
+    generation = session.get(Generation, generation_id) if generation_id and text_input.is_line(generation_id) else None
     if generation is None:
         raise NotFound("Generation not found")
     return generation
@@ -86,6 +87,8 @@ def list_generations(*, session: Session, before: Generation | None = None, limi
                      voice_id: str | None = None) -> list[Generation]:
     """The organization's generations (of one voice, if given), newest first, a page at a time (`before` = the last
     row already shown)."""
+    if voice_id and not text_input.is_line(voice_id):
+        return []  # no voice has such an id
     stmt = select(Generation).order_by(col(Generation.created_at).desc(), col(Generation.id).desc())
     if before is not None:
         # A row-value comparison, so the (org_id, created_at, id) index seeks straight to the cursor at any depth.

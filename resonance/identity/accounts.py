@@ -17,7 +17,7 @@ from urllib.parse import quote
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select, update
 
-from resonance.core import security
+from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, RateLimited
@@ -34,20 +34,23 @@ TAKEN = ("This email address belongs to another account. Sign in to that account
 
 
 def normalize_email(email: str) -> str:
-    email = (email or "").strip().lower()
+    email = email.strip().lower() if isinstance(email, str) else ""
     local, at, domain = email.partition("@")
-    if not (local and at and "." in domain) or len(email) > 320 or " " in email:
+    if not (local and at and "." in domain) or len(email) > 320 or " " in email or not text_input.is_line(email):
         raise Invalid("Enter a valid email address.")
     return email
 
 
 def find_by_email(*, session: Session, email: str) -> User | None:
-    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+    email = email.strip().lower() if isinstance(email, str) else ""
+    if not email or not text_input.is_line(email):
+        return None  # an address no account can have
+    return session.exec(select(User).where(User.email == email)).first()
 
 
 def sign_up(*, session: Session, name: str, email: str, password: str) -> None:
     """Register (or refresh an unverified registration) and email a code; a verified address gets a warning mail."""
-    name = (name or "").strip()
+    name = text_input.line(name, "Name")
     if not name:
         raise Invalid("Enter your name.")
     if len(name) > MAX_NAME:
@@ -226,7 +229,7 @@ def change_password(*, session: Session, user_id: str, current: str, new: str, k
 
 
 def rename(*, session: Session, user_id: str, name: str) -> User:
-    name = (name or "").strip()
+    name = text_input.line(name, "Name")
     if not name or len(name) > MAX_NAME:
         raise Invalid(f"Name must be 1 to {MAX_NAME} characters.")
     user = session.get(User, user_id)

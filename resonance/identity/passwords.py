@@ -8,6 +8,7 @@ from functools import lru_cache
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from resonance.core import text_input
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid
 
@@ -26,6 +27,9 @@ def is_common(password: str) -> bool:
 def validate_password(password: str, *, email: str = "", name: str = "") -> None:
     """Raise `Invalid` with the first rule the password breaks (NIST 800-63B: length and blocklist, no composition)."""
     s = get_settings()
+    password = password if isinstance(password, str) else ""
+    if not text_input.is_line(password):
+        raise Invalid(text_input.refusal("Password"))
     if len(password) < s.PASSWORD_MIN_LENGTH:
         raise Invalid(f"Password must be at least {s.PASSWORD_MIN_LENGTH} characters.")
     if len(password) > s.PASSWORD_MAX_LENGTH:

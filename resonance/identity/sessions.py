@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import Update
 from sqlmodel import Session, col, select, update
 
-from resonance.core import security
+from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.identity.models import AuthSession, User
@@ -136,6 +136,8 @@ def active_for(*, session: Session, user_id: str) -> list[AuthSession]:
 
 def revoke(*, session: Session, user_id: str, session_id: str) -> bool:
     """Sign out one of the user's own sessions; False when it is not theirs (or already gone)."""
+    if not text_input.is_line(session_id):
+        return False
     result = session.exec(
         update(AuthSession)
         .where(AuthSession.id == session_id, AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None))

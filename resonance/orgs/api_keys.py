@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from resonance.core import security
+from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.errors import Invalid, NotFound
 from resonance.core.ids import new_id, utcnow
@@ -77,7 +77,7 @@ class Caller:
 def create_key(*, session: Session, actor: Principal, name: str) -> NewKey:
     """A new key named `name` (Admins only); the only time its secret is available."""
     require_admin(actor)
-    name = " ".join((name or "").split())
+    name = " ".join(text_input.text(name, "Key name").split())  # line breaks and tabs become spaces
     if not name:
         raise Invalid("Give the key a name, such as the app or script that will use it.")
     if len(name) > MAX_NAME:
@@ -109,7 +109,7 @@ def list_keys(*, session: Session, actor: Principal) -> list[KeyView]:
 def revoke_key(*, session: Session, actor: Principal, key_id: str) -> None:
     """Revoke at once: the next request with it gets 401 (Admins only)."""
     require_admin(actor)
-    key = session.get(ApiKey, key_id) if key_id else None
+    key = session.get(ApiKey, key_id) if key_id and text_input.is_line(key_id) else None
     if key is None:
         raise NotFound("API key not found.")
     if key.revoked_at is not None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from resonance.core import security
+from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, NotFound
@@ -83,7 +83,7 @@ def list_for_org(*, session: Session, actor: Principal) -> list[InvitationView]:
 
 def revoke(*, session: Session, actor: Principal, invitation_id: str) -> None:
     require_admin(actor)
-    invitation = session.get(Invitation, invitation_id)
+    invitation = session.get(Invitation, invitation_id) if text_input.is_line(invitation_id) else None
     if invitation is None:
         raise NotFound("Invitation not found.")
     if status_of(invitation) != InvitationStatus.PENDING:
@@ -112,6 +112,8 @@ def pending_for(*, session: Session, email: str) -> list[InvitationView]:
 def accept(*, session: Session, actor: Principal, token: str | None = None, invitation_id: str | None = None) -> str:
     """Join by link token or by id (from /org-selection); only the invited address may. Returns the org id."""
     require_user(actor)
+    if not token and not text_input.is_line(invitation_id):
+        raise NotFound("Invitation not found.")
     query = select(Invitation)
     query = query.where(Invitation.token_hash == security.digest(token)) if token else query.where(Invitation.id == invitation_id)
     invitation = session.exec(query).first()

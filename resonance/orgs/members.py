@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from resonance.core import text_input
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.identity.models import User
 from resonance.orgs import audit, organizations
@@ -80,7 +81,7 @@ def _lock_as_admin(session: Session, actor: Principal) -> None:
 
 
 def _get(session: Session, membership_id: str) -> Membership:
-    membership = session.get(Membership, membership_id)
+    membership = session.get(Membership, membership_id) if text_input.is_line(membership_id) else None
     if membership is None:
         raise NotFound("Member not found.")
     return membership

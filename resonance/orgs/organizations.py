@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import delete, not_, update
 from sqlmodel import Session, col, func, select
 
+from resonance.core import text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden, Invalid, NotFound
@@ -21,7 +22,7 @@ MAX_NAME = 80
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    name = " ".join(text_input.text(name, "Organization name").split())  # line breaks and tabs become spaces
     if not name:
         raise Invalid("Enter the organization's name.")
     if len(name) > MAX_NAME:
@@ -67,6 +68,8 @@ def switch(*, session: Session, actor: Principal, org_id: str | None) -> None:
     """Make `org_id` the active organization of the actor's session; not found unless the actor belongs to it."""
     require_user(actor)
     if org_id is not None:
+        if not text_input.is_line(org_id):
+            raise NotFound("Organization not found.")
         member = session.exec(
             select(Membership.id).where(Membership.org_id == org_id, Membership.user_id == actor.user_id)
         ).first()

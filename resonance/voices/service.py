@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, or_, select
 
+from resonance.core import text_input
 from resonance.core.clock import clock
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.orgs.principal import Principal, require_org
@@ -38,19 +39,19 @@ class VoiceLists:
 
 def validate_fields(fields: VoiceFields) -> VoiceFields:
     """Trimmed fields, or `Invalid` with the original's messages."""
-    name = (fields.name or "").strip()
+    name = text_input.line(fields.name, "Voice name")
     if not name:
         raise Invalid("Voice name is required")
     if len(name) > MAX_NAME:
         raise Invalid(f"Voice name must be at most {MAX_NAME} characters")
     if fields.category not in VoiceCategory.__members__:
         raise Invalid("Category is required")
-    language = (fields.language or "").strip()
+    language = text_input.line(fields.language, "Language")
     if not language:
         raise Invalid("Language is required")
     if not languages.is_known(language):
         raise Invalid(f"Unknown language: {language}")
-    description = (fields.description or "").strip()
+    description = text_input.text(fields.description, "Description")
     if len(description) > MAX_DESCRIPTION:
         raise Invalid(f"Description must be at most {MAX_DESCRIPTION} characters")
     return VoiceFields(name, fields.category, language, description)
@@ -58,6 +59,8 @@ def validate_fields(fields: VoiceFields) -> VoiceFields:
 
 def list_voices(*, session: Session, query: str = "", category: str = "", language: str = "") -> VoiceLists:
     """Team voices newest first and built-in voices A–Z, filtered by text (name or description), category, language."""
+    if not all(text_input.is_line(value) for value in (query, category, language)):
+        return VoiceLists([], [])  # a search or filter holding a control character matches no voice
     stmt = select(Voice).where(col(Voice.object_key).is_not(None))
     if query.strip():
         pattern = f"%{query.strip().lower()}%"
@@ -73,7 +76,7 @@ def list_voices(*, session: Session, query: str = "", category: str = "", langua
 
 
 def get_voice(*, session: Session, voice_id: str) -> Voice:
-    voice = session.get(Voice, voice_id) if voice_id else None
+    voice = session.get(Voice, voice_id) if voice_id and text_input.is_line(voice_id) else None
     if voice is None:
         raise NotFound(NOT_FOUND)
     return voice

@@ -7,6 +7,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from resonance.api.deps import MaybePrincipal
 from resonance.api.ranges import FETCH_FAILED, log, serve_object
+from resonance.core import text_input
 from resonance.core.failures import report
 from resonance.orgs.scope import tenant_session
 from resonance.speech import audio
@@ -26,6 +27,8 @@ def _find(principal, model, row_id: str):
     """The row, read in the principal's tenant session, or the reference's 401/404 answer."""
     if principal is None or principal.org_id is None:
         return PlainTextResponse("Unauthorized", status_code=401)
+    if not text_input.is_line(row_id):
+        return PlainTextResponse("Not found", status_code=404)
     with tenant_session(principal.org_id) as session:
         row = session.get(model, row_id)
     return row if row is not None else PlainTextResponse("Not found", status_code=404)

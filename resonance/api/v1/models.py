@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, ApiProblem, route_class
 from resonance.api.v1.schemas import MODEL_ID, Language, Model
+from resonance.core import text_input
 from resonance.speech.engine import get_engine
 
 router = APIRouter(prefix="/models", tags=["models"], route_class=route_class("model_not_found"),
@@ -18,7 +19,9 @@ ALIAS_PREFIX = "eleven_"
 
 def check_model(model_id: str | None) -> None:
     """Refuse a model id that is neither ours nor one of ElevenLabs' (422 `model_not_found`)."""
-    if model_id is None or model_id == MODEL_ID or model_id.startswith(ALIAS_PREFIX):
+    if model_id is None:
+        return
+    if text_input.is_line(model_id) and (model_id == MODEL_ID or model_id.startswith(ALIAS_PREFIX)):
         return
     raise ApiProblem(422, "model_not_found", f"Unknown model_id {model_id!r}: use {MODEL_ID!r} (ElevenLabs model "
                                              f"ids such as 'eleven_multilingual_v2' are accepted as its aliases)")

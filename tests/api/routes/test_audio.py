@@ -14,7 +14,7 @@ from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.storage import get_storage
 from resonance.voices.models import Voice, VoiceVariant
-from tests.factories import make_org, make_user, signed_in
+from tests.factories import make_generation, make_org, make_user, make_voice, signed_in
 
 COOKIE = "__Host-resonance_session"
 WAV = audio.to_wav(np.full(8000, 0.1, np.float32), 8000)
@@ -129,3 +129,17 @@ def test_finished_chunks_of_a_running_generation_are_served_before_the_rest(clie
     assert first.status_code == 200 and first.content == WAV
     assert get(client, f"/api/audio/{pending.id}/chunks/1", token).status_code == 409
     assert get(client, f"/api/audio/{rows['foreign'].id}/chunks/0", token).status_code == 404
+
+
+@pytest.mark.parametrize("template", ["/api/audio/{generation}", "/api/audio/{generation}/chunks/0",
+                                      "/api/voices/{voice}"])
+def test_an_id_with_a_control_character_is_not_found(client, db, template):
+    admin = make_user()
+    org = make_org(admin=admin)
+    voice = make_voice(org)
+    generation = make_generation(org, voice)
+    token = signed_in(admin, org)[1]
+    for suffix in ("%00", "%1B", "%C2%9B"):  # NUL, ESC and a C1 control, percent-encoded as a browser sends them
+        path = template.format(generation=generation.id + suffix, voice=voice.id + suffix)
+        response = get(client, path, token)
+        assert (response.status_code, response.text) == (404, "Not found")

@@ -76,6 +76,8 @@ def test_a_foreign_origin_is_refused(client, cookie):
     ({**QUERY, "name": ""}, "Voice name is required"),
     ({**QUERY, "category": "SINGING"}, "Category is required"),
     ({**QUERY, "language": ""}, "Language is required"),
+    ({**QUERY, "name": "Studio\x00Ada"}, "Voice name can't contain control characters or invalid Unicode."),
+    ({**QUERY, "description": "Warm\x1b[2J"}, "Description can't contain control characters or invalid Unicode."),
 ])
 def test_bad_fields_are_400_invalid_input(client, cookie, params, issue):
     before = stored_files()
