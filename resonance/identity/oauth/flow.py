@@ -28,7 +28,7 @@ from authlib.integrations.base_client import BaseApp, FrameworkIntegration, OAut
 from authlib.integrations.httpx_client import OAuth2Client
 from joserfc.errors import InvalidClaimError, JoseError
 
-from resonance.core import security
+from resonance.core import security, text_input
 from resonance.core.config import get_settings
 from resonance.identity.oauth import apple
 from resonance.identity.oauth.errors import Refused
@@ -204,11 +204,9 @@ def _from_id_token(provider: Provider, client: _Client, token: dict, nonce: str 
         except (JoseError, AuthlibBaseError, ValueError, KeyError, TypeError):
             raise Refused("id_token", provider.label) from None
     email = str(claims.get("email") or "").strip().lower()
-    return ProviderIdentity(
-        provider=provider.name, subject=str(claims["sub"]), email=email,
-        email_verified=bool(email) and _email_verified(provider, claims),
-        name=str(claims.get("name") or _apple_name(params) or "").strip()[:120],
-    )
+    return _identity(provider, subject=str(claims["sub"]), email=email,
+                     email_verified=bool(email) and _email_verified(provider, claims),
+                     name=str(claims.get("name") or _apple_name(params) or ""))
 
 
 def _claims_options(provider: Provider, client: _Client) -> dict:
@@ -261,8 +259,16 @@ def _from_github(provider: Provider, client: _Client, token: dict) -> ProviderId
         raise Refused("provider", provider.label)
     primary = next((e for e in addresses if isinstance(e, dict) and e.get("primary")), None)
     email = str((primary or {}).get("email") or "").strip().lower()
-    return ProviderIdentity(
-        provider=provider.name, subject=str(profile["id"]), email=email,
-        email_verified=bool(email) and (primary or {}).get("verified") is True,
-        name=str(profile.get("name") or profile.get("login") or "").strip()[:120],
-    )
+    return _identity(provider, subject=str(profile["id"]), email=email,
+                     email_verified=bool(email) and (primary or {}).get("verified") is True,
+                     name=str(profile.get("name") or profile.get("login") or ""))
+
+
+def _identity(provider: Provider, *, subject: str, email: str, email_verified: bool, name: str) -> ProviderIdentity:
+    """The identity, held to the rule for text every input follows: a subject or email the rule refuses is an
+    unusable answer; a name it refuses is left out."""
+    if not subject or not text_input.is_line(subject) or not text_input.is_line(email):
+        raise Refused("provider", provider.label)
+    name = name.strip()[:120] if text_input.is_line(name.strip()) else ""
+    return ProviderIdentity(provider=provider.name, subject=subject, email=email, email_verified=email_verified,
+                            name=name)

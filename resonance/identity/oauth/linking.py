@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, func, select
 
-from resonance.core import security
+from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.errors import NotFound
 from resonance.identity import accounts
@@ -106,7 +106,7 @@ def connected(*, session: Session, user_id: str) -> list[ExternalIdentity]:
 
 def disconnect(*, session: Session, user_id: str, identity_id: str) -> ExternalIdentity:
     """Remove one of the user's provider accounts, unless it is their last way to sign in (a password counts)."""
-    link = session.get(ExternalIdentity, identity_id)
+    link = session.get(ExternalIdentity, identity_id) if text_input.is_line(identity_id) else None
     if link is None or link.user_id != user_id:
         raise NotFound("That connected account was not found.")
     user = session.get(User, user_id, with_for_update=True)  # two tabs disconnecting at once: one waits

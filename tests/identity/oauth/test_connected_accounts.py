@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from resonance.core.errors import NotFound
+from resonance.identity.models import User
 from resonance.identity.oauth import linking
 from resonance.identity.oauth.errors import Refused
 from resonance.orgs.principal import resolve
@@ -78,3 +79,28 @@ def test_disconnect_is_allowed_when_a_password_remains_and_only_for_the_owner(wa
     with system_session() as session:
         linking.disconnect(session=session, user_id=user.id, identity_id=link.id)
     assert connected(user.id) == []
+
+
+def test_a_disconnect_naming_an_id_with_a_nul_is_not_found(walker):
+    """Attack: a websocket event carrying a NUL id must read as "not found", not fail the query on PostgreSQL."""
+    user = make_user()
+    with pytest.raises(NotFound), system_session() as session:
+        linking.disconnect(session=session, user_id=user.id, identity_id="ext_\x00")
+
+
+@pytest.mark.parametrize("field", ["login", "email"])
+def test_provider_claims_with_control_characters_are_an_unusable_answer_or_left_out(walker, github, field):
+    """Attack: a provider answer carrying NUL; the email is refused as unusable, a name with one is left out."""
+    account = github_account(random_email("nul"), id=2003)
+    if field == "email":
+        account.emails[1]["email"] = "nul\x00" + account.emails[1]["email"]
+    else:
+        account.name, account.login = "Octo\x00Cat", "octo"
+    github.signed_in = account
+    url, _ = walker.go(walker.app.get("/api/auth/oauth/github/start").headers["location"])
+    if field == "email":
+        assert query(url) == {"oauth_error": "provider", "provider": "github"}
+    else:
+        with system_session() as session:
+            p = resolve(session=session, token=walker.session_cookie())
+            assert "\x00" not in session.get(User, p.user_id).name
