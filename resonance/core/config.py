@@ -150,6 +150,7 @@ class Settings(BaseSettings):
     # Magic sign-in links: requests per email address and per client IP, as COUNT/SECONDS.
     MAGIC_LINK_RATE_PER_EMAIL: str = "3/600"
     MAGIC_LINK_RATE_PER_IP: str = "10/600"
+    SIGNUP_RATE_PER_IP: str = "20/3600"  # sign-ups from one client address: count/seconds
 
     # Scale-out (issue #7, docs/production.md): Redis shares Reflex page state between backend workers; Celery runs
     # background jobs on worker processes (on any number of machines) instead of a thread in each web process.
@@ -286,7 +287,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("MAGIC_LINK_RATE_PER_EMAIL", "MAGIC_LINK_RATE_PER_IP")
+    @field_validator("MAGIC_LINK_RATE_PER_EMAIL", "MAGIC_LINK_RATE_PER_IP", "SIGNUP_RATE_PER_IP")
     @classmethod
     def _magic_rate(cls, value: str) -> str:
         parse_rate(value)

@@ -52,6 +52,8 @@ PASSWORD_RESET_IP = "password-reset-ip"
 PASSWORD_RESET_EMAIL = "password-reset-email"
 VERIFICATION_IP = "verification-ip"
 VERIFICATION_EMAIL = "verification-email"
+VERIFICATION_EMAIL_DAY = "verification-email-day"
+SIGN_UP_IP = "sign-up-ip"
 API_KEY = "api-key"
 VOICE_UPLOAD = "voice-upload"
 
@@ -73,6 +75,10 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     # New verification codes asked for (beside the per-account pause of RESONANCE_EMAIL_RESEND_SECONDS).
     Limit(VERIFICATION_IP, "client address", lambda s: (10, 600), "Too many codes requested"),
     Limit(VERIFICATION_EMAIL, "email address", lambda s: (5, 600), "Too many codes requested"),
+    # ...and per day: each code allows a few guesses, so the codes an address can be sent bound the guessing.
+    Limit(VERIFICATION_EMAIL_DAY, "email address", lambda s: (20, 86400), "Too many codes requested"),
+    # Sign-ups (RESONANCE_SIGNUP_RATE_PER_IP): each sends a mail, to any address.
+    Limit(SIGN_UP_IP, "client address", lambda s: parse_rate(s.SIGNUP_RATE_PER_IP), "Too many sign-ups"),
     # Public API requests (RESONANCE_API_RATE_LIMIT, 60/60).
     Limit(API_KEY, "API key", lambda s: s.api_rate, "Too many requests with this API key"),
     # New custom voices (decoding and matching a recording costs seconds of CPU), from the app and the API.
@@ -101,6 +107,16 @@ def hit(name: str, key: str) -> None:
             _refuse_if_full(limit, oldest, now, seconds)
             return
     _refuse_if_full(limit, _memory.hit((name, key or "?"), now, count, seconds), now, seconds)
+
+
+def hit_code_send(email: object, *, ip: str | None) -> None:
+    """Count one mail with a verification code (resend, an address given; sign-up counts its client address in
+    SIGN_UP_IP instead, ip=None): per client address, and per address in the short and the daily window."""
+    address = email.strip().lower() if isinstance(email, str) else ""
+    if ip is not None:
+        hit(VERIFICATION_IP, ip or "?")
+    hit(VERIFICATION_EMAIL, address)
+    hit(VERIFICATION_EMAIL_DAY, address)
 
 
 def rate(name: str) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, case, literal, null, or_, select, update
 from sqlmodel import Session
 
-from resonance.core import ratelimit, security
+from resonance.core import ratelimit, security, text_input
 from resonance.core.clock import clock
 from resonance.core.db import execute_alone, first_row_alone, read_first_row
 from resonance.core.errors import Forbidden, Unauthenticated
@@ -34,6 +34,9 @@ class EmailNotVerified(Forbidden):
 def authenticate(*, session: Session, email: str, password: str, ip: str) -> User:
     """The user for these credentials, or an error saying what the person may know."""
     ratelimit.hit(ratelimit.SIGN_IN, ip or "?")
+    if not text_input.is_line(email or "") or not isinstance(password or "", str):
+        security.verify_password(security.dummy_hash(), "")  # the same work as for an unknown address
+        raise Unauthenticated(WRONG)
     email = (email or "").strip().lower()
     now = clock.now()
     threshold, lock_seconds = ratelimit.rate(ratelimit.SIGN_IN_FAILURES)

@@ -210,3 +210,13 @@ def test_every_limit_has_a_positive_rate_under_the_default_settings():
     for name, limit in ratelimit.LIMITS.items():
         count, seconds = ratelimit.rate(name)
         assert count > 0 and seconds > 0 and limit.message, name
+
+
+def test_the_production_example_believes_exactly_its_one_proxy():
+    """Behind the compose file's Caddy every client arrives from Caddy's address: without one trusted hop all of
+    them would share each per-address bucket, and with more a client could choose its own address."""
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "compose.yaml").read_text())
+    assert compose["services"]["web"]["environment"]["REFLEX_TRUSTED_PROXY_HOPS"] == "1"
+    assert "caddy" in compose["services"]

@@ -80,8 +80,7 @@ class SignInState(AuthState):
             user = await in_system_session(signin.authenticate, email=email, password=password, ip=ip)
         except signin.EmailNotVerified:
             try:
-                ratelimit.hit(ratelimit.VERIFICATION_IP, ip)
-                ratelimit.hit(ratelimit.VERIFICATION_EMAIL, email.strip().lower())
+                ratelimit.hit_code_send(email, ip=ip)
                 with system_session() as session:
                     accounts.resend_verification(session=session, email=email)
             except ResonanceError:

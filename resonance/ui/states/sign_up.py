@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
 from resonance.identity import accounts, passwords
 from resonance.identity.oauth import providers
@@ -39,6 +40,8 @@ class SignUpState(AuthState):
     async def submit(self, form: dict):
         self.error = ""
         try:
+            ratelimit.hit(ratelimit.SIGN_UP_IP, self._client()[0] or "?")
+            ratelimit.hit_code_send(form.get("email", ""), ip=None)  # a code, or a notice to a verified address
             await in_system_session(accounts.sign_up, name=form.get("name", ""), email=form.get("email", ""),
                                     password=form.get("password", ""))
         except ResonanceError as error:

@@ -71,8 +71,7 @@ class VerifyEmailState(AuthState):
             return
         given = form.get("email", "")
         try:
-            ratelimit.hit(ratelimit.VERIFICATION_IP, self._client()[0])
-            ratelimit.hit(ratelimit.VERIFICATION_EMAIL, given.strip().lower())
+            ratelimit.hit_code_send(given, ip=self._client()[0])
             with system_session() as session:
                 self.email = accounts.request_email(session=session, user_id=claim[0], email=given)
         except ResonanceError as error:
@@ -108,8 +107,7 @@ class VerifyEmailState(AuthState):
     def resend(self):
         self.error, self.info = "", ""
         try:
-            ratelimit.hit(ratelimit.VERIFICATION_IP, self._client()[0])
-            ratelimit.hit(ratelimit.VERIFICATION_EMAIL, self.email.strip().lower())
+            ratelimit.hit_code_send(self.email, ip=self._client()[0])
             with system_session() as session:
                 if self.giving:
                     claim = self._claim()
