@@ -17,6 +17,7 @@ windows by advancing the clock; in Redis the caller's clock is the script's cloc
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import threading
@@ -96,6 +97,8 @@ def hit(name: str, key: str) -> None:
         raise ValueError(f"the {name} limit is counted by the database")
     settings = get_settings()
     count, seconds = limit.rate(settings)
+    if limit.per == "client address":
+        key = address_bucket(key)
     now = clock.now().timestamp()
     oldest = None
     if settings.REDIS_URL and _redis_usable():
@@ -107,6 +110,20 @@ def hit(name: str, key: str) -> None:
             _refuse_if_full(limit, oldest, now, seconds)
             return
     _refuse_if_full(limit, _memory.hit((name, key or "?"), now, count, seconds), now, seconds)
+
+
+def address_bucket(address: str) -> str:
+    """The bucket of a client address: an IPv6 address by its /64, the network one subscriber is given, so the
+    addresses within it are one client; anything else as it is."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
 def hit_code_send(email: object, *, ip: str | None) -> None:

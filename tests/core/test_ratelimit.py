@@ -220,3 +220,15 @@ def test_the_production_example_believes_exactly_its_one_proxy():
     compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "compose.yaml").read_text())
     assert compose["services"]["web"]["environment"]["REFLEX_TRUSTED_PROXY_HOPS"] == "1"
     assert "caddy" in compose["services"]
+
+
+def test_the_addresses_of_one_ipv6_network_share_their_bucket():
+    """Attack: a subscriber owns a whole /64 and could take a fresh address for every try."""
+    count, _ = ratelimit.rate(ratelimit.SIGN_IN)
+    for n in range(count):
+        ratelimit.hit(ratelimit.SIGN_IN, f"2001:db8:1:2::{n + 1:x}")
+    with pytest.raises(RateLimited):
+        ratelimit.hit(ratelimit.SIGN_IN, "2001:db8:1:2:ffff:ffff:ffff:ffff")
+    ratelimit.hit(ratelimit.SIGN_IN, "2001:db8:1:3::1")  # the next network is another client
+    ratelimit.hit(ratelimit.SIGN_IN, "::ffff:192.0.2.1")  # an IPv4 address written as IPv6 is that IPv4 address
+    assert ratelimit.address_bucket("::ffff:192.0.2.1") == "192.0.2.1"
