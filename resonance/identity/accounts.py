@@ -79,9 +79,12 @@ def send_verification(*, session: Session, user: User, to: str | None = None, pa
     """Email a code and link proving `to` (the user's own address by default); `password_hash` is set when it does."""
     issued = tokens.issue(session=session, user=user, purpose=tokens.VERIFY_EMAIL, with_code=True,
                           email=to, password_hash=password_hash)
-    link = _url(f"/verify-email?token={issued.token}")
     minutes = int(get_settings().EMAIL_CODE_MINUTES)
-    mail.send(session=session, to=to or user.email,
+    if to is not None:  # an address given: proven only by its code, typed where it was asked for
+        mail.send(session=session, to=to, message=templates.claim_email(code=issued.code or "", minutes=minutes))
+        return
+    link = _url(f"/verify-email?token={issued.token}")
+    mail.send(session=session, to=user.email,
               message=templates.verify_email(name=user.name, code=issued.code or "", link=link, minutes=minutes))
 
 
@@ -103,6 +106,8 @@ def verify_code(*, session: Session, email: str, code: str) -> User:
 
 def verify_link(*, session: Session, token: str) -> User:
     row = tokens.consume_link(session=session, token=token, purpose=tokens.VERIFY_EMAIL)
+    if row.email is not None:  # a given address is never proven by a link (claim_email)
+        raise Invalid(tokens.EXPIRED)
     return _proven(session, session.get(User, row.user_id), row)
 
 
@@ -139,8 +144,8 @@ def claim_mailbox(*, session: Session, user: User, password_hash: str | None = N
 
 
 def request_email(*, session: Session, user_id: str, email: str) -> str:
-    """An account without an address gives one: a code and link go to it, and the address is the account's once
-    they come back (`verify_claimed_email` or the link). Returns the normalised address. Whether the address has
+    """An account without an address gives one: a code goes to it, and the address is the account's once the code
+    comes back to this account (`verify_claimed_email`). Returns the normalised address. Whether the address has
     another account is told only to whoever proves the mailbox."""
     email = normalize_email(email)
     user = session.get(User, user_id)

@@ -17,6 +17,18 @@ def verify_email(*, name: str, code: str, link: str, minutes: int) -> Message:
     ), template="verify_email")
 
 
+def claim_email(*, code: str, minutes: int) -> Message:
+    """To an address someone gives for their account: a code only, no link, so that a click by the mailbox's owner
+    can never hand the address to someone else's account."""
+    return render(f"{code} is your Resonance verification code", Body(
+        heading="Confirm this address for your account",
+        lines=["Someone asked to use this email address for their Resonance account.",
+               f"If it was you, enter this code on the page where you asked. It expires in {minutes} minutes."],
+        code=code,
+        after=["If it wasn't you, ignore this email: without the code nothing changes, and never share the code."],
+    ), template="claim_email")
+
+
 def account_exists(*, link: str) -> Message:
     return render("Someone tried to sign up with your email", Body(
         heading="You already have an account",

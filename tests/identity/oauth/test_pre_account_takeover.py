@@ -114,15 +114,35 @@ def test_unverified_address_gets_an_account_without_email_that_must_give_and_ver
     assert url == f"{APP}/" and from_cookie(walker.session_cookie()).user_id == user_id
 
 
-def test_the_emailed_link_also_proves_a_given_address(walker):
+def test_a_given_address_gets_a_code_and_no_link_a_click_could_hand_over(walker):
+    """Attack: give the victim's address to an account of one's own, and hope the victim follows the mail's link."""
     walker.sign_in_at_provider(START, f"unverified:{random_email('linky')}")
     user_id, _ = claim_of(walker)
-    mine = random_email("mine")
+    victim = make_user(verified=False)
     with system_session() as session:
-        accounts.request_email(session=session, user_id=user_id, email=mine)
+        accounts.request_email(session=session, user_id=user_id, email=victim.email)
+    mail = last_mail(victim.email)
+    assert "/verify-email?token=" not in mail.text and "If it wasn't you, ignore this email" in mail.text
+    code = code_in(mail)
+    with pytest.raises(Invalid), system_session() as session:  # the code typed on the victim's own verify page
+        accounts.verify_code(session=session, email=victim.email, code=code)
     with system_session() as session:
-        user = accounts.verify_link(session=session, token=token_after(last_mail(mine), "/verify-email?token="))
-        assert (user.id, user.email) == (user_id, mine)
+        claimant = session.get(User, user_id)
+        assert claimant.email is None and session.get(User, victim.id).email_verified_at is None
+
+
+def test_a_link_token_of_a_given_address_proves_nothing(walker):
+    """Even a link token of a given address (never mailed) is refused, and the address stays with nobody."""
+    walker.sign_in_at_provider(START, f"unverified:{random_email('linky')}")
+    user_id, _ = claim_of(walker)
+    with system_session() as session:
+        user = session.get(User, user_id)
+        issued = tokens.issue(session=session, user=user, purpose=tokens.VERIFY_EMAIL, with_code=True,
+                              email=random_email("given"))
+    with pytest.raises(Invalid), system_session() as session:
+        accounts.verify_link(session=session, token=issued.token)
+    with system_session() as session:
+        assert session.get(User, user_id).email is None
 
 
 def test_a_given_address_of_a_verified_account_is_refused_not_merged(walker):
