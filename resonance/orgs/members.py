@@ -39,7 +39,7 @@ def change_role(*, session: Session, actor: Principal, membership_id: str, role:
     require_admin(actor)
     if role not in (Role.ADMIN, Role.MEMBER):
         raise Invalid("Unknown role.")
-    _lock_as_admin(session, actor)
+    organizations.lock_as_admin(session, actor)
     membership = _get(session, membership_id)
     if membership.role == Role.ADMIN and role != Role.ADMIN and admin_count(session) <= 1:
         raise Forbidden("The last admin cannot be demoted. Make someone else an admin first.")
@@ -53,7 +53,7 @@ def change_role(*, session: Session, actor: Principal, membership_id: str, role:
 
 def remove(*, session: Session, actor: Principal, membership_id: str) -> None:
     require_admin(actor)
-    _lock_as_admin(session, actor)
+    organizations.lock_as_admin(session, actor)
     membership = _get(session, membership_id)
     if membership.role == Role.ADMIN and admin_count(session) <= 1:
         raise Forbidden("The last admin cannot be removed.")
@@ -69,15 +69,6 @@ def count(*, session: Session) -> int:
 
 def admin_count(session: Session) -> int:
     return session.exec(select(func.count(Membership.id)).where(Membership.role == Role.ADMIN)).one()
-
-
-def _lock_as_admin(session: Session, actor: Principal) -> None:
-    """Take the organization's membership lock (organizations.lock_memberships), then check that the actor is still
-    an Admin: the principal was read before the lock, and another Admin may have demoted or removed them since."""
-    organizations.lock_memberships(session, actor.org_id)
-    role = session.exec(select(Membership.role).where(Membership.user_id == actor.user_id)).first()
-    if role != Role.ADMIN:
-        raise Forbidden("Only admins can do this.")
 
 
 def _get(session: Session, membership_id: str) -> Membership:

@@ -122,6 +122,7 @@ def delete_org(*, session: Session, actor: Principal, confirmation: str) -> None
     """Delete the organization and all its data; the actor must type its exact name. Its stored files are deleted
     by a job (purge.py) that the caller's job runner picks up after the commit."""
     require_admin(actor)
+    lock_as_admin(session, actor)  # an Admin demoted this instant deletes nothing
     org = session.get(Organization, actor.org_id)
     if (confirmation or "").strip() != org.name:
         raise Invalid("Type the organization's name exactly to confirm.")
@@ -156,6 +157,15 @@ def lock_memberships(session: Session, org_id: str) -> None:
     else:
         session.exec(update(Organization).where(Organization.id == org_id)
                      .values(updated_at=Organization.updated_at))
+
+
+def lock_as_admin(session: Session, actor: Principal) -> None:
+    """Take the organization's membership lock, then check that the actor is still an Admin: the principal was read
+    before the lock, and another Admin may have demoted or removed them since."""
+    lock_memberships(session, actor.org_id)
+    role = session.exec(select(Membership.role).where(Membership.user_id == actor.user_id)).first()
+    if role != Role.ADMIN:
+        raise Forbidden("Only admins can do this.")
 
 
 def _admins(session: Session) -> int:

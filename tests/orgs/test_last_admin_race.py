@@ -116,3 +116,19 @@ def test_two_admins_taking_each_others_rights_at_once_leave_one_admin(two_admins
     assert isinstance(refused, (Forbidden, NotFound)), repr(refused)
     admins = [m for m in all_rows(Membership, org_id=two_admins["org"].id) if m.role == Role.ADMIN]
     assert len(admins) == 1
+
+
+def test_an_admin_demoted_after_loading_the_page_cannot_delete_the_organization(db):
+    """Attack: Bob, about to lose his role, sends "delete" with the principal his event loaded before Alice's demotion
+    committed; the deletion re-reads his role under the membership lock."""
+    alice, bob = make_user(name="Alice"), make_user(name="Bob")
+    org = make_org(admin=alice)
+    add_member(org, bob, role=Role.ADMIN)
+    (bob_membership,) = all_rows(Membership, user_id=bob.id)
+    bob_as_loaded = signed_in(bob, org)[0]  # still says Admin
+    with tenant_session(org.id) as session:
+        members.change_role(session=session, actor=signed_in(alice, org)[0], membership_id=bob_membership.id,
+                            role=Role.MEMBER)
+    with pytest.raises(Forbidden), tenant_session(org.id) as session:
+        organizations.delete_org(session=session, actor=bob_as_loaded, confirmation=org.name)
+    assert all_rows(Membership, org_id=org.id)
