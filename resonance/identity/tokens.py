@@ -3,6 +3,7 @@ as keyed digests."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -102,8 +103,12 @@ def consume_link(*, session: Session, token: str, purpose: str) -> EmailToken:
 
 
 def consume_code(*, session: Session, user: User, code: str, purpose: str, browser=ANY_BROWSER) -> EmailToken:
-    """The user's live token (the one of `browser`, when given) whose code matches; each wrong guess counts, and
-    the token dies after a few. A code of another browser's token is a wrong guess here."""
+    """The user's live token (the one of `browser`, when given) whose code matches; each guess counts, and the
+    token dies at CODE_ATTEMPT_LIMIT. A code of another browser's token is a wrong guess here.
+
+    A guess first takes one of the token's places in one statement, which locks the token until the guess is
+    committed, and only then is compared: however many guesses arrive at once, at most CODE_ATTEMPT_LIMIT are ever
+    compared, and a right one uses the token before the next guess can take a place."""
     row = session.exec(
         select(EmailToken)
         .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, col(EmailToken.used_at).is_(None),
@@ -112,13 +117,22 @@ def consume_code(*, session: Session, user: User, code: str, purpose: str, brows
     ).first()
     if row is None or row.expires_at <= clock.now():
         raise Invalid(EXPIRED)
-    if row.code_hash != security.digest(f"{user.id}:{code.strip()}"):
-        row.attempts += 1
-        if row.attempts >= get_settings().CODE_ATTEMPT_LIMIT:
-            row.used_at = clock.now()
-        session.add(row)
-        raise Invalid("That code is not right." if row.used_at is None else EXPIRED, persist=True)
-    return _use(row)
+    limit = get_settings().CODE_ATTEMPT_LIMIT
+    # The row stays locked until this unit of work ends (committed even when the guess is wrong).
+    taken = session.exec(
+        update(EmailToken)
+        .where(EmailToken.id == row.id, col(EmailToken.used_at).is_(None), EmailToken.attempts < limit)
+        .values(attempts=EmailToken.attempts + 1)
+        .returning(EmailToken.attempts)
+    ).first()
+    if taken is None:
+        raise Invalid(EXPIRED)
+    if not hmac.compare_digest(row.code_hash or "", security.digest(f"{user.id}:{code.strip()}")):
+        if taken[0] >= limit:
+            session.exec(update(EmailToken).where(EmailToken.id == row.id).values(used_at=clock.now()))
+        raise Invalid("That code is not right." if taken[0] < limit else EXPIRED, persist=True)
+    session.exec(update(EmailToken).where(EmailToken.id == row.id).values(used_at=clock.now()))
+    return row
 
 
 def peek_link(*, session: Session, token: str, purpose: str) -> EmailToken | None:

@@ -9,10 +9,14 @@ Browsers are the secrets their HttpOnly sign-up cookies would hold.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlmodel import select
 
 from resonance.core import security
+from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, Unauthenticated
 from resonance.identity import accounts, signin, tokens
 from resonance.identity.models import AuthSession, EmailToken, User
@@ -199,3 +203,43 @@ def test_signing_in_to_a_pending_account_binds_a_code_with_that_password_to_the_
     user = verify_code(email, code_in(last_mail(email)), browsers["phone"])
 
     assert security.verify_password(user.password_hash, VICTIM_PASSWORD)
+
+
+def test_30_concurrent_wrong_codes_compare_at_most_the_attempt_limit_and_kill_the_code(clock, browsers,
+                                                                                      monkeypatch):
+    # The attacker's own attempt, guessed at from the attacker's browser: its code would verify the victim's address
+    # with the attacker's password, so the attempt limit must hold however many guesses arrive at once.
+    email = random_email("guessed")
+    sign_up(email, ATTACKER_PASSWORD, browsers["attacker"])
+    code, user_id, limit = code_in(last_mail(email)), account(email).id, get_settings().CODE_ATTEMPT_LIMIT
+    compared, lock, real = [], threading.Lock(), security.digest
+
+    def counting(value: str) -> str:
+        if value.startswith(f"{user_id}:"):
+            with lock:
+                compared.append(value)
+        return real(value)
+
+    monkeypatch.setattr(security, "digest", counting)
+    guesses = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 31)]
+    start = threading.Barrier(len(guesses))
+
+    def guess(wrong: str) -> str:
+        start.wait(timeout=60)
+        try:
+            verify_code(email, wrong, browsers["attacker"])
+        except Invalid as refused:
+            return str(refused)
+        return "verified"
+
+    with ThreadPoolExecutor(len(guesses)) as pool:
+        outcomes = list(pool.map(guess, guesses))
+
+    assert len(compared) <= limit
+    assert outcomes.count("That code is not right.") == limit - 1
+    assert outcomes.count(tokens.EXPIRED) == len(guesses) - limit + 1
+    (row,) = all_rows(EmailToken)
+    assert row.attempts == limit and row.used_at is not None
+    with pytest.raises(Invalid, match="expired"):
+        verify_code(email, code, browsers["attacker"])
+    assert account(email).email_verified_at is None
