@@ -107,6 +107,7 @@ class VerifyEmailState(AuthState):
     @rx.event
     def resend(self):
         self.error, self.info = "", ""
+        browser = kept = None
         try:
             ratelimit.hit_code_send(self.email, ip=self._client()[0])
             with system_session() as session:
@@ -118,10 +119,10 @@ class VerifyEmailState(AuthState):
                 else:
                     browser = self._cookie(accounts.SIGN_UP_COOKIE)
                     kept = accounts.resend_verification(session=session, email=self.email, browser=browser)
-                    if kept != browser:  # a browser without a sign-up secret gets one, kept in its cookie
-                        next_path = self.router.url.query_parameters.get("next", "")
-                        return keep_sign_up_browser(kept, routes.verify_email(self.email, next_path) + "&sent=1")
         except ResonanceError as error:
             self.error = str(error)
             return
         self.info = "We sent a new code."
+        if kept is not None and kept != browser:  # a browser without a sign-up secret gets one, kept in its cookie
+            next_path = self.router.url.query_parameters.get("next", "")
+            return keep_sign_up_browser(kept, routes.verify_email(self.email, next_path) + "&sent=1")
