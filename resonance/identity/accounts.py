@@ -6,12 +6,25 @@ look the same to the person asking; only the mailbox owner learns more.
 An address belongs to an account only once its mailbox is proven (an emailed code or link, a magic link, a password
 reset, or a provider that verified it). Proving it drops every claim on it that was never proven
 (`claim_mailbox`): sign-ups that were not the one verifying, provider links that came with an unverified address,
-sessions. An account made through a provider that did not vouch for an address has none (`email` None) until its
-owner gives one and proves it (`request_email`, then the emailed code or link).
+sessions.
+
+A sign-up of an unverified address is an attempt bound to the browser that made it (a random secret in that
+browser's HttpOnly sign-up cookie, its keyed digest on the attempt's token). Each attempt has its own code and
+link, and a later attempt from another browser leaves earlier ones working. The code works only in its own
+browser: a code typed elsewhere is a wrong guess there. The link proves the mailbox wherever it is opened, but the
+attempt's password (and name) take effect only in its own browser; elsewhere the address is verified with no
+password at all, and the owner signs in by emailed link or sets one through "Forgot password". So whoever signs up
+a victim's pending address gets nothing: their code and link reach only the victim's mailbox, and only the
+victim's own browser turns a code or link into a password.
+
+An account made through a provider that did not vouch for an address has none (`email` None) until its owner gives
+one and proves it (`request_email`, then the emailed code or link).
 """
 
 from __future__ import annotations
 
+import hmac
+from datetime import timedelta
 from urllib.parse import quote
 
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +45,31 @@ MAX_NAME = 120
 TAKEN = ("This email address belongs to another account. Sign in to that account instead; you can connect "
          "{provider} to it from your account page.")
 
+# The browser's sign-up secret: set by a backend route (Reflex events cannot set HttpOnly cookies) from a short
+# signed ticket, read by the verify page from its websocket handshake.
+SIGN_UP_COOKIE = "__Host-resonance_sign_up"
+SIGN_UP_COOKIE_LIFETIME = timedelta(days=1)
+_BROWSER_TICKET_AUDIENCE = "resonance:sign-up-browser"
+_BROWSER_TICKET_LIFETIME = timedelta(seconds=60)
+
+
+def browser_secret(value: str | None) -> str | None:
+    """The sign-up cookie's secret when it has the shape `security.new_token` gives, else None."""
+    if isinstance(value, str) and 32 <= len(value) <= 64 and value.isascii() \
+            and value.replace("-", "").replace("_", "").isalnum():
+        return value
+    return None
+
+
+def browser_ticket(browser: str) -> str:
+    """A short-lived signed ticket the page posts to the route that sets the sign-up cookie."""
+    return security.sign({"b": browser}, audience=_BROWSER_TICKET_AUDIENCE, lifetime=_BROWSER_TICKET_LIFETIME)
+
+
+def read_browser_ticket(ticket: str | None) -> str | None:
+    claims = security.unsign(ticket, audience=_BROWSER_TICKET_AUDIENCE) if ticket else None
+    return browser_secret(claims.get("b")) if claims else None
+
 
 def normalize_email(email: str) -> str:
     email = email.strip().lower() if isinstance(email, str) else ""
@@ -48,8 +86,10 @@ def find_by_email(*, session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email)).first()
 
 
-def sign_up(*, session: Session, name: str, email: str, password: str) -> None:
-    """Register (or refresh an unverified registration) and email a code; a verified address gets a warning mail."""
+def sign_up(*, session: Session, name: str, email: str, password: str, browser: str | None = None) -> str:
+    """Start a sign-up attempt of this browser and email its code and link; a verified address gets a warning mail
+    and nothing changes. Returns the browser's sign-up secret (`browser` when it is one, else a new one) for its
+    cookie, whatever the address's state, so the answer tells nothing."""
     name = text_input.line(name, "Name")
     if not name:
         raise Invalid("Enter your name.")
@@ -57,72 +97,98 @@ def sign_up(*, session: Session, name: str, email: str, password: str) -> None:
         raise Invalid(f"Name must be at most {MAX_NAME} characters.")
     email = normalize_email(email)
     validate_password(password, email=email, name=name)
+    browser = browser_secret(browser) or security.new_token()
+    password_hash = security.hash_password(password)  # before the lookup: every answer costs the same
     user = find_by_email(session=session, email=email)
     if user is not None and user.email_verified_at is not None:
         mail.send(session=session, to=email, message=templates.account_exists(link=_url("/sign-in")))
-        return
-    password_hash = security.hash_password(password)
+        return browser
     if user is None:
+        # The first attempt's password lets its maker sign in to reach the verify page again (it still needs a
+        # code from the mailbox); only a proof of the mailbox in an attempt's own browser makes a password final.
         user = User(email=email, name=name, password_hash=password_hash)
-    # An unverified registration of this address keeps its password until a mailbox proof: this sign-up's password
-    # travels with its own code, so whoever signed up before or after cannot end up with the account.
-    user.name, user.updated_at = name, clock.now()
-    session.add(user)
-    session.flush()
+        session.add(user)
+        session.flush()
     try:
-        send_verification(session=session, user=user, password_hash=password_hash)
+        send_verification(session=session, user=user, password_hash=password_hash, name=name, browser=browser)
     except RateLimited:
         pass  # a code went out seconds ago and still works; saying 'wait' would reveal the registration
+    return browser
 
 
-def send_verification(*, session: Session, user: User, to: str | None = None, password_hash: str | None = None) -> None:
-    """Email a code and link proving `to` (the user's own address by default); `password_hash` is set when it does."""
+def send_verification(*, session: Session, user: User, to: str | None = None, password_hash: str | None = None,
+                      name: str | None = None, browser: str | None = None) -> None:
+    """Email a code and link proving `to` (the user's own address by default). With `browser`: a sign-up attempt
+    of that browser, whose `password_hash` and `name` take effect when it proves the mailbox there; its mail warns
+    when another browser's attempt is waiting too."""
+    another = browser is not None and tokens.live_elsewhere(session=session, user=user, purpose=tokens.VERIFY_EMAIL,
+                                                            browser=browser)
     issued = tokens.issue(session=session, user=user, purpose=tokens.VERIFY_EMAIL, with_code=True,
-                          email=to, password_hash=password_hash)
+                          email=to, password_hash=password_hash, name=name, browser=browser)
     minutes = int(get_settings().EMAIL_CODE_MINUTES)
     if to is not None:  # an address given: proven only by its code, typed where it was asked for
         mail.send(session=session, to=to, message=templates.claim_email(code=issued.code or "", minutes=minutes))
         return
     link = _url(f"/verify-email?token={issued.token}")
     mail.send(session=session, to=user.email,
-              message=templates.verify_email(name=user.name, code=issued.code or "", link=link, minutes=minutes))
+              message=templates.verify_email(name=name or user.name, code=issued.code or "", link=link,
+                                             minutes=minutes, another=another))
 
 
-def resend_verification(*, session: Session, email: str) -> None:
-    """Send a new code if the address waits for verification; silently nothing otherwise (no enumeration)."""
-    user = find_by_email(session=session, email=email)
-    if user is not None and user.email_verified_at is None:
-        last = tokens.latest(session=session, user=user, purpose=tokens.VERIFY_EMAIL)
-        send_verification(session=session, user=user, password_hash=last.password_hash if last else None)
-
-
-def verify_code(*, session: Session, email: str, code: str) -> User:
+def resend_verification(*, session: Session, email: str, browser: str | None = None,
+                        password_proven: bool = False) -> str:
+    """A new code for this browser's sign-up attempt if the address waits for verification; silently nothing
+    otherwise (no enumeration). The attempt keeps its password; `password_proven` (the person just signed in with
+    the account's password) binds that password instead. A browser without an attempt gets one without a password.
+    Returns the browser's sign-up secret, like `sign_up`."""
+    browser = browser_secret(browser) or security.new_token()
     user = find_by_email(session=session, email=email)
     if user is None or user.email_verified_at is not None:
+        return browser
+    attempt = tokens.latest(session=session, user=user, purpose=tokens.VERIFY_EMAIL, browser=browser)
+    if password_proven:
+        password_hash, name = user.password_hash, None
+    else:
+        password_hash, name = (attempt.password_hash, attempt.name) if attempt else (None, None)
+    send_verification(session=session, user=user, password_hash=password_hash, name=name, browser=browser)
+    return browser
+
+
+def verify_code(*, session: Session, email: str, code: str, browser: str | None = None) -> User:
+    """The code of this browser's sign-up attempt proves the mailbox; a code of another browser's attempt is a
+    wrong guess here (and counts towards this browser's attempt limit)."""
+    browser = browser_secret(browser)
+    user = find_by_email(session=session, email=email)
+    if user is None or user.email_verified_at is not None or browser is None:
         raise Invalid(tokens.EXPIRED)
-    row = tokens.consume_code(session=session, user=user, code=code, purpose=tokens.VERIFY_EMAIL)
-    return _proven(session, user, row)
+    row = tokens.consume_code(session=session, user=user, code=code, purpose=tokens.VERIFY_EMAIL, browser=browser)
+    return _proven(session, user, row, browser)
 
 
-def verify_link(*, session: Session, token: str) -> User:
+def verify_link(*, session: Session, token: str, browser: str | None = None) -> User:
+    """The emailed link proves the mailbox wherever it is opened; the attempt's password takes effect only in the
+    browser that made it (elsewhere the account is left with none: `password_hash` None)."""
     row = tokens.consume_link(session=session, token=token, purpose=tokens.VERIFY_EMAIL)
     if row.email is not None:  # a given address is never proven by a link (claim_email)
         raise Invalid(tokens.EXPIRED)
-    return _proven(session, session.get(User, row.user_id), row)
+    return _proven(session, session.get(User, row.user_id), row, browser_secret(browser))
 
 
-def _proven(session: Session, user: User, row: EmailToken) -> User:
+def _proven(session: Session, user: User, row: EmailToken, browser: str | None) -> User:
     if row.email is not None:  # an address given by an account without one
         return _take_email(session, user, row.email)
-    return claim_mailbox(session=session, user=user, password_hash=row.password_hash or user.password_hash)
+    mine = tokens.browser_hash(browser)
+    if row.browser_hash and mine and hmac.compare_digest(row.browser_hash, mine):
+        return claim_mailbox(session=session, user=user, password_hash=row.password_hash, name=row.name)
+    return claim_mailbox(session=session, user=user)
 
 
-def claim_mailbox(*, session: Session, user: User, password_hash: str | None = None) -> User:
-    """The mailbox owner has just proven the address: by the emailed code or link of their sign-up (`password_hash`
-    is that sign-up's password), a password reset (the new one), a magic link or a provider that verified it (no
-    password). An account that was never verified may hold claims of someone else (pre-account takeover); they all
-    go: other sign-ups' passwords, provider links that came with an unverified address, sessions, and pending
-    codes and links."""
+def claim_mailbox(*, session: Session, user: User, password_hash: str | None = None, name: str | None = None) -> User:
+    """The mailbox owner has just proven the address: by the emailed code or link of their sign-up attempt in its
+    own browser (`password_hash` and `name` are that attempt's), its link elsewhere, a password reset (the new
+    password), a magic link or a provider that verified it (no password). An account that was never verified may
+    hold claims of someone else (pre-account takeover); they all go: other attempts' passwords, provider links that
+    came with an unverified address, sessions, and pending codes and links."""
     if user.email_verified_at is not None:
         return user
     session.exec(
@@ -137,6 +203,8 @@ def claim_mailbox(*, session: Session, user: User, password_hash: str | None = N
         .values(used_at=clock.now())
     )
     user.password_hash = password_hash
+    if name:
+        user.name = name
     user.failed_signins, user.locked_until = 0, None
     user.email_verified_at, user.updated_at = clock.now(), clock.now()
     session.add(user)

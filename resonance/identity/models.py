@@ -55,9 +55,12 @@ class EmailToken(SQLModel, table=True):
     code_hash: str | None = None
     # A verification sent to an address the account does not hold yet (an account without email giving one).
     email: str | None = Field(default=None, max_length=320)
-    # The password chosen by the sign-up that asked for this verification; it takes effect when this token proves
-    # the mailbox, so a later sign-up of the same unverified address cannot swap in its own.
+    # A sign-up attempt: the password and name it chose, and the keyed digest of the browser that made it (the
+    # secret sits in that browser's HttpOnly sign-up cookie). Its code works only in that browser; its link proves
+    # the mailbox anywhere, but sets this password only there (identity/accounts.py).
     password_hash: str | None = None
+    name: str | None = Field(default=None, max_length=120)
+    browser_hash: str | None = None
     attempts: int = 0
     expires_at: datetime
     used_at: datetime | None = None

@@ -3,9 +3,11 @@ as keyed digests."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import or_, true
 from sqlmodel import Session, col, select, update
 
 from resonance.core import security
@@ -20,6 +22,20 @@ SIGN_IN_LINK = "sign_in_link"
 
 EXPIRED = "This code or link has expired or was already used. Request a new one."
 
+ANY_BROWSER = object()  # `browser` of a token not bound to one (resets, sign-in links, an address being given)
+
+
+def browser_hash(browser: str | None) -> str | None:
+    """What a token stores of the browser secret it is bound to."""
+    return security.digest(f"browser:{browser}") if browser else None
+
+
+def _of_browser(browser):
+    """The where-clause picking the tokens bound to `browser` (none when it is None), or true for ANY_BROWSER."""
+    if browser is ANY_BROWSER:
+        return true()
+    return EmailToken.browser_hash == (browser_hash(browser) or "-")
+
 
 @dataclass(frozen=True)
 class Issued:
@@ -28,10 +44,11 @@ class Issued:
 
 
 def issue(*, session: Session, user: User, purpose: str, with_code: bool, email: str | None = None,
-          password_hash: str | None = None) -> Issued:
-    """A fresh token (and code); earlier unused ones of the same purpose stop working. Refused within the resend
-    cooldown of the last one. `email`: the address it proves when not the user's own; `password_hash`: the password
-    that takes effect when it does (EmailToken)."""
+          password_hash: str | None = None, name: str | None = None, browser: str | None = None) -> Issued:
+    """A fresh token (and code); earlier unused ones of the same purpose stop working (with `browser`, only those
+    of that browser: other browsers' sign-up attempts keep theirs). Refused within the resend cooldown of the
+    user's last one, whichever browser asked (it paces mail to the mailbox). `email`: the address it proves when
+    not the user's own; `password_hash`, `name`, `browser`: the sign-up attempt it belongs to (EmailToken)."""
     s = get_settings()
     now = clock.now()
     last = latest(session=session, user=user, purpose=purpose)
@@ -40,7 +57,8 @@ def issue(*, session: Session, user: User, purpose: str, with_code: bool, email:
         raise RateLimited(f"Please wait {seconds} s before asking for another email", retry_after=seconds)
     session.exec(
         update(EmailToken)
-        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, col(EmailToken.used_at).is_(None))
+        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, col(EmailToken.used_at).is_(None),
+               _of_browser(browser if browser else ANY_BROWSER))
         .values(used_at=now)
     )
     token = security.new_token()
@@ -49,20 +67,31 @@ def issue(*, session: Session, user: User, purpose: str, with_code: bool, email:
         EmailToken(
             user_id=user.id, purpose=purpose, token_hash=security.digest(token),
             code_hash=security.digest(f"{user.id}:{code}") if code else None, email=email,
-            password_hash=password_hash,
+            password_hash=password_hash, name=name, browser_hash=browser_hash(browser),
             expires_at=now + timedelta(minutes=s.EMAIL_CODE_MINUTES),
         )
     )
     return Issued(token, code)
 
 
-def latest(*, session: Session, user: User, purpose: str) -> EmailToken | None:
-    """The user's most recent token of this purpose, used or not."""
+def latest(*, session: Session, user: User, purpose: str, browser=ANY_BROWSER) -> EmailToken | None:
+    """The user's most recent token of this purpose (of this browser), used or not."""
     return session.exec(
         select(EmailToken)
-        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose)
+        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, _of_browser(browser))
         .order_by(col(EmailToken.created_at).desc())
     ).first()
+
+
+def live_elsewhere(*, session: Session, user: User, purpose: str, browser: str | None) -> bool:
+    """Whether a live token of this purpose belongs to another browser than `browser` (or to none)."""
+    mine = browser_hash(browser) or "-"
+    return session.exec(
+        select(EmailToken.id)
+        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, col(EmailToken.used_at).is_(None),
+               EmailToken.expires_at > clock.now(),
+               or_(col(EmailToken.browser_hash).is_(None), EmailToken.browser_hash != mine))
+    ).first() is not None
 
 
 def consume_link(*, session: Session, token: str, purpose: str) -> EmailToken:
@@ -73,22 +102,37 @@ def consume_link(*, session: Session, token: str, purpose: str) -> EmailToken:
     return _use(row)
 
 
-def consume_code(*, session: Session, user: User, code: str, purpose: str) -> EmailToken:
-    """The user's live token whose code matches; each wrong guess counts, and the token dies after a few."""
+def consume_code(*, session: Session, user: User, code: str, purpose: str, browser=ANY_BROWSER) -> EmailToken:
+    """The user's live token (the one of `browser`, when given) whose code matches; each guess counts, and the
+    token dies at CODE_ATTEMPT_LIMIT. A code of another browser's token is a wrong guess here.
+
+    A guess first takes one of the token's places in one statement, which locks the token until the guess is
+    committed, and only then is compared: however many guesses arrive at once, at most CODE_ATTEMPT_LIMIT are ever
+    compared, and a right one uses the token before the next guess can take a place."""
     row = session.exec(
         select(EmailToken)
-        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, col(EmailToken.used_at).is_(None))
+        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, col(EmailToken.used_at).is_(None),
+               _of_browser(browser))
         .order_by(col(EmailToken.created_at).desc())
     ).first()
     if row is None or row.expires_at <= clock.now():
         raise Invalid(EXPIRED)
-    if row.code_hash != security.digest(f"{user.id}:{code.strip()}"):
-        row.attempts += 1
-        if row.attempts >= get_settings().CODE_ATTEMPT_LIMIT:
-            row.used_at = clock.now()
-        session.add(row)
-        raise Invalid("That code is not right." if row.used_at is None else EXPIRED, persist=True)
-    return _use(row)
+    limit = get_settings().CODE_ATTEMPT_LIMIT
+    # The row stays locked until this unit of work ends (committed even when the guess is wrong).
+    taken = session.exec(
+        update(EmailToken)
+        .where(EmailToken.id == row.id, col(EmailToken.used_at).is_(None), EmailToken.attempts < limit)
+        .values(attempts=EmailToken.attempts + 1)
+        .returning(EmailToken.attempts)
+    ).first()
+    if taken is None:
+        raise Invalid(EXPIRED)
+    if not hmac.compare_digest(row.code_hash or "", security.digest(f"{user.id}:{code.strip()}")):
+        if taken[0] >= limit:
+            session.exec(update(EmailToken).where(EmailToken.id == row.id).values(used_at=clock.now()))
+        raise Invalid("That code is not right." if taken[0] < limit else EXPIRED, persist=True)
+    session.exec(update(EmailToken).where(EmailToken.id == row.id).values(used_at=clock.now()))
+    return row
 
 
 def peek_link(*, session: Session, token: str, purpose: str) -> EmailToken | None:

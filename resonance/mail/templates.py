@@ -8,12 +8,18 @@ from resonance.mail.layout import Body, Message, render
 __all__ = ["Message", "verify_email", "account_exists", "magic_link", "password_reset", "invitation"]
 
 
-def verify_email(*, name: str, code: str, link: str, minutes: int) -> Message:
+def verify_email(*, name: str, code: str, link: str, minutes: int, another: bool = False) -> Message:
+    """`another`: an earlier sign-up with this address, from another browser, is still waiting."""
+    warning = ["Someone just started another sign-up with this email address. If it wasn't you, ignore this email "
+               "and don't enter this code anywhere: the code in our earlier email still works in the browser where "
+               "you signed up."] if another else []
     return render(f"{code} is your Resonance verification code", Body(
         heading="Verify your email address",
-        lines=[f"Hi {name},", f"Enter this code to verify your email address. It expires in {minutes} minutes."],
+        lines=[f"Hi {name},", *warning,
+               f"Enter this code in the browser where you signed up. It expires in {minutes} minutes."],
         code=code, button="Verify email", link=link,
-        after=["You can also verify by following the button above."],
+        after=["You can also verify by following the button above. Opened in another browser, it verifies the "
+               "address without a password: sign in with an emailed link, or choose one with \"Forgot password\"."],
     ), template="verify_email")
 
 

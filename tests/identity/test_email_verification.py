@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from resonance.core import security
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, RateLimited
 from resonance.identity import accounts, signin, tokens
@@ -14,29 +15,31 @@ from tests.factories import PASSWORD, all_rows, code_in, last_mail, link_token, 
 
 pytestmark = pytest.mark.usefixtures("sqlite_db")
 
+BROWSER = security.new_token()  # the secret of the sign-up cookie of the browser that signed up
+
 
 @pytest.fixture
 def pending(clock) -> str:
     """An address that signed up (frozen clock) and waits for verification."""
     email = random_email()
     with system_session() as session:
-        accounts.sign_up(session=session, name="Ada", email=email, password=PASSWORD)
+        accounts.sign_up(session=session, name="Ada", email=email, password=PASSWORD, browser=BROWSER)
     return email
 
 
 def verify_code(email: str, code: str) -> User:
     with system_session() as session:
-        return accounts.verify_code(session=session, email=email, code=code)
+        return accounts.verify_code(session=session, email=email, code=code, browser=BROWSER)
 
 
 def verify_link(token: str) -> User:
     with system_session() as session:
-        return accounts.verify_link(session=session, token=token)
+        return accounts.verify_link(session=session, token=token, browser=BROWSER)
 
 
 def resend(email: str) -> None:
     with system_session() as session:
-        accounts.resend_verification(session=session, email=email)
+        accounts.resend_verification(session=session, email=email, browser=BROWSER)
 
 
 def sign_in(email: str, password: str = PASSWORD, ip: str = "198.51.100.1"):

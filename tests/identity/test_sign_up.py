@@ -20,10 +20,13 @@ pytestmark = pytest.mark.usefixtures("sqlite_db")
 COMMON_LONG = [w for w in FREQUENCY_LISTS["passwords"] if len(w) >= 8]
 
 
+BROWSER = security.new_token()  # the secret of this browser's sign-up cookie
+
+
 def sign_up(name="Ada Lovelace", email=None, password=PASSWORD):
     email = random_email() if email is None else email
     with system_session() as session:
-        accounts.sign_up(session=session, name=name, email=email, password=password)
+        assert accounts.sign_up(session=session, name=name, email=email, password=password, browser=BROWSER) == BROWSER
     return email
 
 
@@ -132,7 +135,7 @@ def test_re_sign_up_of_a_verified_address_mails_a_warning_and_changes_nothing():
     assert "Your code" not in mail.text
 
 
-def test_re_sign_up_of_an_unverified_address_after_the_cooldown_replaces_the_code_and_its_password(clock):
+def test_re_sign_up_in_the_same_browser_after_the_cooldown_replaces_its_code_password_and_name(clock):
     email = sign_up(name="First", password=PASSWORD)
     first_code = code_in(last_mail(email))
     clock.advance(seconds=30)
@@ -140,14 +143,26 @@ def test_re_sign_up_of_an_unverified_address_after_the_cooldown_replaces_the_cod
     sign_up(name="Second", email=email, password="another long passphrase 7")
 
     user = user_by_email(email)
-    assert user.name == "Second"
-    assert security.verify_password(user.password_hash, PASSWORD)  # until a code proves the mailbox
+    assert user.name == "First"  # nothing changes on the account until a code proves the mailbox
+    assert security.verify_password(user.password_hash, PASSWORD)
     assert len(all_rows(User, email=email)) == 1
     second_code = code_in(last_mail(email))
     assert len(outbox(email)) == 2
+    assert "another sign-up" not in last_mail(email).text  # the same browser's attempt, renewed
     if second_code != first_code:
         with pytest.raises(Invalid), system_session() as session:
-            accounts.verify_code(session=session, email=email, code=first_code)
+            accounts.verify_code(session=session, email=email, code=first_code, browser=BROWSER)
     with system_session() as session:
-        accounts.verify_code(session=session, email=email, code=second_code)
-    assert security.verify_password(user_by_email(email).password_hash, "another long passphrase 7")
+        accounts.verify_code(session=session, email=email, code=second_code, browser=BROWSER)
+    user = user_by_email(email)
+    assert user.name == "Second" and security.verify_password(user.password_hash, "another long passphrase 7")
+
+
+def test_sign_up_keeps_a_browsers_secret_and_gives_a_new_one_to_a_browser_without(clock):
+    with system_session() as session:
+        given = accounts.sign_up(session=session, name="Ada", email=random_email(), password=PASSWORD, browser=None)
+        forged = accounts.sign_up(session=session, name="Ada", email=random_email(), password=PASSWORD,
+                                  browser="short; Path=/")
+    assert accounts.browser_secret(given) == given and accounts.browser_secret(forged) == forged != given
+    assert accounts.read_browser_ticket(accounts.browser_ticket(given)) == given
+    assert accounts.read_browser_ticket("forged") is None

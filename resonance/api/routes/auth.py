@@ -1,4 +1,5 @@
-"""The only places the session cookie is set or cleared: HTTP responses can mark it HttpOnly, Reflex cannot."""
+"""The only places the session cookie (and the sign-up cookie) are set or cleared: HTTP responses can mark them
+HttpOnly, Reflex cannot."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from resonance.api.deps import SameOrigin, cookie_token
 from resonance.core.config import get_settings
-from resonance.identity import sessions
+from resonance.identity import accounts, sessions
 from resonance.orgs.scope import system_session
 
 router = APIRouter(prefix="/api/auth", dependencies=[SameOrigin])
@@ -48,4 +49,17 @@ def sign_out(request: Request) -> RedirectResponse:
         sessions.end(session=session, token=cookie_token(request))
     response = RedirectResponse(f"{s.APP_URL}/sign-in", status_code=303)
     response.delete_cookie(s.SESSION_COOKIE_NAME, path="/", secure=True, httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/sign-up")
+def claim_sign_up_browser(ticket: str = Form(""), next: str = Form("/")) -> RedirectResponse:
+    """Keep this browser's sign-up secret (from a ticket the sign-up, sign-in or verify page was given) in an
+    HttpOnly cookie, then go on to the verify page. Its sign-up attempts' codes work only with it."""
+    s = get_settings()
+    response = RedirectResponse(s.APP_URL + safe_next(next), status_code=303)
+    browser = accounts.read_browser_ticket(ticket)
+    if browser is not None:
+        response.set_cookie(accounts.SIGN_UP_COOKIE, browser, path="/", secure=True, httponly=True, samesite="lax",
+                            max_age=int(accounts.SIGN_UP_COOKIE_LIFETIME.total_seconds()))
     return response

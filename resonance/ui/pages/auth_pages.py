@@ -124,7 +124,10 @@ def verify_email_page() -> rx.Component:
         width="100%", spacing="3",
     )
     done = rx.vstack(
-        rx.callout("Your email is verified.", icon="check", color_scheme="green", width="100%"),
+        rx.callout(rx.cond(VerifyEmailState.password_set, "Your email is verified.",
+                           "Your address is verified. Sign in with an emailed link, or choose a password with "
+                           "\"Forgot password\"."),
+                   icon="check", color_scheme="green", width="100%", id="verified-callout"),
         rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.SIGN_IN + "?notice=verified", width="100%"),
         width="100%",
     )

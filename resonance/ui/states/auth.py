@@ -27,11 +27,15 @@ class AuthState(rx.State):
     ready: bool = False  # a guard passed: protected content may render
 
     def _cookie_token(self) -> str | None:
+        return self._cookie(get_settings().SESSION_COOKIE_NAME)
+
+    def _cookie(self, name: str) -> str | None:
+        """A cookie the browser sent with the websocket handshake (HttpOnly ones included)."""
         try:
             jar = SimpleCookie(self.router.headers.cookie or "")
         except CookieError:
             return None
-        morsel = jar.get(get_settings().SESSION_COOKIE_NAME)
+        morsel = jar.get(name)
         return morsel.value if morsel else None
 
     def _principal(self) -> Principal | None:

@@ -35,6 +35,14 @@ def start_session(user: User, *, ip: str, user_agent: str, next_path: str):
     return post_navigate("/api/auth/session", {"ticket": ticket, "next": safe_next(next_path)})
 
 
+def keep_sign_up_browser(browser: str | None, next_path: str):
+    """Go to `next_path` (the verify page) through the route that keeps the browser's sign-up secret in its HttpOnly
+    cookie: the codes of this browser's sign-up attempts work only with it."""
+    if browser is None:
+        return rx.redirect(next_path)
+    return post_navigate("/api/auth/sign-up", {"ticket": accounts.browser_ticket(browser), "next": next_path})
+
+
 class SignInState(AuthState):
     error: str = ""
     notice: str = ""
@@ -79,13 +87,16 @@ class SignInState(AuthState):
         try:
             user = await in_system_session(signin.authenticate, email=email, password=password, ip=ip)
         except signin.EmailNotVerified:
+            # The password is right: a code for a sign-up attempt of this browser, bound to that password.
+            browser = self._cookie(accounts.SIGN_UP_COOKIE)
             try:
                 ratelimit.hit_code_send(email, ip=ip)
                 with system_session() as session:
-                    accounts.resend_verification(session=session, email=email)
+                    browser = accounts.resend_verification(session=session, email=email, browser=browser,
+                                                           password_proven=True)
             except ResonanceError:
                 pass  # a code was sent moments ago; the verify page offers "Resend"
-            return rx.redirect(routes.verify_email(email.strip().lower(), next_path))
+            return keep_sign_up_browser(browser, routes.verify_email(email.strip().lower(), next_path))
         except ResonanceError as error:
             self.error = str(error)
             return

@@ -11,6 +11,7 @@ from resonance.identity.oauth import providers
 from resonance.ui import routes
 from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
+from resonance.ui.states.sign_in import keep_sign_up_browser
 
 
 class SignUpState(AuthState):
@@ -42,11 +43,12 @@ class SignUpState(AuthState):
         try:
             ratelimit.hit(ratelimit.SIGN_UP_IP, self._client()[0] or "?")
             ratelimit.hit_code_send(form.get("email", ""), ip=None)  # a code, or a notice to a verified address
-            await in_system_session(accounts.sign_up, name=form.get("name", ""), email=form.get("email", ""),
-                                    password=form.get("password", ""))
+            browser = await in_system_session(accounts.sign_up, name=form.get("name", ""),
+                                              email=form.get("email", ""), password=form.get("password", ""),
+                                              browser=self._cookie(accounts.SIGN_UP_COOKIE))
         except ResonanceError as error:
             self.error = str(error)
             return
         email = form.get("email", "").strip().lower()
         next_path = self.router.url.query_parameters.get("next", "")
-        return rx.redirect(routes.verify_email(email, next_path))
+        return keep_sign_up_browser(browser, routes.verify_email(email, next_path))

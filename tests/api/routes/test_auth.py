@@ -1,4 +1,5 @@
-"""The backend routes that set and clear the session cookie: /api/auth/session and /api/auth/sign-out.
+"""The backend routes that set and clear the session cookie (/api/auth/session and /api/auth/sign-out) and the one
+that sets the sign-up cookie (/api/auth/sign-up).
 
 The cookie must be `__Host-`, HttpOnly, Secure, SameSite=Lax and Path=/; tickets work once; `next` cannot leave
 the app; cross-origin POSTs are refused before anything happens. Cookies are sent by hand: the test client talks
@@ -14,7 +15,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from resonance.api.app import build_api
-from resonance.identity import sessions
+from resonance.core import security
+from resonance.identity import accounts, sessions
 from resonance.identity.models import AuthSession
 from resonance.orgs.principal import from_cookie
 from resonance.orgs.scope import system_session
@@ -258,3 +260,38 @@ def test_a_revoked_cookie_resolves_to_no_one(client):
     assert from_cookie(token) is None
     response = claim(client, new_ticket(user), cookie=token)  # a revoked cookie does not block signing in again
     assert from_cookie(session_cookie(response)[0]).user_id == user.id
+
+
+# The sign-up cookie: the browser's secret that binds its sign-up attempts (identity/accounts.py).
+
+SIGN_UP_COOKIE = "__Host-resonance_sign_up"
+
+
+def keep_browser(client, ticket: str, headers=SAME_ORIGIN):
+    return client.post("/api/auth/sign-up", data={"ticket": ticket, "next": "/verify-email?email=a%40b.co"},
+                       headers=headers)
+
+
+def test_a_sign_up_ticket_sets_the_sign_up_cookie_httponly_and_goes_on_to_the_verify_page(client):
+    browser = security.new_token()
+
+    response = keep_browser(client, accounts.browser_ticket(browser))
+
+    assert response.status_code == 303 and response.headers["location"] == APP_URL + "/verify-email?email=a%40b.co"
+    (header,) = [h for h in set_cookie_headers(response) if h.startswith(SIGN_UP_COOKIE + "=")]
+    parts = [p.strip().lower() for p in header.split(";")]
+    assert header.split(";")[0] == f"{SIGN_UP_COOKIE}={browser}"
+    assert {"httponly", "secure", "path=/", "samesite=lax"} <= set(parts) and not any(
+        p.startswith("domain=") for p in parts)
+
+
+@pytest.mark.parametrize("ticket", ["", "forged", security.new_token()])
+def test_a_forged_sign_up_ticket_sets_no_cookie(client, ticket):
+    response = keep_browser(client, ticket)
+    assert response.status_code == 303 and set_cookie_headers(response) == []
+
+
+def test_a_cross_origin_sign_up_ticket_is_refused(client):
+    ticket = accounts.browser_ticket(security.new_token())
+    response = keep_browser(client, ticket, headers={"Origin": "https://evil.com"})
+    assert response.status_code == 403 and set_cookie_headers(response) == []
