@@ -10,16 +10,14 @@ test's own), with the bytes it held when closed.
 from __future__ import annotations
 
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from resonance.api.app import build_api
-from tests.api.v1.conftest import free_port, make_team
+from tests.api.v1.conftest import make_team
+from tests.servers import serving
 from tests.factories import make_org, make_user, signed_in
 
 MIB = 1024 * 1024
@@ -56,17 +54,8 @@ class Meter:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, Meter]]:
     meter = Meter(build_api())
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(meter, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=uv.run, name="bodies-under-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", meter
-    uv.should_exit = True
-    thread.join(10)
+    with serving(meter, name="bodies-under-test", lifespan="off") as url:
+        yield url, meter
 
 
 class Spool:

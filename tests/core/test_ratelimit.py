@@ -22,14 +22,14 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-import uvicorn
 from reflex.app import EventNamespace
 from reflex.istate.data import RouterData
 
 from resonance.core import ratelimit
 from resonance.core.errors import RateLimited
 from resonance.ui.states.auth import event_client
-from tests.api.v1.conftest import free_port, make_team
+from tests.api.v1.conftest import make_team
+from tests.servers import free_port, serving
 from tests.core.ratelimit_worker import SIGN_IN, build
 from tests.factories import random_email
 
@@ -120,16 +120,8 @@ def test_two_workers_sharing_redis_allow_an_api_key_its_limit_once(workers):
 @pytest.fixture(scope="module")
 def app_url():
     """The same app in a thread of this process (settings changed per test with `configure`; memory counters)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(build(), host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                                           proxy_headers=False))  # as ratelimit_worker.py
-    thread = threading.Thread(target=server.run, name="ratelimit-app", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(url)
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    with serving(build(), name="ratelimit-app", lifespan="off", proxy_headers=False) as url:  # as ratelimit_worker.py
+        yield url
 
 
 def start_sign_in(app_url: str, forwarded_for: str | None = None) -> int:

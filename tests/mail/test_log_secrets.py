@@ -12,13 +12,10 @@ from __future__ import annotations
 import io
 import logging
 import re
-import socket
-import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
 
 from resonance.api.app import build_api
 from resonance.core import redaction
@@ -28,6 +25,7 @@ from resonance.mail import delivery
 from resonance.mail.models import OutboxEmail
 from resonance.orgs.principal import from_cookie
 from resonance.orgs.scope import system_session
+from tests.servers import serving
 from tests.factories import all_rows, make_org, make_user, random_email
 
 COOKIE = "__Host-resonance_session"
@@ -36,20 +34,9 @@ COOKIE = "__Host-resonance_session"
 @pytest.fixture(scope="module")
 def server():
     """The app's HTTP side on a loopback port; uvicorn's loggers left to propagate, as a process's log config does."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(build_api(), host="127.0.0.1", port=port, log_config=None,
-                                           log_level="debug", access_log=True, lifespan="off"))
-    thread = threading.Thread(target=server.run, name="log-secrets-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(build_api(), name="log-secrets-api", log_config=None, log_level="debug", access_log=True,
+                 lifespan="off") as url:
+        yield url
 
 
 @pytest.fixture
@@ -81,12 +68,15 @@ class Log:
 
 
 @pytest.fixture
-def log(caplog):
+def log(caplog, monkeypatch):
     redaction.uninstall()
     redaction.install()  # as resonance/resonance.py does at start
     captured = Log(caplog)
     root = logging.getLogger()
     root.addHandler(captured.handler)
+    # Another test's uvicorn with its default log config leaves its loggers not propagating to the root.
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
     # aiosmtpd's own log: the receiving mail server, which in production is another party's machine. (First: each
     # set_level also sets the capturing handler's level, which must end at DEBUG.)
     caplog.set_level(logging.WARNING, logger="mail.log")

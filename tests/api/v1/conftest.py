@@ -7,14 +7,10 @@ asks for Kokoro.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from elevenlabs import ElevenLabs
 
 from resonance.api.app import build_api
@@ -30,28 +26,13 @@ from resonance.orgs.scope import system_session, tenant_session
 from tests.factories import make_org, make_user, signed_in
 from tests.fakes import ToneEngine
 from tests.generations.conftest import ready_voice
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.servers import serving
 
 
 @pytest.fixture(scope="session")
 def base_url():
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(build_api(), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, name="api-under-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(build_api(), name="api-under-test", lifespan="off") as url:
+        yield url
 
 
 def use_engine(monkeypatch, engine) -> None:

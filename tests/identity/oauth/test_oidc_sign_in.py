@@ -11,7 +11,6 @@ import pytest
 from sqlmodel import select
 
 from resonance.identity.models import User
-from resonance.identity.oauth import errors
 from resonance.identity.oauth.models import ExternalIdentity
 from resonance.mail.models import OutboxEmail
 from resonance.orgs.principal import from_cookie
