@@ -4,21 +4,19 @@ each event leaves (see resonance/billing/webhooks.py for the mapping)."""
 from __future__ import annotations
 
 import base64
-import socket
-import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from resonance.api.app import build_api
 from resonance.billing import service, webhooks
 from resonance.billing.models import SubscriptionState, WebhookReceipt
 from tests.factories import all_rows, get
+from tests.servers import serving
 
 
 @pytest.fixture
@@ -182,12 +180,6 @@ def test_events_for_other_products_or_unknown_organizations_are_ignored(billing,
     assert all_rows(SubscriptionState) == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -196,14 +188,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def test_paying_on_the_checkout_page_sends_signed_webhooks_to_the_running_app(billing, sqlite_team):
     """The loopback Polar over real HTTP both ways, as the browser test uses it."""
     org, admin, _ = sqlite_team
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(build_api(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.02)
-        billing.webhook_url = f"http://127.0.0.1:{port}/api/webhooks/polar"
+    with serving(build_api()) as base:
+        billing.webhook_url = f"{base}/api/webhooks/polar"
         url = service.start_checkout(admin)
         page = urllib.request.urlopen(url).read().decode()
         assert 'id="pay"' in page and admin.email in page
@@ -216,9 +202,6 @@ def test_paying_on_the_checkout_page_sends_signed_webhooks_to_the_running_app(bi
         assert billing.webhook_results == [("checkout.updated", 200), ("subscription.active", 200),
                                            ("customer.state_changed", 200)]
         assert service.get_status(org.id).active and billing.requests("GET", "/v1/") == []
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 def test_the_same_delivery_arriving_twice_at_once_is_applied_once(billing, team):

@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not try to download anything
 SESSION_COOKIE = "__Host-resonance_session"  # the app's default; the test asserts its attributes
@@ -55,12 +56,6 @@ WAIT = float(os.environ.get("E2E_WAIT", "30"))  # explicit waits in the browser
 
 
 # The app under test
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _python() -> str:
@@ -165,7 +160,7 @@ def start_app(base: Path) -> tuple[RunningApp, subprocess.Popen]:
     serves its pages and backend. Raises with the app's log on failure (the process is stopped first)."""
     data_dir, web_dir, states_dir = base / "data", base / "web", base / "states"
     data_dir.mkdir(parents=True)
-    port = _free_port()
+    port = free_port()
     url = f"http://localhost:{port}"
     env = _app_env(url=url, data_dir=data_dir, web_dir=web_dir, states_dir=states_dir)
     app = RunningApp(url=url, port=port, data_dir=data_dir, web_dir=web_dir, env=env, log=base / "app.log")

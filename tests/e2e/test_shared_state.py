@@ -24,7 +24,9 @@ import pytest
 import redis
 import socketio
 
-from .e2e_support import ROOT, RunningApp, _app_env, _free_port, _http_status, _python, stop_app
+from tests.servers import free_port
+
+from .e2e_support import ROOT, RunningApp, _app_env, _http_status, _python, stop_app
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +52,7 @@ def workers():
     except redis.RedisError as error:
         pytest.fail(f"Redis is needed at {REDIS_URL}: {error}")
     base = Path(tempfile.mkdtemp(prefix="resonance-workers-"))
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     urls = [f"http://localhost:{port}" for port in ports]
     data_dir = base / "data"
     data_dir.mkdir()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.servers import free_port
 
 HOST = "127.0.0.1"
 USER, PASSWORD = "mailer", "s3cret-smtp-password"
@@ -68,7 +69,7 @@ class SmtpServer:
     """One aiosmtpd server on a fixed port that can go down and come back."""
 
     def __init__(self, **options) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.options = options
         self.capture = Capture()
         self._controller: Controller | None = None
@@ -101,12 +102,6 @@ class SmtpServer:
             time.sleep(0.02)
         raise AssertionError(f"no message to {to} with {subject_has!r} within {timeout} s "
                              f"(received: {[r.message['Subject'] for r in self.received]})")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 # TLS: a CA of the test session's own and a certificate for 127.0.0.1 signed by it

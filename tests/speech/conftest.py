@@ -8,7 +8,6 @@ is the letter-level character error rate after normalisation (offline-toolchain.
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, encode_sidecar, sidecar_key
 from resonance.speech.kokoro import KokoroEngine, load_model
+from tests.servers import free_port
 
 API_KEY = "speech-test-key-0123456789"
 
@@ -131,12 +131,6 @@ def store_voice(storage, key: str, spec, sample: bytes | None = None) -> None:
 # Our speech service on loopback
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def speech_service(kokoro, storage):
     """Base URL of `build_speech_app` served by real uvicorn in a thread, on a free loopback port."""
@@ -146,7 +140,7 @@ def speech_service(kokoro, storage):
     from resonance.speech.service import build_speech_app
 
     app = build_speech_app(storage=storage, api_key=API_KEY, engine=kokoro)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

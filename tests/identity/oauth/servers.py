@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -24,15 +23,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
 MODULE = ROOT / "tools" / "oidc" / "node_modules" / "oidc-provider" / "lib" / "index.js"
 SCRIPT = Path(__file__).with_name("oidc_server.mjs")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ensure_installed() -> None:
