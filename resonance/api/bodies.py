@@ -28,7 +28,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from resonance.api.routes import voices as app_voices
 from resonance.api.v1 import auth as v1_auth
 from resonance.api.v1 import errors as v1_errors
+from resonance.core import ratelimit
 from resonance.core.config import get_settings
+from resonance.core.errors import RateLimited
 from resonance.orgs import principal as principals
 
 KIB = 1024
@@ -61,6 +63,16 @@ def _v1_credentials(headers: Headers) -> Response | None:
     return None
 
 
+def _v1_upload_credentials(headers: Headers) -> Response | None:
+    """The key, then the organization's limit on new voices: a refused upload costs no body either."""
+    try:
+        caller = v1_auth.authenticate(headers.get(v1_auth.HEADER))
+        ratelimit.hit(ratelimit.VOICE_UPLOAD, caller.principal.org_id)
+    except (v1_errors.ApiProblem, RateLimited) as refused:
+        return v1_errors.from_error(refused)
+    return None
+
+
 def _session_credentials(headers: Headers) -> Response | None:
     principal = principals.from_cookie(_cookie(headers, get_settings().SESSION_COOKIE_NAME))
     return app_voices.unauthorized() if principal is None or principal.org_id is None else None
@@ -83,7 +95,8 @@ def _size(limit: int) -> str:
     return f"{limit // (KIB * KIB)} MB" if limit >= KIB * KIB else f"{limit // KIB} kB"
 
 
-VOICE_UPLOAD_V1 = BodyRule(lambda: get_settings().VOICE_MAX_BYTES + FORM_MARGIN, _v1_credentials, _v1_too_large)
+VOICE_UPLOAD_V1 = BodyRule(lambda: get_settings().VOICE_MAX_BYTES + FORM_MARGIN, _v1_upload_credentials,
+                           _v1_too_large)
 V1_WRITE = BodyRule(lambda: JSON_MAX_BYTES, _v1_credentials, _v1_too_large)
 V1_READ = BodyRule(lambda: JSON_MAX_BYTES, None, _v1_too_large)  # the preview link carries its own signed token
 VOICE_UPLOAD_APP = BodyRule(lambda: get_settings().VOICE_MAX_BYTES, _session_credentials,

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from resonance.api.app import build_api
+from resonance.core import ratelimit
 from tests.api.v1.conftest import make_team
 from tests.servers import serving
 from tests.factories import make_org, make_user, signed_in
@@ -152,6 +153,18 @@ def test_v1_upload_without_valid_key_is_401_before_a_byte_is_read(server, team, 
     assert body.sent < 21 * MIB  # the connection was closed, not drained
     assert_nothing_spooled(spool)
     assert response.headers["connection"] == "close"
+
+
+def test_v1_upload_over_the_organizations_limit_is_429_before_a_byte_is_read(server, team, spool):
+    base, meter = server
+    count, _ = ratelimit.rate(ratelimit.VOICE_UPLOAD)
+    for _ in range(count):
+        ratelimit.hit(ratelimit.VOICE_UPLOAD, team.org.id)
+    response, body = upload_v1(base, team.secret)
+    assert response.status_code == 429 and response.json()["detail"]["status"] == "rate_limit_exceeded"
+    assert int(response.headers["retry-after"]) > 0
+    assert meter.received[-1] == 0 and body.sent < 21 * MIB
+    assert_nothing_spooled(spool)
 
 
 def test_v1_upload_with_a_key_stops_at_the_cap(server, team, spool):

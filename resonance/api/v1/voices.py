@@ -20,7 +20,7 @@ from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, ApiProblem, route_class
 from resonance.api.v1.schemas import MODEL_ID, AddVoiceResponse, GetVoicesResponse, StatusResponse, Voice
 from resonance.api.v1.storage_cleanup import remove_files
-from resonance.core import ratelimit, security
+from resonance.core import security
 from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.jobs.default import default_runner
@@ -127,8 +127,7 @@ async def add_voice(
                                                    '`use_case` one of the voice categories (default general)')] = None,
     remove_background_noise: Annotated[bool | None, Form(description="Accepted and ignored")] = None,
 ) -> AddVoiceResponse:
-    ratelimit.hit(ratelimit.VOICE_UPLOAD, caller.principal.org_id)
-    if len(files) != 1:
+    if len(files) != 1:  # the organization's limit on new voices is counted before the body (api/bodies.py)
         raise Invalid("Send exactly one recording in `files`: Resonance makes a voice from one sample.")
     upload = files[0]
     limit = get_settings().VOICE_MAX_BYTES
