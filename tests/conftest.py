@@ -56,6 +56,17 @@ config.Settings.model_config["env_file"] = None
 POSTGRES_ADMIN_URL = os.environ.get("RESONANCE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+def migrate_to_head() -> None:
+    """Run the Alembic migrations on the database the settings name (RESONANCE_MIGRATION_DATABASE_URL first)."""
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent.parent
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "alembic"))
+    command.upgrade(config, "head")
+
+
 def _clear_caches() -> None:
     """Forget the cached settings and engine (closing its connections) so the next use reads the environment."""
     if get_engine.cache_info().currsize:

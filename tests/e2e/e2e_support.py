@@ -332,12 +332,18 @@ class Browser:
         return href
 
 
-def new_driver(profile: Path) -> webdriver.Chrome:
-    """Headless Chromium with its own profile folder: an independent browser context."""
+def new_driver(profile: Path, *, microphone: bool = False, console_log: bool = False) -> webdriver.Chrome:
+    """Headless Chromium with its own profile folder: an independent browser context. `microphone`: a fake one,
+    allowed without asking; `console_log`: the page's console kept for `driver.get_log("browser")`."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in CHROME_ARGS:
         options.add_argument(arg)
+    if microphone:
+        options.add_argument("--use-fake-ui-for-media-stream")
+        options.add_argument("--use-fake-device-for-media-stream")
+    if console_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_argument(f"--user-data-dir={profile}")
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)

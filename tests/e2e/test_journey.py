@@ -30,13 +30,13 @@ def present(b: Browser, selectors) -> list[str]:
     return [css for css in selectors if not b.absent(css)]
 
 
-def sign_up(b: Browser, *, name: str, email: str | None = None) -> None:
+def sign_up(b: Browser, *, name: str, email: str | None = None, password: str = PASSWORD) -> None:
     """Fill the sign-up form; without `email`, the page is already open with the invited address filled in."""
     if email is not None:
         b.open("/sign-up")
         b.fill("input[name=email]", email)
     b.fill("input[name=name]", name)
-    b.fill("input[name=password]", PASSWORD)
+    b.fill("input[name=password]", password)
     b.click("#sign-up-submit")
     b.wait_path("/verify-email")
 

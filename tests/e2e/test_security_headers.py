@@ -18,10 +18,8 @@ import re
 
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
-from .e2e_support import CHROME_ARGS, CHROMEDRIVER, CHROMIUM, Browser, RunningApp
+from .e2e_support import Browser, RunningApp, new_driver
 from .test_journey import create_org, sign_up, verify
 
 pytestmark = pytest.mark.e2e
@@ -77,19 +75,9 @@ def test_the_production_server_refuses_an_unauthenticated_upload_unread(app: Run
     assert sent < 21 * 1024 * 1024
 
 
-def _logging_mic_browser(app: RunningApp, profile) -> Browser:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (*CHROME_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return Browser(app, webdriver.Chrome(service=Service(CHROMEDRIVER), options=options))
-
-
 def test_the_app_works_under_its_policy_in_chromium(app: RunningApp, new_browser, tag, tmp_path):
     mailbox = new_browser()
-    b = _logging_mic_browser(app, tmp_path / "profile")
+    b = Browser(app, new_driver(tmp_path / "profile", microphone=True, console_log=True))
     seen: list[dict] = []
     try:
         email = f"csp-{tag}@example.com"

@@ -51,12 +51,7 @@ def test_the_newest_code_is_refused_in_the_victims_browser_and_the_attacker_neve
     own_code = mailbox.read_code(email)
 
     pass_the_cooldown(app, email)
-    attacker.open("/sign-up")
-    attacker.fill("input[name=email]", email)
-    attacker.fill("input[name=name]", "Mallory")
-    attacker.fill("input[name=password]", ATTACKER_PASSWORD)
-    attacker.click("#sign-up-submit")
-    attacker.wait_path("/verify-email")
+    sign_up(attacker, name="Mallory", email=email, password=ATTACKER_PASSWORD)
     mailbox.open_email(email, "another sign-up")
     newest_code = mailbox.read_code(email)
 

@@ -17,11 +17,9 @@ import wave
 
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from .e2e_support import CHROME_ARGS, CHROMEDRIVER, CHROMIUM, ROOT, SESSION_COOKIE, Browser, RunningApp, _python
+from .e2e_support import ROOT, SESSION_COOKIE, Browser, RunningApp, _python, new_driver
 from .test_journey import create_org, sign_up, verify
 
 pytestmark = pytest.mark.e2e
@@ -176,15 +174,6 @@ def test_library_search_filters_upload_match_edit_delete(app: RunningApp, system
     assert not list((app.data_dir / "storage" / "voices" / "orgs").glob(f"{org_id}/*"))
 
 
-def _mic_browser(app: RunningApp, profile) -> Browser:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (*CHROME_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    return Browser(app, webdriver.Chrome(service=Service(CHROMEDRIVER), options=options))
-
-
 def _signed_in(b: Browser, cookie: str) -> None:
     b.open("/sign-in")
     b.driver.add_cookie({"name": SESSION_COOKIE, "value": cookie, "path": "/", "secure": True, "httpOnly": True,
@@ -203,7 +192,7 @@ def test_record_with_a_microphone_and_who_may_change_a_voice(app: RunningApp, sy
                         cookies={SESSION_COOKIE: team["users"]["admin"]["cookie"]}, timeout=60)
     assert answer.status_code == 201, answer.text
 
-    b = _mic_browser(app, tmp_path / "profile")
+    b = Browser(app, new_driver(tmp_path / "profile", microphone=True))
     try:
         _signed_in(b, team["users"]["member"]["cookie"])
         # The sidebar's "Voice cloning" opens the dialog on /voices.

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from resonance.core.db import get_engine
 from resonance.generations.models import Generation
 from resonance.orgs.scope import system_session, tenant_session
-from tests.conftest import POSTGRES_ADMIN_URL, _clear_caches
+from tests.conftest import POSTGRES_ADMIN_URL, _clear_caches, migrate_to_head
 from tests.factories import make_generation, make_org, make_user, make_voice
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ def roles():
             env.setenv("RESONANCE_MIGRATION_DATABASE_URL", owner_url)
             env.setenv("RESONANCE_DATABASE_URL", app_url)
             _clear_caches()
-            _migrate()
+            migrate_to_head()
         _clear_caches()
         yield owner_url, app_url
     finally:
@@ -134,15 +134,6 @@ def roles():
             for role in (app, owner):
                 conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
-
-
-def _migrate() -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    command.upgrade(config, "head")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ loopback Polar (tests/polar_api.py), the app's own job runner."""
 
 from __future__ import annotations
 
-import os
 import secrets
 
 import pytest
@@ -24,9 +23,9 @@ from resonance.speech.engine import sidecar_key
 from resonance.storage import LocalStorage, get_storage
 from resonance.voices import keys
 from tests.billing.conftest import billing, polar  # noqa: F401  (the loopback Polar and billing switched on)
+from tests.jobs.conftest import redis_url  # noqa: F401  (the running Redis, or fail under CI)
 from tests.factories import all_rows, get, make_org, make_user, make_voice, signed_in
 
-REDIS_URL = "redis://127.0.0.1:6379/9"  # this module's own database number
 
 
 class Killed(BaseException):
@@ -119,17 +118,10 @@ def test_a_purge_interrupted_by_a_stop_is_still_there_after_the_restart_and_comp
     assert stored_keys(survivor["org"].id) == survivor["keys"]
 
 
-def test_with_celery_workers_the_purge_is_sent_run_once_and_a_redelivery_does_nothing(orgs, configure):
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        reason = f"Redis is not reachable at {REDIS_URL}: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (CI is set, so this fails instead of skipping)")
-        pytest.skip(reason)
-    queue = f"resonance-test-purge-{secrets.token_hex(4)}"
-    configure(REDIS_URL=REDIS_URL, JOBS_BACKEND="celery", JOBS_QUEUE=queue)
-    client = redis.Redis.from_url(REDIS_URL)
+def test_with_celery_workers_the_purge_is_sent_run_once_and_a_redelivery_does_nothing(orgs, configure, redis_url):
+    queue = f"resonance-test-purge-{secrets.token_hex(4)}"  # keys of this test's own
+    configure(REDIS_URL=redis_url, JOBS_BACKEND="celery", JOBS_QUEUE=queue)
+    client = redis.Redis.from_url(redis_url)
     try:
         doomed, survivor = orgs
         delete(doomed)

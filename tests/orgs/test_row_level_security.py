@@ -22,7 +22,7 @@ from resonance.core.db import get_engine, session_scope
 from resonance.generations.models import Generation
 from resonance.orgs.models import Membership
 from resonance.orgs.scope import _OWNED, _SHARED, system_session, tenant_session, unscoped
-from tests.conftest import POSTGRES_ADMIN_URL, _clear_caches
+from tests.conftest import POSTGRES_ADMIN_URL, _clear_caches, migrate_to_head
 from tests.factories import make_generation, make_org, make_user, make_voice, resolve, signed_in
 
 pytestmark = pytest.mark.postgres
@@ -60,7 +60,7 @@ def app_url() -> str:
             env.setenv("RESONANCE_MIGRATION_DATABASE_URL", owner)
             env.setenv("RESONANCE_DATABASE_URL", app)
             _clear_caches()
-            _migrate()
+            migrate_to_head()
         _clear_caches()
         yield app
     finally:
@@ -68,15 +68,6 @@ def app_url() -> str:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def _migrate() -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    command.upgrade(config, "head")
 
 
 @pytest.fixture(params=["psycopg2, scope with the first statement", "psycopg2, scope in a round trip of its own",
