@@ -34,7 +34,7 @@ from resonance.core.errors import RateLimited
 from resonance.orgs import principal as principals
 
 KIB = 1024
-JSON_MAX_BYTES = 256 * KIB  # JSON and form bodies: text to speak is at most 5,000 characters
+JSON_MAX_BYTES = 256 * KIB  # JSON and form bodies: far above the longest text to speak
 WEBHOOK_MAX_BYTES = 1024 * KIB  # Polar's webhook events (a subscription with its customer and product)
 FORM_MARGIN = 64 * KIB  # a recording's multipart body: the file plus the other fields (at most 1 kB) and boundaries
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})

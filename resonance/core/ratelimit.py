@@ -59,7 +59,7 @@ API_KEY = "api-key"
 VOICE_UPLOAD = "voice-upload"
 
 LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
-    # Password sign-in starts (RESONANCE_SIGNIN_RATE_LIMIT, 5/10): spraying passwords over many accounts.
+    # Password sign-in starts (RESONANCE_SIGNIN_RATE_LIMIT): spraying passwords over many accounts.
     Limit(SIGN_IN, "client address", lambda s: s.signin_rate, "Too many attempts"),
     # Wrong passwords per account before it locks (RESONANCE_LOCKOUT_THRESHOLD in RESONANCE_LOCKOUT_MINUTES):
     # guessing one account's password from many addresses.
@@ -80,7 +80,7 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit(VERIFICATION_EMAIL_DAY, "email address", lambda s: (20, 86400), "Too many codes requested"),
     # Sign-ups (RESONANCE_SIGNUP_RATE_PER_IP): each sends a mail, to any address.
     Limit(SIGN_UP_IP, "client address", lambda s: parse_rate(s.SIGNUP_RATE_PER_IP), "Too many sign-ups"),
-    # Public API requests (RESONANCE_API_RATE_LIMIT, 60/60).
+    # Public API requests (RESONANCE_API_RATE_LIMIT).
     Limit(API_KEY, "API key", lambda s: s.api_rate, "Too many requests with this API key"),
     # New custom voices (decoding and matching a recording costs seconds of CPU), from the app and the API.
     Limit(VOICE_UPLOAD, "organization", lambda s: (30, 3600), "Too many new voices"),
