@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import threading
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +99,11 @@ class _Encoder:
 
     def forward(self, mels: np.ndarray) -> np.ndarray:
         """Unit-length embeddings of a batch of partial utterances (batch, frames, N_MELS)."""
+        # Each step's product is too small to share between cores: BLAS threads would mostly wait for each other
+        with _blas().limit(limits=1, user_api="blas"):
+            return self._forward(mels)
+
+    def _forward(self, mels: np.ndarray) -> np.ndarray:
         batch, frames, _ = mels.shape
         seq = mels
         for w_ih, w_hh, bias in self.layers:
@@ -114,6 +120,13 @@ class _Encoder:
         weight, bias = self.linear
         raw = np.maximum(h @ weight + bias, 0.0)
         return raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
+
+
+@lru_cache
+def _blas():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 _encoders: dict[Path, _Encoder] = {}
