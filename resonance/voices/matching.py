@@ -14,7 +14,6 @@ RESONANCE_MATCH_SECONDS.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -32,6 +31,7 @@ from resonance.speech import audio
 from resonance.speech.engine import encode_sidecar, sidecar_key
 from resonance.speech.kokoro import Shape, KokoroEngine
 from resonance.storage import get_storage
+from resonance.voices import match_report
 from resonance.voices.likeness import stock_figures
 from resonance.voices.likeness.embedders import Scores, embed, score
 from resonance.voices.likeness.intelligibility import cer, transcribe
@@ -200,7 +200,7 @@ def run_match(voice_id: str) -> None:
             voice = session.get(Voice, voice_id)
             if voice is not None:
                 voice.engine_voice, voice.similarity = dump_spec(result.spec), round(result.held_back.resemblyzer, 3)
-                voice.match_report = json.dumps({"recording": recorded, **result.report()}, sort_keys=True)
+                voice.match_report = match_report.dump({"recording": recorded, **result.report()})
                 voice.match_status, voice.match_progress = rows.DONE, 1.0
                 session.add(voice)
     except Exception as error:  # noqa: BLE001 - recorded on the voice for the person to see
@@ -215,10 +215,8 @@ def run_match(voice_id: str) -> None:
 
 def _recording_facts(voice: Voice) -> dict:
     """What the upload step noted about the recording (its original sample rate, its seconds of speech)."""
-    try:
-        return dict(json.loads(voice.match_report or "{}").get("recording") or {})
-    except (ValueError, AttributeError):
-        return {}
+    facts = match_report.load(voice).get("recording")
+    return dict(facts) if isinstance(facts, dict) else {}
 
 
 def _progress(voice_id: str, fraction: float) -> None:
