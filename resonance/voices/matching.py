@@ -52,7 +52,8 @@ MEASURE = ("Please bring the red folder to my office before lunch tomorrow.",  #
            "We watched the rain fall over the mountains all afternoon.")
 MAX_CER = 0.05  # a candidate that speech recognition misreads more than this is refused
 TOP = 4  # stock voices the starting blends are made of
-TEMPERATURES = (0.01, 0.03)  # softmax temperatures of the starting blends, after the best voice alone
+SINGLES = 2  # the best voices alone come first
+TEMPERATURES = (0.01, 0.03, 0.1)  # softmax temperatures of the starting blends
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,10 @@ def band_limited(samples_16k: np.ndarray, original_rate: int) -> np.ndarray:
 
 
 def starting_blends(ranked: list[tuple[str, float]]) -> list[dict[str, float]]:
-    """The best stock voice alone, then softmax blends of the best `TOP` over their scores."""
+    """The best stock voices alone, then softmax blends of the best `TOP` over their scores."""
     names = [name for name, _ in ranked[:TOP]]
     scores = np.array([value for _, value in ranked[:TOP]])
-    found: list[dict[str, float]] = [{names[0]: 1.0}]
+    found: list[dict[str, float]] = [{name: 1.0} for name in names[:SINGLES]]
     for temperature in TEMPERATURES:
         weights = np.exp((scores - scores.max()) / temperature)
         weights /= weights.sum()

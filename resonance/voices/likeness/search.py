@@ -43,7 +43,7 @@ class Outcome:
     history: list[Scores] = field(default_factory=list)  # scores of each accepted voice, the start first
 
 
-STEP = 0.5  # first step size, in standard deviations of the stock voices' timbres along each direction
+STEP = 0.15  # first step size, in standard deviations of the stock voices' timbres along each direction
 GROW, SHRINK = 1.4, 0.85  # step size after a success / a failed round (a 1/5th-success-rule style adaptation)
 
 
