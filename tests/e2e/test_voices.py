@@ -90,6 +90,15 @@ def check_matched_card(b: Browser, card: str, kind: labels.VoiceKind) -> None:
         assert "% similar" not in shown, shown
 
 
+def remove_sample(b: Browser) -> None:
+    """Remove the chosen file, and wait until the page has also emptied the file input (a file chosen before that
+    would be cleared with it)."""
+    b.click("#voice-file-remove")
+    b.wait(lambda _: b.absent(".voice-sample"), "the removed sample to go")
+    b.wait(lambda d: d.execute_script("return document.getElementById('voice-file').value") == "",
+           "the file input to be emptied")
+
+
 def pick(b: Browser, trigger: str, option: str) -> None:
     b.click(trigger)
     b.click("[role=option]", text=option)
@@ -154,8 +163,7 @@ def test_library_search_filters_upload_match_edit_delete(app: RunningApp, system
     b.wait_text("#create-voice-error", "Audio too short (5.0s). Minimum duration is 10 seconds.")
     assert custom_rows(app, org_id) == []
     # Nor is 12 seconds of silence a voice: the message says what to fix.
-    b.click("#voice-file-remove")
-    b.wait(lambda _: b.absent(".voice-sample"), "the removed sample to go")
+    remove_sample(b)
     silence = tmp_path / "silence.wav"
     silence.write_bytes(audio.to_wav(np.zeros(12 * 44100, np.float32), 44100))
     b.driver.find_element(By.ID, "voice-file").send_keys(str(silence))
@@ -165,8 +173,7 @@ def test_library_search_filters_upload_match_edit_delete(app: RunningApp, system
     assert custom_rows(app, org_id) == []
 
     # A 13-second sample with every field set.
-    b.click("#voice-file-remove")
-    b.wait(lambda _: b.absent(".voice-sample"), "the removed sample to go")  # the input is mounted anew after it
+    remove_sample(b)
     b.driver.find_element(By.ID, "voice-file").send_keys(_wav(13, tmp_path, "walter.wav"))
     b.wait_text(".voice-sample", "walter.wav")
     b.fill("#voice-name", "Grandpa Walt")
