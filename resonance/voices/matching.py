@@ -22,7 +22,7 @@ from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, encode_sidecar, sidecar_key
 from resonance.speech.kokoro import STOCK_VOICES, KokoroEngine
 from resonance.storage import get_storage
-from resonance.voices.embedding import embed, similarity
+from resonance.voices.likeness.dvector import embed, similarity
 from resonance.voices.models import Voice
 from resonance.voices.voicespec import dump_spec
 

@@ -16,7 +16,7 @@ from resonance.speech.kokoro import KokoroEngine
 from resonance.storage import get_storage
 from resonance.ui.states.voices import voice_view
 from resonance.voices import matching
-from resonance.voices.embedding import embed
+from resonance.voices.likeness.dvector import embed
 from resonance.voices.models import Voice, VoiceVariant
 from resonance.voices.voicespec import load_spec
 from tests.factories import get, make_org, make_user
