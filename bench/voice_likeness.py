@@ -44,11 +44,13 @@ from resonance.speech import audio  # noqa: E402
 from resonance.speech.engine import EngineVoice  # noqa: E402
 from resonance.speech.kokoro import STOCK_VOICES, KokoroEngine  # noqa: E402
 from resonance.voices.likeness import dvector  # noqa: E402
+from resonance.voices.likeness.embedders import Embeddings, Scores, embed as _embed, score  # noqa: E402
+from resonance.voices.likeness.intelligibility import cer, transcribe  # noqa: E402
 
 RATE = 16_000
 NEW_SENTENCES = (
     "Maria packed three warm sweaters before the long train ride north.",
-    "Our neighbours painted their garden fence a bright shade of yellow.",
+    "The old farmer painted his garden fence a bright shade of yellow.",
     "Could you remind me which platform the evening bus leaves from?",
 )
 NEW_TEXT = " ".join(NEW_SENTENCES)
@@ -61,35 +63,10 @@ CER_GOAL = 0.05
 # ---- the likeness package (parts of it land on other branches of issue 14) ---------------------------------------
 
 try:
-    from resonance.voices.likeness.embedders import Embeddings, Scores, embed as _embed, score
-except ImportError:  # only the d-vector so far
-    @dataclass(frozen=True, eq=False)
-    class Embeddings:  # type: ignore[no-redef]
-        dvector: np.ndarray
-        resemblyzer: np.ndarray | None
-
-    @dataclass(frozen=True)
-    class Scores:  # type: ignore[no-redef]
-        dvector: float
-        resemblyzer: float
-
-    def _embed(samples_16k: np.ndarray) -> Embeddings:
-        return Embeddings(dvector.embed(samples_16k), None)
-
-    def score(a: Embeddings, b: Embeddings) -> Scores:
-        return Scores(dvector.similarity(a.dvector, b.dvector), float("nan"))
-
-try:
     from resonance.voices.likeness.vad import speech_only
 except ImportError:
     def speech_only(samples_16k: np.ndarray) -> np.ndarray:
         return audio._voiced(samples_16k, RATE)
-
-try:
-    from resonance.voices.likeness.intelligibility import cer, transcribe
-except ImportError:
-    cer = transcribe = None
-
 
 def embed(samples_16k: np.ndarray) -> Embeddings:
     """Both embeddings of the voiced part only: pauses and noise between utterances would shift them."""
@@ -97,7 +74,7 @@ def embed(samples_16k: np.ndarray) -> Embeddings:
 
 
 def total(s: Scores) -> float:
-    return s.dvector + (0.0 if np.isnan(s.resemblyzer) else s.resemblyzer)
+    return s.dvector + s.resemblyzer
 
 
 # ---- speech ------------------------------------------------------------------------------------------------------
@@ -220,7 +197,7 @@ def describe(spec) -> str:
 
 def try_voice(spec, spoken: np.ndarray, rate: int, reference: Embeddings, seconds: float = float("nan")) -> Voice:
     """Score a voice's speech of the new sentences against the reference, and how well Whisper understands it."""
-    heard = cer(NEW_TEXT, transcribe(spoken)) if transcribe else float("nan")
+    heard = cer(NEW_TEXT, transcribe(spoken))
     return Voice(describe(spec), score(embed(band_limited(spoken, rate)), reference), heard, seconds)
 
 
@@ -243,18 +220,15 @@ def run_speaker(name: str, folder: Path, speech: Speech, probe: dict[str, np.nda
 
     new, note = None, "not available (resonance.voices.matching.match_recording does not exist yet)"
     if match_recording is not None:
-        started = time.perf_counter()
         try:
             result = match_recording(enrolment, original_rate=rate)
+            new = try_voice(result.spec, speech.say(NEW_TEXT, result.spec), rate, referenced, result.seconds)
         except Exception as error:  # noqa: BLE001 - one speaker's failure is a figure, not the end of the run
             note = f"failed: {type(error).__name__}: {error}"
         else:
-            seconds = getattr(result, "seconds", None) or time.perf_counter() - started
-            new, note = try_voice(result.spec, speech.say(NEW_TEXT, result.spec), rate, referenced, seconds), ""
-            held = getattr(result, "held_back", None)
-            if held is not None:
-                note = (f"held-back scores d {held.dvector:.3f} r {held.resemblyzer:.3f}, "
-                        f"{getattr(result, 'syntheses', '?')} syntheses")
+            held = result.held_back
+            note = (f"(held-back part: d {held.dvector:.3f} r {held.resemblyzer:.3f}; "
+                    f"{result.syntheses} syntheses)")
     return Row(meta, ceiling, stock, old, new, note)
 
 
@@ -276,7 +250,7 @@ def cer_cell(voice: Voice | None) -> str:
     return "  n/a" if voice is None or np.isnan(voice.cer) else f"{voice.cer:5.3f}"
 
 
-HEADER = (f"{'speaker':<11} {'kind':<5} {'rate':>5} | {'ceiling':^11} | {'best stock':<10} {'dvec':>5} {'resem':>5} "
+HEADER = (f"{'speaker':<11} {'kind':<5} {'rate':>5} | {'ceiling':^11} | {'best stock':<11} {'dvec':>5} {'resem':>5} "
           f"{'%d':>4} {'%r':>4} | {'old blend':^22} | {'new voice':^22} | {'CER stock/old/new':^17} | "
           f"{'s new':>5}")
 
@@ -285,7 +259,7 @@ def line(row: Row) -> str:
     m, c = row.meta, row.ceiling
     new_seconds = "-" if row.new is None else f"{row.new.seconds:.0f}"
     return (f"{m['name']:<11} {m['kind']:<5} {m['original_rate']:>5} | {c.dvector:5.3f} {c.resemblyzer:5.3f} | "
-            f"{row.stock.label:<10} {cells(row.stock, c)} | {cells(row.old, c)} | {cells(row.new, c)} | "
+            f"{row.stock.label:<11} {cells(row.stock, c)} | {cells(row.old, c)} | {cells(row.new, c)} | "
             f"{cer_cell(row.stock)} {cer_cell(row.old)} {cer_cell(row.new)} | {new_seconds:>5}")
 
 
@@ -305,7 +279,7 @@ def averages(rows: list[Row]) -> str:
     stock, old, new = of(lambda r: r.stock), of(lambda r: r.old), of(lambda r: r.new)
     new_seconds = "-" if new is None else f"{new.seconds:.0f}"
     return (f"{'mean human':<11} {'':<5} {'':>5} | {ceiling.dvector:5.3f} {ceiling.resemblyzer:5.3f} | "
-            f"{'':<10} {cells(stock, ceiling)} | {cells(old, ceiling)} | {cells(new, ceiling)} | "
+            f"{'':<11} {cells(stock, ceiling)} | {cells(old, ceiling)} | {cells(new, ceiling)} | "
             f"{cer_cell(stock)} {cer_cell(old)} {cer_cell(new)} | {new_seconds:>5}")
 
 
@@ -371,13 +345,12 @@ def main() -> None:
     print("\nvoices:")
     for row in rows:
         print(f"  {row.meta['name']:<11} old blend {row.old.label}")
-        print(f"  {'':<11} new       {row.new.label if row.new else ''} {row.new_note}".rstrip())
+        print(f"  {'':<11} new       " + " ".join(part for part in (row.new.label if row.new else "", row.new_note)
+                                                  if part))
     if humans and any(r.new for r in humans):
         print(f"\ngoals on real human speech (new >= {CEILING_GOAL:.0%} of the ceiling on both embedders, above the "
               f"best stock voice on both, CER <= {CER_GOAL}):")
         print("\n".join(verdict(humans)))
-    if transcribe is None:
-        print("\nCER: not available (resonance.voices.likeness.intelligibility does not exist yet)")
     print(f"\nwhole run {time.perf_counter() - started:.0f} s; load average at the end "
           f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
