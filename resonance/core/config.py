@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     VOICE_MAX_BYTES: int = Field(20 * 1024 * 1024, gt=0)
     VOICE_MIN_SECONDS: float = Field(10, ge=0)
     VOICE_MAX_SECONDS: float = Field(300, gt=0)
+    VOICE_MIN_SPEECH_SECONDS: float = Field(10, ge=0)  # voiced time, pauses and noise left out
 
     # Billing with Polar (issue #4). Off while POLAR_ACCESS_TOKEN is empty. Polar's own names are accepted with or
     # without the RESONANCE_ prefix. POLAR_SERVER_URL overrides the API host (tests point it at a loopback server).
@@ -246,6 +247,8 @@ class Settings(BaseSettings):
     def _check_storage(self) -> Settings:
         if self.VOICE_MIN_SECONDS >= self.VOICE_MAX_SECONDS:
             raise ValueError("RESONANCE_VOICE_MIN_SECONDS must be less than RESONANCE_VOICE_MAX_SECONDS")
+        if self.VOICE_MIN_SPEECH_SECONDS >= self.VOICE_MAX_SECONDS:
+            raise ValueError("RESONANCE_VOICE_MIN_SPEECH_SECONDS must be less than RESONANCE_VOICE_MAX_SECONDS")
         if self.STORAGE_BACKEND == "s3":
             needed = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]
             if self.S3_REGION in ("", "auto"):  # only AWS itself can be found from a region alone

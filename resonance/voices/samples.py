@@ -19,6 +19,7 @@ import numpy as np
 
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid
+from resonance.voices.likeness.level import gated_level_dbfs
 
 OUTPUT_RATE = 24_000  # the normalised WAV: what the engines and previews use
 EMBED_RATE = 16_000  # what speaker-embedding models take
@@ -55,16 +56,24 @@ class AudioTooLong(SampleRejected):
     status = 422
 
 
+class NotSpeech(SampleRejected):
+    """Audio, but not a usable recording of someone talking (see `likeness.screening`)."""
+
+    status = 422
+
+
 @dataclass(frozen=True)
 class SampleLimits:
     max_bytes: int
     min_seconds: float
     max_seconds: float
+    min_speech_seconds: float
 
     @classmethod
     def from_settings(cls) -> SampleLimits:
         s = get_settings()
-        return cls(max_bytes=s.VOICE_MAX_BYTES, min_seconds=s.VOICE_MIN_SECONDS, max_seconds=s.VOICE_MAX_SECONDS)
+        return cls(max_bytes=s.VOICE_MAX_BYTES, min_seconds=s.VOICE_MIN_SECONDS, max_seconds=s.VOICE_MAX_SECONDS,
+                   min_speech_seconds=s.VOICE_MIN_SPEECH_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -114,8 +123,12 @@ def check_upload_size(data: bytes, *, limits: SampleLimits | None = None) -> Non
 def prepare_sample(data: bytes, *, declared_type: str | None, limits: SampleLimits | None = None) -> PreparedSample:
     """Check and decode an uploaded voice sample, whatever `declared_type` says (it is never trusted).
 
-    Raises `EmptySample`, `SampleTooLarge`, `NotAudio`, `AudioTooShort` or `AudioTooLong`, all `Invalid`.
+    Raises `EmptySample`, `SampleTooLarge`, `NotAudio`, `AudioTooShort`, `AudioTooLong` or `NotSpeech`, all
+    `Invalid`.
     """
+    # Imported here: screening raises this module's NotSpeech.
+    from resonance.voices.likeness.screening import screen
+
     limits = limits or SampleLimits.from_settings()
     data = bytes(data)
     check_upload_size(data, limits=limits)
@@ -125,11 +138,12 @@ def prepare_sample(data: bytes, *, declared_type: str | None, limits: SampleLimi
     decoded = _decode(data, kind, stop_after=limits.max_seconds + DECODE_MARGIN_SECONDS)
     if decoded.seconds > limits.max_seconds:
         shown = max(decoded.seconds, decoded.declared_seconds if decoded.stopped_early else 0.0)
-        raise AudioTooLong(f"Audio too long ({_up(shown)}s). Maximum duration is {_spoken(limits.max_seconds)}.")
+        raise AudioTooLong(f"Audio too long ({tenths_up(shown)}s). Maximum duration is {_spoken(limits.max_seconds)}.")
     if decoded.seconds < limits.min_seconds:
         raise AudioTooShort(
-            f"Audio too short ({_down(decoded.seconds)}s). Minimum duration is {_spoken(limits.min_seconds)}."
+            f"Audio too short ({tenths_down(decoded.seconds)}s). Minimum duration is {_spoken(limits.min_seconds)}."
         )
+    screen(decoded.mono_16k, min_speech_seconds=limits.min_speech_seconds)  # as recorded: before any gain
     gain = _loudness_gain(decoded.mono_24k)
     return PreparedSample(
         container=kind.name,
@@ -269,21 +283,10 @@ class _Mono:
 
 
 def _loudness_gain(samples: np.ndarray) -> float:
-    """Linear gain bringing the gated RMS level to TARGET_DBFS, limited by the peak ceiling and MAX_GAIN_DB.
-
-    Level is measured on 100 ms blocks, ignoring blocks under -70 dBFS and then those 10 dB under the mean of the
-    rest, which is BS.1770's gating without its K-weighting: pauses and room noise don't count.
-    """
-    block = OUTPUT_RATE // 10
-    usable = len(samples) // block * block
-    if usable == 0:
-        return 1.0
-    powers = np.mean(np.square(samples[:usable].reshape(-1, block), dtype=np.float64), axis=1)
-    gated = powers[powers > 10 ** (-70 / 10)]
-    if gated.size == 0:
+    """Linear gain bringing the gated level to TARGET_DBFS, limited by the peak ceiling and MAX_GAIN_DB."""
+    level_db = gated_level_dbfs(samples, OUTPUT_RATE)
+    if level_db == -math.inf:
         return 1.0  # silence: nothing to normalise
-    gated = gated[gated > np.mean(gated) * 10 ** (-10 / 10)]
-    level_db = 10 * math.log10(float(np.mean(gated)))
     gain_db = min(TARGET_DBFS - level_db, MAX_GAIN_DB)
     peak = float(np.max(np.abs(samples)))
     if peak > 0:
@@ -302,12 +305,12 @@ def _wav_bytes(samples: np.ndarray, rate: int) -> bytes:
     return out.getvalue()
 
 
-def _down(seconds: float) -> str:
+def tenths_down(seconds: float) -> str:
     # Rounded down for "too short" and up for "too long", so 9.96 s is never reported as a too-short "10.0s".
     return f"{math.floor(seconds * 10 + 1e-6) / 10:.1f}"
 
 
-def _up(seconds: float) -> str:
+def tenths_up(seconds: float) -> str:
     return f"{math.ceil(seconds * 10 - 1e-6) / 10:.1f}"
 
 

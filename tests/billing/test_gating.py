@@ -22,7 +22,7 @@ from resonance.identity.models import User
 from tests.factories import all_rows, get, signed_in
 from tests.fakes import ToneEngine
 from tests.generations.conftest import DEFAULTS, ready_voice
-from tests.voices.test_samples import pcm_wav
+from tests.speech_samples import speech_wav
 
 TEXT = "  Speech for the meter. A second sentence follows.  "
 FIELDS = VoiceFields(name="Studio Ada", category="PODCAST", language="en-GB", description="Warm")
@@ -42,7 +42,7 @@ def generate(actor, engine) -> str:
 
 
 def create_voice(actor) -> Voice:
-    return cloning.create_custom_voice(actor=actor, fields=FIELDS, data=pcm_wav(11.0), declared_type="audio/wav")
+    return cloning.create_custom_voice(actor=actor, fields=FIELDS, data=speech_wav(12.0), declared_type="audio/wav")
 
 
 def test_without_a_subscription_generating_and_creating_voices_are_refused(billing, team, engine):
@@ -81,7 +81,7 @@ def test_the_public_voice_route_answers_402_without_a_subscription(billing, sqli
     [admin] = [u for u in all_rows(User) if u.name == "Ada Admin"]
     _, cookie = signed_in(admin, org)
     with TestClient(build_api(), base_url="http://localhost:8000") as http:
-        answer = http.post("/api/voices/create", params={"name": "Ada", "category": "PODCAST"}, content=pcm_wav(11.0),
+        answer = http.post("/api/voices/create", params={"name": "Ada", "category": "PODCAST"}, content=speech_wav(12),
                            headers={"Origin": "http://localhost:3000", "Content-Type": "audio/wav",
                                     "Cookie": f"__Host-resonance_session={cookie}"})
     assert (answer.status_code, answer.json()) == (402, {"error": "Subscription required"})

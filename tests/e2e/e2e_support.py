@@ -332,9 +332,10 @@ class Browser:
         return href
 
 
-def new_driver(profile: Path, *, microphone: bool = False, console_log: bool = False) -> webdriver.Chrome:
+def new_driver(profile: Path, *, microphone: bool | Path = False, console_log: bool = False) -> webdriver.Chrome:
     """Headless Chromium with its own profile folder: an independent browser context. `microphone`: a fake one,
-    allowed without asking; `console_log`: the page's console kept for `driver.get_log("browser")`."""
+    allowed without asking, that beeps (True) or plays a WAV file over and over (its path); `console_log`: the page's
+    console kept for `driver.get_log("browser")`."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in CHROME_ARGS:
@@ -342,6 +343,8 @@ def new_driver(profile: Path, *, microphone: bool = False, console_log: bool = F
     if microphone:
         options.add_argument("--use-fake-ui-for-media-stream")
         options.add_argument("--use-fake-device-for-media-stream")
+        if isinstance(microphone, Path):
+            options.add_argument(f"--use-file-for-fake-audio-capture={microphone}")
     if console_log:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_argument(f"--user-data-dir={profile}")

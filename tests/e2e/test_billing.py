@@ -137,7 +137,7 @@ def test_subscribe_generate_and_see_usage(billing_app: RunningApp, polar: PolarA
     admin.open("/voices")
     admin.click("#open-create-voice")
     admin.element("#create-voice-dialog")
-    admin.driver.find_element(By.ID, "voice-file").send_keys(_wav(11, tmp_path, "sample.wav"))
+    admin.driver.find_element(By.ID, "voice-file").send_keys(_wav(12, tmp_path, "sample.wav"))
     admin.wait_text(".voice-sample", "sample.wav")
     admin.fill("#voice-name", "Unpaid Voice")
     admin.click("#create-voice-submit")

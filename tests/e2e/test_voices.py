@@ -4,20 +4,24 @@ A person signs up and creates an organization, finds the 20 built-in voices A–
 time, searches (the address follows as `?query=`, and a `?query=` link pre-fills the search) and filters by
 category and language. A 5-second sample is refused with the reference's message and creates nothing; a 13-second
 one appears under Team Voices, "Matching…" until the in-process job reports "Matched · NN% similar". The voice is
-edited, then deleted with the reference's confirmation. Recording uses Chromium's fake microphone (a beep) and
-uploads as a mono 44.1 kHz WAV. A Member sees no Edit/Delete on an Admin's voice but does on their own.
+edited, then deleted with the reference's confirmation. Recording uses Chromium's fake microphone playing a speech
+file and uploads as a mono 44.1 kHz WAV. A Member sees no Edit/Delete on an Admin's voice but does on their own.
 """
 
 from __future__ import annotations
 
-import io
 import subprocess
 import time
 import wave
+from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from selenium.webdriver.common.by import By
+
+from resonance.speech import audio
+from tests.speech_samples import speech_wav
 
 from .e2e_support import ROOT, SESSION_COOKIE, Browser, RunningApp, _python, new_driver
 from .test_journey import create_org, sign_up, verify
@@ -25,7 +29,6 @@ from .test_journey import create_org, sign_up, verify
 pytestmark = pytest.mark.e2e
 
 MATCH_WAIT = 420  # seconds: the first match also computes the stock voices' embeddings on 2 cores
-SAMPLES = ROOT / "tools" / "speech" / "system-samples"  # the seed's cached reference clips
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +40,9 @@ def system_voices(app: RunningApp) -> None:
 
 
 def _wav(seconds: float, tmp_path, name: str) -> str:
-    """`seconds` of speech made from Walter's reference clip (repeated as needed), as a 16-bit WAV file."""
-    with wave.open(str(next(SAMPLES.glob("Walter-*.wav"))), "rb") as clip:
-        params, frames = clip.getparams(), clip.readframes(clip.getnframes())
-    need = int(seconds * params.framerate) * params.sampwidth * params.nchannels
-    out = io.BytesIO()
-    with wave.open(out, "wb") as target:
-        target.setparams(params)
-        target.writeframes((frames * (need // len(frames) + 1))[:need])
+    """A WAV file of `seconds` of speech (tests/speech_samples.py), 16-bit mono at 44.1 kHz."""
     path = tmp_path / name
-    path.write_bytes(out.getvalue())
+    path.write_bytes(speech_wav(seconds, 44100))
     return str(path)
 
 
@@ -116,7 +112,8 @@ def test_library_search_filters_upload_match_edit_delete(app: RunningApp, system
     pick(b, "#voice-language-filter", "All languages")
     b.wait(lambda _: len(names(b, "builtin-voices")) == 20, "the filters to clear")
 
-    # The dialog checks its fields, and the server refuses a sample under 10 seconds; nothing is created.
+    # The dialog checks its fields, and the server refuses a sample under 10 seconds or without speech; nothing is
+    # created.
     b.click("#open-create-voice")
     b.click("#create-voice-submit")
     b.wait_text("#create-voice-dialog", "Voice name is required")
@@ -126,6 +123,16 @@ def test_library_search_filters_upload_match_edit_delete(app: RunningApp, system
     b.fill("#voice-name", "Too Short")
     b.click("#create-voice-submit")
     b.wait_text("#create-voice-error", "Audio too short (5.0s). Minimum duration is 10 seconds.")
+    assert custom_rows(app, org_id) == []
+    # Nor is 12 seconds of silence a voice: the message says what to fix.
+    b.click("#voice-file-remove")
+    b.wait(lambda _: b.absent(".voice-sample"), "the removed sample to go")
+    silence = tmp_path / "silence.wav"
+    silence.write_bytes(audio.to_wav(np.zeros(12 * 44100, np.float32), 44100))
+    b.driver.find_element(By.ID, "voice-file").send_keys(str(silence))
+    b.wait_text(".voice-sample", "silence.wav")
+    b.click("#create-voice-submit")
+    b.wait_text("#create-voice-error", "We heard nothing in this recording")
     assert custom_rows(app, org_id) == []
 
     # A 13-second sample with every field set.
@@ -192,7 +199,7 @@ def test_record_with_a_microphone_and_who_may_change_a_voice(app: RunningApp, sy
                         cookies={SESSION_COOKIE: team["users"]["admin"]["cookie"]}, timeout=60)
     assert answer.status_code == 201, answer.text
 
-    b = Browser(app, new_driver(tmp_path / "profile", microphone=True))
+    b = Browser(app, new_driver(tmp_path / "profile", microphone=Path(_wav(30, tmp_path, "microphone.wav"))))
     try:
         _signed_in(b, team["users"]["member"]["cookie"])
         # The sidebar's "Voice cloning" opens the dialog on /voices.
@@ -204,7 +211,7 @@ def test_record_with_a_microphone_and_who_may_change_a_voice(app: RunningApp, sy
         b.wait_text("#create-voice-dialog", "Click record to start capturing audio")
         b.click("#record-start")
         b.element("#record-stop")
-        b.wait(lambda _: b.element("#record-timer").text >= "00:00:11", "11 seconds of recording", timeout=40)
+        b.wait(lambda _: b.element("#record-timer").text >= "00:00:13", "13 seconds of recording", timeout=40)
         b.click("#record-stop")
         b.wait_text(".voice-sample", "recording.wav")
         b.fill("#voice-name", "Max Recording")

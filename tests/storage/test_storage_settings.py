@@ -66,6 +66,8 @@ def test_aws_region_makes_the_endpoint_optional():
         {"S3_ENDPOINT_URL": "ftp://storage.example"},
         {"STORAGE_BACKEND": "gcs"},
         {"VOICE_MIN_SECONDS": "300", "VOICE_MAX_SECONDS": "300"},
+        {"VOICE_MIN_SPEECH_SECONDS": "300", "VOICE_MAX_SECONDS": "300"},
+        {"VOICE_MIN_SPEECH_SECONDS": "-1"},
         {"VOICE_MAX_BYTES": "0"},
     ],
 )

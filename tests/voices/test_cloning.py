@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from resonance.core.errors import Invalid
 from resonance.speech import audio
 from resonance.storage import get_storage
 from resonance.voices import cloning
+from resonance.voices.likeness.screening import SILENT
 from resonance.voices.models import Voice
 from resonance.voices.service import VoiceFields
 from tests.factories import all_rows
-from tests.voices.test_samples import pcm_wav
+from tests.speech_samples import speech_wav
 
 FIELDS = VoiceFields(name="Studio Ada", category="PODCAST", language="en-GB", description="Warm")
 
@@ -23,7 +25,7 @@ def stored_keys() -> list[str]:
 
 def test_a_valid_sample_creates_a_queued_voice_with_original_and_normalised_audio(team):
     org, _, member = team
-    upload = pcm_wav(12.0, 16000)
+    upload = speech_wav(12.0, 16000)
     created = cloning.create_custom_voice(actor=member, fields=FIELDS, data=upload, declared_type="audio/wav")
     [row] = all_rows(Voice, id=created.id)
     assert (row.org_id, row.variant, row.created_by, row.match_status) == (org.id, "CUSTOM", member.user_id, "queued")
@@ -38,7 +40,8 @@ def test_a_valid_sample_creates_a_queued_voice_with_original_and_normalised_audi
 @pytest.mark.parametrize(("data", "message"), [
     (b"", "Please upload an audio file"),
     (b"just some text, renamed to .wav", "File is not a valid audio file"),
-    (pcm_wav(9.9), "Audio too short (9.9s). Minimum duration is 10 seconds."),
+    (speech_wav(9.9), "Audio too short (9.9s). Minimum duration is 10 seconds."),
+    (audio.to_wav(np.zeros(12 * 16000, np.float32), 16000), SILENT),
 ])
 def test_a_bad_sample_leaves_no_row_and_no_file(team, data, message):
     _, admin, _ = team
@@ -63,6 +66,6 @@ def test_a_storage_failure_midway_removes_what_was_written(team, monkeypatch):
 
     monkeypatch.setattr(storage, "put", failing_put)
     with pytest.raises(OSError):
-        cloning.create_custom_voice(actor=admin, fields=FIELDS, data=pcm_wav(11.0), declared_type="audio/wav")
+        cloning.create_custom_voice(actor=admin, fields=FIELDS, data=speech_wav(12.0), declared_type="audio/wav")
     assert all_rows(Voice) == []
     assert not storage.exists(calls[0])

@@ -1,5 +1,5 @@
 """Voice sample uploads: every common format accepted with its real type and duration; bad uploads refused with the
-reference's exact messages. All audio is synthesised and encoded here with PyAV."""
+reference's exact messages. The speech is Kokoro's (tests/speech_samples.py), encoded here with PyAV."""
 
 from __future__ import annotations
 
@@ -16,33 +16,23 @@ import numpy as np
 import pytest
 
 from resonance.core.errors import Invalid
+from resonance.speech import audio
 from resonance.voices import samples
 from resonance.voices.samples import (
     AudioTooLong,
     AudioTooShort,
     EmptySample,
     NotAudio,
+    NotSpeech,
     SampleLimits,
     SampleTooLarge,
     check_upload_size,
     prepare_sample,
 )
+from tests.speech_samples import speech, speech_wav
 
 NOT_AUDIO = "File is not a valid audio file"
-LIMITS = SampleLimits(max_bytes=20 * 1024 * 1024, min_seconds=10, max_seconds=300)
-
-
-def speech_like(seconds: float, rate: int, *, channels: int = 1, level: float = 0.3, seed: int = 0) -> np.ndarray:
-    """A gliding voiced tone with harmonics, syllable-rate envelope and a little noise: (channels, samples) float32."""
-    n = int(round(seconds * rate))
-    t = np.arange(n) / rate
-    f0 = 140 + 40 * np.sin(2 * np.pi * 0.5 * t)
-    phase = 2 * np.pi * np.cumsum(f0) / rate
-    voiced = sum(np.sin(k * phase) / k for k in range(1, 8))
-    envelope = 0.3 + 0.7 * np.sin(2 * np.pi * 4 * t) ** 2
-    x = voiced * envelope + 0.05 * np.random.default_rng(seed).standard_normal(n)
-    x = level * x / np.max(np.abs(x))
-    return np.tile(x.astype(np.float32), (channels, 1))
+LIMITS = SampleLimits(max_bytes=20 * 1024 * 1024, min_seconds=10, max_seconds=300, min_speech_seconds=10)
 
 
 def encode(x: np.ndarray, rate: int, container: str, codec: str) -> bytes:
@@ -59,18 +49,6 @@ def encode(x: np.ndarray, rate: int, container: str, codec: str) -> bytes:
         for packet in stream.encode(None):
             out.mux(packet)
     return out_buffer.getvalue()
-
-
-def pcm_wav(seconds: float, rate: int = 16000, *, frames: np.ndarray | None = None) -> bytes:
-    """A plain 44-byte-header PCM WAV written by the standard library."""
-    x = speech_like(seconds, rate)[0] if frames is None else frames
-    out = io.BytesIO()
-    with wave.open(out, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(rate)
-        writer.writeframes((x * 32767).astype("<i2").tobytes())
-    return out.getvalue()
 
 
 def video_only(container: str, codec: str) -> bytes:
@@ -131,9 +109,9 @@ FORMATS = {
 def encoded() -> dict[str, bytes]:
     made = {}
     for name, (rate, container, codec, *_) in FORMATS.items():
-        made[name] = encode(speech_like(12, rate, channels=2), rate, container, codec)
-    made["mp3-9.9"] = encode(speech_like(9.9, 44100), 44100, "mp3", "libmp3lame")
-    made["webm-9.9"] = encode(speech_like(9.9, 48000), 48000, "webm", "libopus")
+        made[name] = encode(speech(12, rate, channels=2), rate, container, codec)
+    made["mp3-9.9"] = encode(speech(9.9, 44100), 44100, "mp3", "libmp3lame")
+    made["webm-9.9"] = encode(speech(9.9, 48000), 48000, "webm", "libopus")
     return made
 
 
@@ -163,37 +141,39 @@ def test_declared_type_and_name_are_never_trusted(encoded):
     assert (sample.container, sample.content_type, sample.extension) == ("mp3", "audio/mpeg", ".mp3")
 
 
-@pytest.mark.parametrize("level", [0.005, 0.3, 1.0])
-def test_loudness_is_normalised_without_clipping(level):
-    flac = encode(speech_like(12, 16000, level=level), 16000, "flac", "flac")
+@pytest.mark.parametrize("peak", [0.05, 0.3, 1.0])
+def test_loudness_is_normalised_without_clipping(peak):
+    flac = encode(speech(12, 16000, peak=peak), 16000, "flac", "flac")
     sample = prepare_sample(flac, declared_type=None, limits=LIMITS)
     loudness, peak = gated_dbfs(sample.wav)
     assert peak <= samples.PEAK_CEILING_DBFS + 0.1
-    if level < 1.0:  # a full-scale signal is held back by the peak ceiling instead
+    if peak < 1.0:  # a full-scale signal is held back by the peak ceiling instead
         assert loudness == pytest.approx(samples.TARGET_DBFS, abs=1.0)
 
 
-def test_silence_is_kept_silent():
-    sample = prepare_sample(pcm_wav(12, frames=np.zeros(12 * 16000, np.float32)), declared_type=None, limits=LIMITS)
-    assert sample.duration_s == pytest.approx(12.0)
-    assert not np.any(sample.samples_16k)
+def test_audio_that_is_not_speech_is_refused_after_the_duration_checks():
+    silence = audio.to_wav(np.zeros(12 * 16000, np.float32), 16000)
+    with pytest.raises(NotSpeech, match=r"^We heard nothing in this recording"):
+        prepare_sample(silence, declared_type="audio/wav", limits=LIMITS)
+    with pytest.raises(AudioTooShort):
+        prepare_sample(audio.to_wav(np.zeros(3 * 16000, np.float32), 16000), declared_type=None, limits=LIMITS)
 
 
 def test_header_sizes_are_not_trusted():
-    data = bytearray(pcm_wav(12))
+    data = bytearray(speech_wav(12))
     struct.pack_into("<I", data, 4, 0xFFFFFFFF)  # as streaming recorders write it
     struct.pack_into("<I", data, 40, 0xFFFFFFFF)
     assert prepare_sample(bytes(data), declared_type="audio/wav", limits=LIMITS).duration_s == pytest.approx(12.0)
 
 
 def _huge_claim() -> bytes:
-    data = bytearray(pcm_wav(3))
+    data = bytearray(speech_wav(3))
     struct.pack_into("<I", data, 40, 0x7FFFFFF0)  # claims about 18 hours at 16 kHz
     return bytes(data)
 
 
 def _corrupt_fmt() -> bytes:
-    data = bytearray(pcm_wav(12))
+    data = bytearray(speech_wav(12))
     data[20:36] = b"\xde\xad\xbe\xef" * 4  # garbage where the fmt chunk's fields are
     return bytes(data)
 
@@ -223,14 +203,14 @@ NOT_AUDIO_UPLOADS = {
     "png image": (lambda e: png(), "audio/wav"),
     "json": (lambda e: json.dumps({"audio": "voice.wav", "duration": 12}).encode(), "audio/ogg"),
     "pdf declared audio/mpeg": (lambda e: PDF, "audio/mpeg"),
-    "zip holding a wav": (lambda e: zipped("voice.wav", pcm_wav(12)), "audio/wav"),
+    "zip holding a wav": (lambda e: zipped("voice.wav", speech_wav(12)), "audio/wav"),
     "random bytes": (lambda e: noise(2, 200_000), "audio/wav"),
     # these happen to start with ff e4, an MPEG audio frame header, which ffmpeg's decoder would turn into noise
     "random bytes that start like mp3": (lambda e: noise(1, 200_000), "audio/mpeg"),
     "hls playlist pointing at a local file": (lambda e: HLS, "audio/x-mpegurl"),
     "ffconcat script": (lambda e: b"ffconcat version 1.0\nfile '/etc/passwd'\n", "audio/wav"),
-    "wav header only": (lambda e: pcm_wav(12)[:44], "audio/wav"),
-    "wav with no frames": (lambda e: pcm_wav(0, frames=np.zeros(0, np.float32)), "audio/wav"),
+    "wav header only": (lambda e: speech_wav(12)[:44], "audio/wav"),
+    "wav with no frames": (lambda e: audio.to_wav(np.zeros(0, np.float32), 16000), "audio/wav"),
     "wav with corrupt fmt chunk": (lambda e: _corrupt_fmt(), "audio/wav"),
     "riff avi, not wave": (lambda e: b"RIFF\x00\x10\x00\x00AVI LIST" + bytes(4000), "audio/wav"),
     "mp3 tag then noise": (_mp3_tag_then_noise, "audio/mpeg"),
@@ -245,10 +225,10 @@ NOT_AUDIO_UPLOADS = {
 
 # name: (build(encoded) -> upload, declared MIME type, seconds shown)
 TOO_SHORT_UPLOADS = {
-    "9.9 s wav": (lambda e: pcm_wav(9.9), "audio/wav", "9.9"),
+    "9.9 s wav": (lambda e: speech_wav(9.9), "audio/wav", "9.9"),
     "9.9 s mp3": (lambda e: e["mp3-9.9"], "audio/mpeg", "9.9"),
     "9.9 s webm": (lambda e: e["webm-9.9"], "audio/webm", "9.9"),
-    "wav cut to its first 6 s": (lambda e: pcm_wav(12)[: 44 + 6 * 16000 * 2], "audio/wav", "6.0"),
+    "wav cut to its first 6 s": (lambda e: speech_wav(12)[: 44 + 6 * 16000 * 2], "audio/wav", "6.0"),
     "mp3 cut to its first 2 KB": (lambda e: e["mp3"][:2048], "audio/mpeg", "0.1"),
     "wav claiming hours, holding 3 s": (lambda e: _huge_claim(), "audio/wav", "3.0"),
 }
@@ -278,7 +258,7 @@ def test_empty_upload_is_refused():
 
 
 def test_upload_one_byte_over_20_mb_is_refused():
-    wav = pcm_wav(1)
+    wav = speech_wav(1)
     with pytest.raises(SampleTooLarge) as raised:
         prepare_sample(wav + bytes(20 * 1024 * 1024 + 1 - len(wav)), declared_type="audio/wav", limits=LIMITS)
     assert str(raised.value) == "Audio file exceeds the 20 MB size limit"
@@ -287,8 +267,8 @@ def test_upload_one_byte_over_20_mb_is_refused():
 @pytest.mark.parametrize(
     ("build", "shown"),
     [
-        pytest.param(lambda: pcm_wav(301, 8000), "301.0", id="5 min 1 s wav"),
-        pytest.param(lambda: encode(speech_like(360, 8000), 8000, "flac", "flac"), "360.0", id="6 min flac"),
+        pytest.param(lambda: speech_wav(301, 8000), "301.0", id="5 min 1 s wav"),
+        pytest.param(lambda: encode(speech(360, 8000), 8000, "flac", "flac"), "360.0", id="6 min flac"),
     ],
 )
 def test_too_long_upload_is_refused(build, shown):
@@ -298,8 +278,8 @@ def test_too_long_upload_is_refused(build, shown):
 
 
 def test_statuses_follow_the_reference():
-    statuses = [error.status for error in (EmptySample, SampleTooLarge, NotAudio, AudioTooShort, AudioTooLong)]
-    assert statuses == [400, 413, 422, 422, 422]
+    errors = (EmptySample, SampleTooLarge, NotAudio, AudioTooShort, AudioTooLong, NotSpeech)
+    assert [error.status for error in errors] == [400, 413, 422, 422, 422, 422]
 
 
 def test_size_is_checked_before_anything_is_decoded():
@@ -311,23 +291,26 @@ def test_size_is_checked_before_anything_is_decoded():
 
 
 def test_limits_come_from_settings(configure):
-    configure(VOICE_MIN_SECONDS=5, VOICE_MAX_SECONDS=60, VOICE_MAX_BYTES=1024 * 1024)
-    assert prepare_sample(pcm_wav(9.9), declared_type="audio/wav").duration_s == pytest.approx(9.9)
+    configure(VOICE_MIN_SECONDS=5, VOICE_MAX_SECONDS=60, VOICE_MAX_BYTES=1024 * 1024, VOICE_MIN_SPEECH_SECONDS=4)
+    assert prepare_sample(speech_wav(9.9), declared_type="audio/wav").duration_s == pytest.approx(9.9)
+    two_seconds_then_silence = audio.to_wav(np.concatenate([speech(2)[0], np.zeros(5 * 16000, np.float32)]), 16000)
+    with pytest.raises(NotSpeech, match=r"^We heard only [12]\.\d s of speech in this recording\. Record at least 4 s "):
+        prepare_sample(two_seconds_then_silence, declared_type="audio/wav")
     with pytest.raises(AudioTooShort, match=r"^Audio too short \(4\.0s\)\. Minimum duration is 5 seconds\.$"):
-        prepare_sample(pcm_wav(4), declared_type="audio/wav")
+        prepare_sample(speech_wav(4), declared_type="audio/wav")
     with pytest.raises(AudioTooLong, match=r"^Audio too long \(61\.0s\)\. Maximum duration is 1 minute\.$"):
-        prepare_sample(pcm_wav(61, 8000), declared_type="audio/wav")
+        prepare_sample(speech_wav(61, 8000), declared_type="audio/wav")
     with pytest.raises(SampleTooLarge, match=r"^Audio file exceeds the 1 MB size limit$"):
-        prepare_sample(pcm_wav(40), declared_type="audio/wav")
+        prepare_sample(speech_wav(40), declared_type="audio/wav")
 
 
 def test_decoding_stops_shortly_past_the_maximum():
     # 60 s of audio against a 20 s limit: decoding stops a margin past 20 s, and the message still says 60 s.
-    data = pcm_wav(60, 8000)
+    data = speech_wav(60, 8000)
     decoded = samples._decode(data, samples.WAV, stop_after=20 + samples.DECODE_MARGIN_SECONDS)
     assert decoded.stopped_early
     assert decoded.seconds < 21.5 and len(decoded.mono_24k) < 21.5 * 24000
-    limits = SampleLimits(max_bytes=LIMITS.max_bytes, min_seconds=1, max_seconds=20)
+    limits = SampleLimits(max_bytes=LIMITS.max_bytes, min_seconds=1, max_seconds=20, min_speech_seconds=1)
     with pytest.raises(AudioTooLong, match=r"^Audio too long \(60\.0s\)\. Maximum duration is 20 seconds\.$"):
         prepare_sample(data, declared_type="audio/wav", limits=limits)
 
@@ -336,7 +319,7 @@ def test_only_audio_containers_are_recognised():
     assert samples.sniff_container(TEXT) is None
     assert samples.sniff_container(b"#EXTM3U\n") is None
     assert samples.sniff_container(png()) is None
-    assert samples.sniff_container(pcm_wav(1)) is samples.WAV
+    assert samples.sniff_container(speech_wav(1)) is samples.WAV
 
 
 def test_a_flood_of_packets_without_audio_is_refused():

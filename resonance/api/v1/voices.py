@@ -120,7 +120,8 @@ async def add_voice(
     caller: CurrentCaller,
     name: Annotated[str, Form(description="Shown in voice lists (at most 100 characters)")],
     files: Annotated[list[UploadFile], File(description="One recording (WAV, MP3, FLAC, OGG, M4A, WebM…), "
-                                                        "10 seconds to 5 minutes")],
+                                                        "10 seconds to 5 minutes, holding at least 10 seconds of "
+                                                        "speech")],
     description: Annotated[str | None, Form(description="At most 500 characters")] = None,
     labels: Annotated[str | None, Form(description='JSON object, e.g. {"language": "en-GB", "use_case": '
                                                    '"audiobook"}; `language` a BCP-47 tag (default en-US), '

@@ -14,7 +14,8 @@ from resonance.storage import get_storage
 from resonance.voices import cloning
 from resonance.voices.models import Voice
 from tests.factories import all_rows, make_org, make_user, signed_in
-from tests.voices.test_samples import NOT_AUDIO_UPLOADS, TOO_SHORT_UPLOADS, encoded, pcm_wav  # noqa: F401
+from tests.speech_samples import speech_wav
+from tests.voices.test_samples import NOT_AUDIO_UPLOADS, TOO_SHORT_UPLOADS, encoded  # noqa: F401
 
 COOKIE = "__Host-resonance_session"
 QUERY = {"name": "Studio Ada", "category": "PODCAST", "language": "en-GB"}
@@ -53,7 +54,7 @@ def assert_nothing_kept(before: set[str]) -> None:
 
 
 def test_a_good_upload_answers_201_and_queues_matching(client, cookie):
-    response = post(client, cookie, pcm_wav(11.0))
+    response = post(client, cookie, speech_wav(12.0))
     assert response.status_code == 201
     assert response.json()["message"] == "Voice created successfully!" and response.json()["name"] == "Studio Ada"
     [voice] = all_rows(Voice)
@@ -66,7 +67,7 @@ def test_without_a_session_it_is_401_before_anything_else(client):
 
 
 def test_a_foreign_origin_is_refused(client, cookie):
-    response = client.post("/api/voices/create", params=QUERY, content=pcm_wav(11),
+    response = client.post("/api/voices/create", params=QUERY, content=speech_wav(12),
                            headers={"Origin": "http://evil.example", "Cookie": f"{COOKIE}={cookie}"})
     assert response.status_code == 403
     assert all_rows(Voice) == []
@@ -81,7 +82,7 @@ def test_a_foreign_origin_is_refused(client, cookie):
 ])
 def test_bad_fields_are_400_invalid_input(client, cookie, params, issue):
     before = stored_files()
-    response = post(client, cookie, pcm_wav(11), params=params)
+    response = post(client, cookie, speech_wav(12), params=params)
     assert response.status_code == 400
     assert response.json() == {"error": "Invalid input", "issues": [{"message": issue}]}
     assert_nothing_kept(before)
@@ -92,7 +93,7 @@ def test_empty_body_then_size_then_content_type(client, cookie):
     assert post(client, cookie, b"").json() == {"error": "Please upload an audio file"}
     too_big = post(client, cookie, b"\0" * (20 * 1024 * 1024 + 1))
     assert (too_big.status_code, too_big.json()) == (413, {"error": "Audio file exceeds the 20 MB size limit"})
-    missing = post(client, cookie, pcm_wav(11), content_type=None)
+    missing = post(client, cookie, speech_wav(12), content_type=None)
     assert (missing.status_code, missing.json()) == (400, {"error": 'Missing "Content-Type" header'})
     assert_nothing_kept(before)
 
@@ -130,7 +131,7 @@ def test_a_storage_failure_is_500_with_a_reference_and_the_detail_only_in_the_lo
 
     monkeypatch.setattr(cloning, "get_storage", lambda: Broken())
     caplog.set_level(logging.ERROR, logger="resonance")
-    response = post(client, cookie, pcm_wav(11.0))
+    response = post(client, cookie, speech_wav(12.0))
     assert response.status_code == 500
     match = re.fullmatch(r"Failed to create voice\. Please try again\. Reference: ([0-9a-f]{8})",
                          response.json()["error"])
@@ -143,7 +144,7 @@ def test_new_voices_are_limited_per_organization_before_the_body_is_read(client,
     count, _ = ratelimit.rate(ratelimit.VOICE_UPLOAD)
     for _ in range(count):
         assert post(client, cookie, b"").status_code == 400  # refused uploads count too: each costs the server
-    refused = post(client, cookie, pcm_wav(11.0))
+    refused = post(client, cookie, speech_wav(12.0))
     assert refused.status_code == 429 and "Too many new voices" in refused.json()["error"]
     assert int(refused.headers["retry-after"]) > 0
     assert all_rows(Voice) == []

@@ -20,7 +20,7 @@ from resonance.voices.models import Voice
 from tests.api.v1.conftest import Team, make_team
 from tests.factories import all_rows, make_generation
 from tests.generations.conftest import ready_voice
-from tests.voices.test_samples import pcm_wav
+from tests.speech_samples import speech_wav
 
 CONTROL = "can't contain control characters or invalid Unicode."
 
@@ -171,7 +171,7 @@ def test_tabs_and_line_breaks_in_text_to_speak_are_text(team, base_url, spoken, 
 def test_a_new_voice_with_a_control_character_in_a_field_is_refused_naming_it(team, base_url, field, value, message):
     data = {"name": "Nell", field: value}
     response = httpx.post(f"{base_url}/v1/voices/add", headers={"xi-api-key": team.secret}, data=data,
-                          files={"files": ("nell.wav", pcm_wav(12.0, 16000), "audio/wav")}, timeout=30)
+                          files={"files": ("nell.wav", speech_wav(12.0, 16000), "audio/wav")}, timeout=30)
     assert response.status_code == 422, response.text
     assert response.json()["detail"] == {"status": "invalid_request", "message": message}
     assert all_rows(Voice) == []

@@ -18,7 +18,7 @@ from resonance.identity.models import User
 from resonance.orgs.scope import system_session, tenant_session
 from tests.api.v1.conftest import client_for
 from tests.factories import add_member, all_rows, audit_actions, get, make_user, signed_in
-from tests.voices.test_samples import pcm_wav
+from tests.speech_samples import speech_wav
 
 NO_RETRY = {"max_retries": 0}
 
@@ -115,7 +115,7 @@ def test_a_key_outlives_its_creators_account_but_owns_no_voices_then(team, syste
         session.delete(session.get(User, team.admin.user_id))
     [row] = all_rows(ApiKey, org_id=team.org.id)
     assert row.created_by is None  # the organization's key, still listed (as made by a deleted user)
-    created = team.client.voices.ivc.create(name="Orphan", files=[("o.wav", pcm_wav(12.0), "audio/wav")])
+    created = team.client.voices.ivc.create(name="Orphan", files=[("o.wav", speech_wav(12.0), "audio/wav")])
     with pytest.raises(ApiError) as refused:
         team.client.voices.delete(created.voice_id, request_options=NO_RETRY)
     assert refused.value.status_code == 403 and refused.value.body["detail"]["status"] == "missing_permissions"

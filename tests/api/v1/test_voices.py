@@ -18,7 +18,7 @@ from resonance.voices.models import Voice
 from tests.api.v1.conftest import billing_on
 from tests.factories import all_rows, get
 from tests.generations.conftest import ready_voice
-from tests.voices.test_samples import pcm_wav
+from tests.speech_samples import speech_wav
 
 NO_RETRY = {"max_retries": 0}
 SAMPLE = audio.to_wav(np.full(2400, 0.1, np.float32), 24000)
@@ -67,7 +67,7 @@ def test_preview_url_plays_without_a_key_and_only_as_signed(team, rival, system_
 
 def test_a_voice_added_from_a_recording_is_the_organizations_and_can_be_deleted(team, rival):
     created = team.client.voices.ivc.create(
-        name="Narrator Nell", files=[("nell.wav", pcm_wav(12.0, 16000), "audio/wav")],
+        name="Narrator Nell", files=[("nell.wav", speech_wav(12.0, 16000), "audio/wav")],
         description="Calm and clear", labels={"language": "en-GB", "use_case": "audiobook"},
         remove_background_noise=False,
     )
@@ -85,12 +85,13 @@ def test_a_voice_added_from_a_recording_is_the_organizations_and_can_be_deleted(
 
 
 @pytest.mark.parametrize("files, labels, status, message", [
-    ([("short.wav", pcm_wav(3.0, 16000), "audio/wav")], None, 422, "Audio too short"),
+    ([("short.wav", speech_wav(3.0, 16000), "audio/wav")], None, 422, "Audio too short"),
+    ([("silence.wav", audio.to_wav(np.zeros(12 * 16000), 16000), "audio/wav")], None, 422, "We heard nothing"),
     ([("notes.txt", b"just some text, not audio at all", "text/plain")], None, 422, "not a valid audio file"),
-    ([("a.wav", pcm_wav(12.0), "audio/wav"), ("b.wav", pcm_wav(12.0), "audio/wav")], None, 422,
+    ([("a.wav", speech_wav(12.0), "audio/wav"), ("b.wav", speech_wav(12.0), "audio/wav")], None, 422,
      "exactly one recording"),
-    ([("a.wav", pcm_wav(12.0), "audio/wav")], {"language": "xx-YY"}, 422, "labels.language"),
-    ([("a.wav", pcm_wav(12.0), "audio/wav")], {"use_case": "yodelling"}, 422, "labels.use_case"),
+    ([("a.wav", speech_wav(12.0), "audio/wav")], {"language": "xx-YY"}, 422, "labels.language"),
+    ([("a.wav", speech_wav(12.0), "audio/wav")], {"use_case": "yodelling"}, 422, "labels.use_case"),
 ])
 def test_adding_checks_the_recording_and_labels_like_the_app_and_keeps_nothing(team, files, labels, status,
                                                                                message):
@@ -103,7 +104,7 @@ def test_adding_checks_the_recording_and_labels_like_the_app_and_keeps_nothing(t
 def test_labels_must_be_a_json_object(team, base_url):
     response = httpx.post(f"{base_url}/v1/voices/add", headers={"xi-api-key": team.secret},
                           data={"name": "Nell", "labels": "not json"},
-                          files={"files": ("a.wav", pcm_wav(12.0), "audio/wav")})
+                          files={"files": ("a.wav", speech_wav(12.0), "audio/wav")})
     assert response.status_code == 422 and "labels must be a JSON object" in response.json()["detail"]["message"]
     missing = httpx.post(f"{base_url}/v1/voices/add", headers={"xi-api-key": team.secret}, data={"name": "Nell"},
                          files={"other": ("a.wav", b"RIFF", "audio/wav")})
@@ -113,7 +114,7 @@ def test_labels_must_be_a_json_object(team, base_url):
 
 def test_adding_a_voice_is_gated_and_metered_like_the_app(team, configure):
     billing_on(configure, team.org, active=False)
-    recording = [("nell.wav", pcm_wav(12.0, 16000), "audio/wav")]
+    recording = [("nell.wav", speech_wav(12.0, 16000), "audio/wav")]
     error = refused(lambda: team.client.voices.ivc.create(name="Nell", files=recording, request_options=NO_RETRY))
     assert error.status_code == 402 and error.body["detail"]["status"] == "subscription_required"
     assert all_rows(Voice, org_id=team.org.id) == []
