@@ -6,8 +6,9 @@ Fetches what it needs (`apt-get download` + `dpkg-deb -x`; piper-tts and its voi
 own), all under DIR (default $RESONANCE_LIKENESS_DIR or ~/.cache/resonance/likeness, outside the repository so
 no dev server watches it), and builds for each speaker in DIR/speakers/NAME/:
 
-- enrolment.wav: about 12 s of whole utterances joined (what a person would upload to make a voice);
-- reference.wav: other utterances (at least 10 s, never any of the enrolment's) to score voices against;
+- enrolment.wav: whole utterances joined, about 12 s of speech (what a person would upload to make a voice; it
+  passes the upload screening);
+- reference.wav: other utterances (at least 10 s of speech, never any of the enrolment's) to score voices against;
 - speaker.json: kind (human or tts), language, the recording's original sample rate, and which utterances went where.
 
 Both clips are 16 kHz mono 16-bit, resampled from the original rate and levelled to the app's loudness. The
@@ -36,12 +37,18 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from resonance.speech import audio  # noqa: E402
+from resonance.voices.likeness.screening import screen  # noqa: E402
+from resonance.voices.likeness.vad import speech_seconds  # noqa: E402
+from resonance.voices.samples import NotSpeech  # noqa: E402
 
-MATERIAL_VERSION = 1  # raise when the selection below changes, so cached speakers are rebuilt
+MATERIAL_VERSION = 2  # raise when the selection below changes, so cached speakers are rebuilt
 RATE = 16_000
-ENROLMENT_SECONDS = (12.0, 13.5)  # whole utterances until at least the first, never past the second
-REFERENCE_SECONDS = (15.0, 20.0)
-MIN_REFERENCE_SECONDS = 10.0
+# Seconds of speech (silero VAD), not of recording: whole utterances until at least the first, never past the second.
+# The enrolment must pass the upload screening's 10 s of speech.
+ENROLMENT_SPEECH = (11.0, 13.0)
+REFERENCE_SPEECH = (13.0, 18.0)
+MIN_ENROLMENT_SPEECH = 10.0
+MIN_REFERENCE_SPEECH = 10.0
 UTTERANCE_SECONDS = (1.5, 8.0)  # shorter prompts are single words; longer ones would overshoot the enrolment
 GAP_SECONDS = 0.3
 
@@ -272,22 +279,22 @@ SPEAKERS: dict[str, Speaker] = {s.name: s for s in (
 
 # ---- selection ---------------------------------------------------------------------------------------------------
 
-def _take(utterances: list[Utterance], want: float, most: float) -> list[Utterance]:
-    """Whole utterances in order until `want` seconds, skipping any that would pass `most`."""
+def _take(utterances: list[Utterance], want: float, most: float) -> list[tuple[str, np.ndarray]]:
+    """Whole utterances (at 16 kHz) in order until `want` seconds of speech, skipping any that would pass `most`."""
     taken, total = [], 0.0
-    for utterance in utterances:
-        seconds = len(utterance[1]) / utterance[2]
+    for label, samples, rate in utterances:
+        resampled = audio.resample(samples, rate, RATE)
+        seconds = speech_seconds(resampled)
         if total + seconds <= most:
-            taken.append(utterance)
-            total += seconds + GAP_SECONDS
+            taken.append((label, resampled))
+            total += seconds
         if total >= want:
             break
     return taken
 
 
-def _clip(utterances: list[Utterance]) -> np.ndarray:
-    parts = [audio.resample(samples, rate, RATE) for _, samples, rate in utterances]
-    return audio.normalize(audio.concat(parts, RATE, GAP_SECONDS), RATE)
+def _clip(utterances: list[tuple[str, np.ndarray]]) -> np.ndarray:
+    return audio.normalize(audio.concat([samples for _, samples in utterances], RATE, GAP_SECONDS), RATE)
 
 
 def build(speaker: Speaker, material: Path) -> dict:
@@ -297,18 +304,23 @@ def build(speaker: Speaker, material: Path) -> dict:
         samples = trimmed(samples, rate)
         if UTTERANCE_SECONDS[0] <= len(samples) / rate <= UTTERANCE_SECONDS[1]:
             usable.append((label, samples, rate))
-    enrolment = _take(usable, *ENROLMENT_SECONDS)
-    rest = [u for u in usable if all(u[0] != e[0] for e in enrolment)]
-    reference = _take(rest[::-1], *REFERENCE_SECONDS)[::-1]
+    enrolment = _take(usable, *ENROLMENT_SPEECH)
+    taken = {label for label, _ in enrolment}
+    reference = _take([u for u in usable if u[0] not in taken][::-1], *REFERENCE_SPEECH)[::-1]
     clips = {"enrolment": _clip(enrolment), "reference": _clip(reference)}
-    seconds = {name: len(clip) / RATE for name, clip in clips.items()}
-    if seconds["enrolment"] < ENROLMENT_SECONDS[0] - 1 or seconds["reference"] < MIN_REFERENCE_SECONDS:
-        raise MaterialError(f"{speaker.name}: only {seconds['enrolment']:.1f} s for the enrolment and "
-                            f"{seconds['reference']:.1f} s for the reference")
+    speech = {name: speech_seconds(clip) for name, clip in clips.items()}
+    if speech["enrolment"] < MIN_ENROLMENT_SPEECH or speech["reference"] < MIN_REFERENCE_SPEECH:
+        raise MaterialError(f"{speaker.name}: only {speech['enrolment']:.1f} s of speech for the enrolment and "
+                            f"{speech['reference']:.1f} s for the reference")
+    try:
+        screen(clips["enrolment"], min_speech_seconds=MIN_ENROLMENT_SPEECH)
+    except NotSpeech as error:
+        raise MaterialError(f"{speaker.name}: the upload screening refuses the enrolment: {error}") from None
     meta = {"name": speaker.name, "kind": speaker.kind, "language": speaker.language,
-            "description": speaker.description, "original_rate": speaker.rate, "version": MATERIAL_VERSION,
-            "enrolment": {"seconds": round(seconds["enrolment"], 2), "parts": [u[0] for u in enrolment]},
-            "reference": {"seconds": round(seconds["reference"], 2), "parts": [u[0] for u in reference]}}
+            "description": speaker.description, "original_rate": speaker.rate, "version": MATERIAL_VERSION}
+    for name, parts in (("enrolment", enrolment), ("reference", reference)):
+        meta[name] = {"seconds": round(len(clips[name]) / RATE, 2), "speech_seconds": round(speech[name], 2),
+                      "parts": [label for label, _ in parts]}
     final = material / "speakers" / speaker.name
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{speaker.name}-", dir=final.parent))
@@ -368,9 +380,9 @@ def main() -> None:
         sys.exit(f"likeness material: {error}")
     print(f"material in {args.material}")
     for m in metas:
-        print(f"{m['name']:<11} {m['kind']:<5} {m['original_rate']:>5} Hz  enrolment {m['enrolment']['seconds']:5.1f} s "
-              f"({len(m['enrolment']['parts'])} utterances), reference {m['reference']['seconds']:5.1f} s "
-              f"({len(m['reference']['parts'])} utterances)")
+        clips = ", ".join(f"{name} {m[name]['seconds']:4.1f} s ({m[name]['speech_seconds']:4.1f} s of speech in "
+                          f"{len(m[name]['parts'])} utterances)" for name in ("enrolment", "reference"))
+        print(f"{m['name']:<11} {m['kind']:<5} {m['original_rate']:>5} Hz  {clips}")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from resonance.speech.kokoro import STOCK_VOICES, KokoroEngine  # noqa: E402
 from resonance.voices.likeness import dvector  # noqa: E402
 from resonance.voices.likeness.embedders import Embeddings, Scores, embed as _embed, score  # noqa: E402
 from resonance.voices.likeness.intelligibility import cer, transcribe  # noqa: E402
+from resonance.voices.likeness.vad import speech_only  # noqa: E402
 
 RATE = 16_000
 NEW_SENTENCES = (
@@ -59,14 +60,6 @@ QUICK_SPEAKERS = "allison,librivox"
 CEILING_GOAL = 0.85
 CER_GOAL = 0.05
 
-
-# ---- the likeness package (parts of it land on other branches of issue 14) ---------------------------------------
-
-try:
-    from resonance.voices.likeness.vad import speech_only
-except ImportError:
-    def speech_only(samples_16k: np.ndarray) -> np.ndarray:
-        return audio._voiced(samples_16k, RATE)
 
 def embed(samples_16k: np.ndarray) -> Embeddings:
     """Both embeddings of the voiced part only: pauses and noise between utterances would shift them."""
