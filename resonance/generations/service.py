@@ -18,7 +18,8 @@ from resonance.generations.models import Generation
 from resonance.orgs.principal import Principal, require_org
 from resonance.speech import text as speech_text
 from resonance.speech.engine import Capabilities, SpeechParams
-from resonance.voices.models import Voice, VoiceVariant
+from resonance.voices import labels
+from resonance.voices.models import Voice
 from resonance.voices.service import get_voice
 
 MAX_CHARS = 5000
@@ -26,9 +27,14 @@ PAGE_SIZE = 50
 
 
 class VoiceUnavailable(ResonanceError):
-    """The voice exists but cannot be spoken yet (no audio, or still being matched)."""
+    """The voice exists but cannot be spoken (no audio, or not matched: still matching, or matching failed).
+    `match` says where its match stands, for a client that waits for it."""
 
     status = 412
+
+    def __init__(self, message: str, *, voice_id: str = "", match: labels.MatchState | None = None):
+        super().__init__(message)
+        self.voice_id, self.match = voice_id, match
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,15 @@ def speakable(voice: Voice, capabilities: Capabilities) -> None:
     """Raise unless the active engine can speak this voice now."""
     if voice.object_key is None:
         raise VoiceUnavailable("Voice audio not available")
-    if not capabilities.clones and voice.variant == VoiceVariant.CUSTOM and not voice.engine_voice:
-        raise VoiceUnavailable("This voice is still being matched. Try again when it shows its similarity.")
+    kind = labels.describe(voice, clones=capabilities.clones)
+    if not kind.ready:
+        match = kind.match
+        if match.status == "failed":
+            raise VoiceUnavailable(f"This voice cannot speak because matching it failed: {match.error.rstrip('.')}. "
+                                   "Delete it and add it again from another recording.", voice_id=voice.id,
+                                   match=match)
+        raise VoiceUnavailable(f"This voice is still being matched to Kokoro voices ({round(match.progress * 100)}% "
+                               "done). Try again when it is ready.", voice_id=voice.id, match=match)
 
 
 def create_generation(*, session: Session, actor: Principal, request: GenerationRequest,

@@ -3,8 +3,9 @@
 The model loads once per process (lazily, thread-safe) on CUDA when onnxruntime offers it, else on the CPU. On the
 CPU, chunks of one text are synthesised side by side, one per core with one onnxruntime thread each, and yielded in
 order: on 2 cores that gave ~1.5x the throughput of one chunk at a time on 2 intra-op threads (bench/tts_speed.py).
-A voice is a stock voice name or a weighted blend of them (the style vectors are mixed); American voices speak
-en-us, British ones en-gb. Kokoro has no sampling controls: the four sliders are not used.
+A voice is a stock voice name, a weighted blend of them (the style vectors are mixed), or a shaped voice whose two
+halves of the style vector come from different blends (see `Shape`); American voices speak en-us, British ones
+en-gb. Kokoro has no sampling controls: the four sliders are not used.
 """
 
 from __future__ import annotations
@@ -88,9 +89,50 @@ def blend(spec: VoiceSpec) -> dict[str, float]:
     return {name: weight / total for name, weight in weights.items() if weight > 0}
 
 
-def language(spec: VoiceSpec) -> str:
-    """en-us or en-gb, from the voice with the largest weight."""
+# Kokoro's style vector has two halves: the decoder reads the first (timbre: how the voice sounds), the prosody
+# predictor the second (pitch, energy and rhythm). Voice matching builds them separately.
+STYLE_SIZE = 256
+TIMBRE = slice(0, STYLE_SIZE // 2)
+PROSODY = slice(STYLE_SIZE // 2, STYLE_SIZE)
+MAX_SHIFT = 5.0  # largest value of a shift component accepted from a spec; stock style values stay within about ±2
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A voice built half by half: timbre = `timbre` blend + `shift`, prosody = `prosody` blend."""
+
+    timbre: dict[str, float]
+    prosody: dict[str, float]
+    shift: tuple[float, ...] = ()  # added to every row of the timbre half; empty for none
+
+    def spec(self) -> dict:
+        """The JSON-able spec that `shape` reads back."""
+        value: dict = {"timbre": dict(self.timbre), "prosody": dict(self.prosody)}
+        if self.shift:
+            value["shift"] = [round(float(x), 5) for x in self.shift]
+        return value
+
+
+def shape(spec: VoiceSpec) -> Shape:
+    """Any spec as a `Shape`; a name or a blend uses the same blend for both halves. `VoiceNotFound` when invalid."""
+    if isinstance(spec, Mapping) and "timbre" in spec:
+        timbre, prosody = blend(spec.get("timbre")), blend(spec.get("prosody"))
+        shift = spec.get("shift") or ()
+        try:
+            shift = tuple(float(x) for x in shift)
+        except (TypeError, ValueError):
+            raise VoiceNotFound("A shaped Kokoro voice has an unreadable shift") from None
+        if shift and (len(shift) != TIMBRE.stop - TIMBRE.start
+                      or not all(np.isfinite(x) and abs(x) <= MAX_SHIFT for x in shift)):
+            raise VoiceNotFound("A shaped Kokoro voice has an invalid shift")
+        return Shape(timbre, prosody, shift)
     weights = blend(spec)
+    return Shape(weights, weights)
+
+
+def language(spec: VoiceSpec) -> str:
+    """en-us or en-gb, from the prosody's voice with the largest weight (the accent is in the rhythm)."""
+    weights = shape(spec).prosody
     return STOCK[max(weights, key=weights.get)].lang
 
 
@@ -131,10 +173,20 @@ class _Model:
                  self.load_seconds, self.providers[0], threads, ", ".join(ort.get_available_providers()))
 
     def style(self, spec: VoiceSpec) -> np.ndarray:
-        weights = blend(spec)
-        missing = [name for name in weights if name not in self.packs]
+        built = shape(spec)
+        missing = sorted({name for name in (*built.timbre, *built.prosody) if name not in self.packs})
         if missing:
             raise VoiceNotFound(f"Kokoro voice pack not installed: {', '.join(missing)}")
+        if built.timbre == built.prosody and not built.shift:
+            return self.mix(built.timbre)
+        style = np.empty_like(self.packs[next(iter(built.timbre))])
+        style[..., TIMBRE] = self.mix(built.timbre)[..., TIMBRE]
+        if built.shift:
+            style[..., TIMBRE] += np.asarray(built.shift, np.float32)
+        style[..., PROSODY] = self.mix(built.prosody)[..., PROSODY]
+        return style
+
+    def mix(self, weights: dict[str, float]) -> np.ndarray:
         return sum(weight * self.packs[name] for name, weight in weights.items()).astype(np.float32)
 
 
@@ -238,6 +290,13 @@ class KokoroEngine:
         model = self.load()
         style = model.style(voice.spec)
         return self._chunks(model, text_.split(prepared), style, lang, params.speed)
+
+    def render(self, text: str, spec: VoiceSpec) -> tuple[np.ndarray, int]:
+        """A short text spoken in one piece (no splitting, pauses or chunks): (samples, rate). For fixed sentences,
+        such as those voice matching compares voices on."""
+        model = self.load()
+        piece = text_.prepare(text, keep_tags=False)
+        return self._chunk(model, 0, piece, model.style(spec), language(spec), 1.0, last=True).samples, SAMPLE_RATE
 
     def _worker_count(self, model: _Model) -> int:
         workers = self._workers

@@ -14,7 +14,7 @@ from resonance.core.errors import Invalid
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.storage import get_storage
-from resonance.voices import keys
+from resonance.voices import keys, match_report
 from resonance.voices.models import Voice, VoiceVariant
 from resonance.voices.samples import prepare_sample
 from resonance.voices.service import VoiceFields, validate_fields
@@ -38,6 +38,8 @@ def create_custom_voice(*, actor: Principal, fields: VoiceFields, data: bytes, d
                 org_id=actor.org_id, variant=VoiceVariant.CUSTOM, created_by=actor.user_id, name=clean.name,
                 category=clean.category, language=clean.language, description=clean.description or None,
                 duration_s=round(sample.duration_s, 2), match_status="queued",
+                # the matcher compares voices through the recording's bandwidth (a phone call's 8 kHz, say)
+                match_report=match_report.dump({"recording": {"sample_rate": sample.sample_rate}}),
             )
             sample_key = keys.custom_sample(actor.org_id, voice.id)
             storage.put(keys.original(sample_key), data, sample.content_type)

@@ -1,16 +1,25 @@
-"""Voice matching: find the default engine's voice closest to a recording. It is *matching*, not cloning — Kokoro
-cannot speak from a sample — and the UI says so.
+"""Voice matching: make a Kokoro voice that sounds like a recording. It is *matching*, not cloning — Kokoro cannot
+speak from a sample — and every label says so (voices.labels).
 
-Method (offline-toolchain §4.1, with the d-vector embedder): embed the recording; rank the 28 stock voices by the
-similarity of their (cached) embeddings; try the best one and blends of the best four (softmax weights at a few
-temperatures, plus random mixes); keep the candidate whose synthesised speech is closest to the recording.
-Runs as a background job with progress on the Voice row.
+Kokoro's style vector has a timbre half and a prosody half (speech.kokoro.Shape), built separately:
+1. The recording's speech (voice-activity detection) is split by time: the search part, and a held-back part that
+   only the final measurement hears.
+2. Prosody: a blend of the stock voices nearest the search part's pitch (likeness.prosody).
+3. Timbre: the stock voices ranked by two speaker embedders against the search part; a few blends of the best are
+   synthesised and the best becomes the start of a bounded search (likeness.search).
+4. The similarity shown is measured on new sentences against the held-back part, with both embedders.
+Runs as a background job with progress on the Voice row; the whole match keeps to RESONANCE_MATCH_SYNTHESES and
+RESONANCE_MATCH_SECONDS.
 """
 
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,84 +28,159 @@ from resonance.core.failures import report
 from resonance.jobs import rows
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
-from resonance.speech.engine import EngineVoice, encode_sidecar, sidecar_key
-from resonance.speech.kokoro import STOCK_VOICES, KokoroEngine
+from resonance.speech.engine import encode_sidecar, sidecar_key
+from resonance.speech.kokoro import Shape, KokoroEngine
 from resonance.storage import get_storage
-from resonance.voices.likeness.dvector import embed, similarity
+from resonance.voices import match_report
+from resonance.voices.likeness import stock_figures
+from resonance.voices.likeness.embedders import Scores, embed, score
+from resonance.voices.likeness.intelligibility import cer, transcribe
+from resonance.voices.likeness.pitch import pitch_figures
+from resonance.voices.likeness.prosody import prosody_blend
+from resonance.voices.likeness.search import Budget, Trial, search
+from resonance.voices.likeness.vad import speech_only
 from resonance.voices.models import Voice
 from resonance.voices.voicespec import dump_spec
 
 log = logging.getLogger("resonance.voices.matching")
 
-PROBE_TEXT = "The quick brown fox jumps over the lazy dog, and then it rests in the warm afternoon sun."
-TOP = 4
-TEMPERATURES = (0.01, 0.03, 0.1)
+RATE = stock_figures.RATE
+HELD_BACK = 0.3  # the last part of the recording, by time, kept from the search for the measurement
+MIN_HELD_BACK_SECONDS = 2.0  # of speech in it; a recording whose end is mostly silence is cut by speech time instead
+PROBE = "A small boat drifted slowly toward the quiet harbour at dawn."  # what candidates say during the search
+MEASURE = ("Please bring the red folder to my office before lunch tomorrow.",  # new sentences for the measurement
+           "We watched the rain fall over the mountains all afternoon.")
+MAX_CER = 0.05  # a candidate that speech recognition misreads more than this is refused
+TOP = 4  # stock voices the starting blends are made of
+SINGLES = 2  # the best voices alone come first
+TEMPERATURES = (0.01, 0.03, 0.1)  # softmax temperatures of the starting blends
 
 
-def _speak(engine: KokoroEngine, spec) -> np.ndarray:
-    chunks = list(engine.synthesize(PROBE_TEXT, EngineVoice("", spec)))
-    return audio.resample(audio.concat([c.samples for c in chunks], chunks[0].sample_rate), chunks[0].sample_rate, 16000)
+@dataclass(frozen=True)
+class MatchResult:
+    shape: Shape
+    held_back: Scores  # the new voice's new sentences against the held-back part of the recording
+    start: Scores  # the starting blend and the final voice on the search part
+    found: Scores
+    pitch_hz: float
+    syntheses: int
+    seconds: float
+    accepted_steps: int
+
+    @property
+    def spec(self) -> dict:
+        return self.shape.spec()
+
+    def report(self) -> dict:
+        """What the Voice row keeps (match_report)."""
+        return {
+            "timbre": self.shape.timbre, "prosody": self.shape.prosody,
+            "held_back": {"dvector": round(self.held_back.dvector, 3),
+                          "resemblyzer": round(self.held_back.resemblyzer, 3)},
+            "pitch_hz": round(self.pitch_hz, 1), "syntheses": self.syntheses, "seconds": round(self.seconds, 1),
+            "search": {"steps_taken": self.accepted_steps,
+                       "start": [round(self.start.dvector, 3), round(self.start.resemblyzer, 3)],
+                       "end": [round(self.found.dvector, 3), round(self.found.resemblyzer, 3)]},
+        }
 
 
-@lru_cache
-def stock_embeddings() -> dict[str, np.ndarray]:
-    """Embeddings of every stock voice, cached on disk (computing them takes about a minute on 2 cores)."""
-    # Beside the model it is derived from, so set-up and every test run share it.
-    path = get_settings().SPEECH_MODELS_DIR / "stock_voice_embeddings.npz"
-    if path.exists():
-        with np.load(path) as saved:
-            if set(saved.files) == {v.name for v in STOCK_VOICES}:
-                return {name: saved[name] for name in saved.files}
-    engine = KokoroEngine()
-    vectors = {v.name: embed(_speak(engine, v.name)) for v in STOCK_VOICES}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **vectors)
-    return vectors
+def split(samples_16k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The speech of (the search part, the held-back part) of a recording, split by time: the search part never
+    depends on anything after the cut."""
+    cut = int(round(len(samples_16k) * (1 - HELD_BACK)))
+    search_part, held_back = speech_only(samples_16k[:cut]), speech_only(samples_16k[cut:])
+    if len(held_back) < MIN_HELD_BACK_SECONDS * RATE:
+        speech = speech_only(samples_16k)
+        cut = int(round(len(speech) * (1 - HELD_BACK)))
+        search_part, held_back = speech[:cut], speech[cut:]
+    return search_part, held_back
 
 
-def candidates(ranked: list[tuple[str, float]], count: int, seed: int = 7) -> list[dict[str, float]]:
-    """The best single voice, then blends of the top four: softmax over their similarities, then random mixes."""
-    top = ranked[:TOP]
-    names = [name for name, _ in top]
-    scores = np.array([score for _, score in top])
-    found: list[dict[str, float]] = [{names[0]: 1.0}]
+def band_limited(samples_16k: np.ndarray, original_rate: int) -> np.ndarray:
+    """Synthesised speech through the recording's bandwidth, so a telephone recording is compared on voice, not on
+    the missing high frequencies."""
+    if original_rate >= RATE:
+        return samples_16k
+    return audio.resample(audio.resample(samples_16k, RATE, original_rate), original_rate, RATE)
+
+
+def starting_blends(ranked: list[tuple[str, float]]) -> list[dict[str, float]]:
+    """The best stock voices alone, then softmax blends of the best `TOP` over their scores."""
+    names = [name for name, _ in ranked[:TOP]]
+    scores = np.array([value for _, value in ranked[:TOP]])
+    found: list[dict[str, float]] = [{name: 1.0} for name in names[:SINGLES]]
     for temperature in TEMPERATURES:
         weights = np.exp((scores - scores.max()) / temperature)
-        found.append(_rounded(names, weights / weights.sum()))
-    rng = np.random.default_rng(seed)
-    unique: list[dict[str, float]] = []
-    for blend in found:
-        if blend not in unique:
-            unique.append(blend)
-    for _ in range(100):  # random mixes until there are enough distinct ones
-        if len(unique) >= count:
-            break
-        blend = _rounded(names, rng.dirichlet([0.7] * len(names)))
-        if blend not in unique:
-            unique.append(blend)
-    return unique[:count]
+        weights /= weights.sum()
+        kept = {n: float(w) for n, w in zip(names, weights, strict=True) if w >= 0.02}
+        blend = {n: round(w / sum(kept.values()), 3) for n, w in kept.items()}
+        if blend not in found:
+            found.append(blend)
+    return found
 
 
-def _rounded(names: list[str], weights: np.ndarray) -> dict[str, float]:
-    kept = {n: round(float(w), 3) for n, w in zip(names, weights, strict=True) if w >= 0.02}
-    total = sum(kept.values())
-    return {n: round(w / total, 3) for n, w in kept.items()}
+def match_recording(samples_16k: np.ndarray, *, original_rate: int = RATE, syntheses: int | None = None,
+                    seconds: float | None = None, workers: int | None = None,
+                    clock: Callable[[], float] = time.monotonic,
+                    on_progress: Callable[[float], None] = lambda fraction: None) -> MatchResult:
+    """A shaped Kokoro voice for the recording (mono float32, 16 kHz) and its measured likeness."""
+    settings = get_settings()
+    budget = Budget(syntheses or settings.MATCH_SYNTHESES, seconds or settings.MATCH_SECONDS)
+    workers = workers or max(1, os.cpu_count() or 1)
+    began = clock()
+    search_part, held_back = split(samples_16k)
+    target = embed(search_part)
+    figures = stock_figures.load()
+    pitch = pitch_figures(search_part)
+    prosody = prosody_blend(pitch, {name: f.pitch for name, f in figures.items()})
+    ranked = sorted(((name, _total(score(target, f.embeddings))) for name, f in figures.items()),
+                    key=lambda item: (-item[1], item[0]))
+    on_progress(0.02)
+
+    engine = KokoroEngine(workers=1)
+    with ThreadPoolExecutor(workers, thread_name_prefix="voice-match") as pool:
+        def speak(text: str, voice: Shape) -> np.ndarray:
+            samples, rate = engine.render(text, voice.spec())
+            return band_limited(audio.resample(samples, rate, RATE), original_rate)
+
+        def trial(voice: Shape) -> Trial:
+            speech = speak(PROBE, voice)
+            return Trial(score(embed(speech_only(speech)), target), speech)
+
+        blends = starting_blends(ranked)
+        round_began = clock()
+        trials = list(pool.map(trial, [Shape(blend, prosody) for blend in blends]))
+        per_round = (clock() - round_began) * workers / len(blends)
+        best = max(range(len(blends)), key=lambda i: (_total(trials[i].scores), -i))
+        timbre, start = blends[best], trials[best].scores
+        on_progress(0.1)
+
+        def evaluate(shift: np.ndarray) -> Trial:
+            return trial(Shape(timbre, prosody, tuple(float(x) for x in shift)))
+
+        # What is left after the start, less the final measurement (its syntheses, and a round's time for them)
+        left = Budget(budget.syntheses - len(MEASURE), budget.seconds - (clock() - began) - per_round)
+        outcome = search(np.zeros(stock_figures.timbre_basis().shape[1], np.float32), start,
+                         basis=stock_figures.timbre_basis(), evaluate=evaluate, understood=understood,
+                         budget=left, used=len(blends), workers=workers, round_seconds=per_round, clock=clock,
+                         on_progress=lambda fraction: on_progress(0.1 + 0.8 * fraction))
+        shift = tuple(float(x) for x in outcome.shift) if outcome.accepted else ()
+        voice = Shape(timbre, prosody, shift)
+        measured = list(pool.map(lambda text: speak(text, voice), MEASURE))
+    held = score(embed(speech_only(np.concatenate(measured))), embed(held_back))
+    on_progress(1.0)
+    return MatchResult(shape=voice, held_back=held, start=start, found=outcome.scores, pitch_hz=pitch.median_hz,
+                       syntheses=outcome.syntheses + len(MEASURE), seconds=clock() - began,
+                       accepted_steps=outcome.accepted)
 
 
-def match(samples_16k: np.ndarray, *, on_progress=lambda fraction: None) -> tuple[dict[str, float], float]:
-    """The blend closest to the recording and its similarity (0..1)."""
-    target = embed(samples_16k)
-    on_progress(0.05)
-    ranked = sorted(((name, similarity(target, vector)) for name, vector in stock_embeddings().items()),
-                    key=lambda item: item[1], reverse=True)
-    tries = candidates(ranked, max(1, get_settings().MATCH_CANDIDATES))
-    engine, best, best_score = KokoroEngine(), tries[0], -1.0
-    for index, blend in enumerate(tries):
-        score = similarity(target, embed(_speak(engine, blend)))
-        if score > best_score:
-            best, best_score = blend, score
-        on_progress(0.1 + 0.9 * (index + 1) / len(tries))
-    return best, max(0.0, best_score)
+def understood(speech: np.ndarray) -> bool:
+    """The intelligibility guard: speech recognition reads the probe sentence back."""
+    return cer(PROBE, transcribe(speech)) <= MAX_CER
+
+
+def _total(scores: Scores) -> float:
+    return scores.dvector + scores.resemblyzer
 
 
 def run_match(voice_id: str) -> None:
@@ -106,15 +190,18 @@ def run_match(voice_id: str) -> None:
             return
         voice.match_status, voice.match_progress, voice.match_error = rows.RUNNING, 0.0, ""
         session.add(voice)
-        key = voice.object_key
+        key, recorded = voice.object_key, _recording_facts(voice)
     try:
         samples, rate = audio.read_wav(get_storage().get(key))
-        blend, score = match(audio.resample(samples, rate, 16000), on_progress=lambda f: _progress(voice_id, f))
-        get_storage().put(sidecar_key(key), encode_sidecar(blend), "application/json")
+        result = match_recording(audio.resample(samples, rate, RATE),
+                                 original_rate=int(recorded.get("sample_rate") or rate),
+                                 on_progress=lambda f: _progress(voice_id, f))
+        get_storage().put(sidecar_key(key), encode_sidecar(result.spec), "application/json")
         with system_session() as session:
             voice = session.get(Voice, voice_id)
             if voice is not None:
-                voice.engine_voice, voice.similarity = dump_spec(blend), round(score, 3)
+                voice.engine_voice, voice.similarity = dump_spec(result.spec), round(result.held_back.resemblyzer, 3)
+                voice.match_report = match_report.dump({"recording": recorded, **result.report()})
                 voice.match_status, voice.match_progress = rows.DONE, 1.0
                 session.add(voice)
     except Exception as error:  # noqa: BLE001 - recorded on the voice for the person to see
@@ -127,6 +214,12 @@ def run_match(voice_id: str) -> None:
                 session.add(voice)
 
 
+def _recording_facts(voice: Voice) -> dict:
+    """What the upload step noted about the recording (its original sample rate, its seconds of speech)."""
+    facts = match_report.load(voice).get("recording")
+    return dict(facts) if isinstance(facts, dict) else {}
+
+
 def _progress(voice_id: str, fraction: float) -> None:
     with system_session() as session:
         voice = session.get(Voice, voice_id)
@@ -137,4 +230,4 @@ def _progress(voice_id: str, fraction: float) -> None:
 
 MATCH_JOBS = rows.status_kind("voice matching", Voice, "match_status", run_match)
 
-__all__ = ["MATCH_JOBS", "match", "run_match"]
+__all__ = ["MATCH_JOBS", "MatchResult", "match_recording", "run_match"]

@@ -56,7 +56,8 @@ class Voice(SQLModel, OrgOwnedOrShared, table=True):
     match_status: str = Field(default="none", max_length=16)  # none | queued | running | done | failed
     match_progress: float = 0.0
     match_error: str = ""
-    similarity: float | None = None  # speaker similarity of the matched voice to the sample (0..1)
+    similarity: float | None = None  # the figure shown: match_report's held-back resemblyzer score (0..1)
+    match_report: str | None = None  # JSON: how the match was made and measured (voices/match_report.py)
     created_by: str | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -3,9 +3,11 @@
 A person signs up and creates an organization, finds the 20 built-in voices A–Z with previews that play one at a
 time, searches (the address follows as `?query=`, and a `?query=` link pre-fills the search) and filters by
 category and language. A 5-second sample is refused with the reference's message and creates nothing; a 13-second
-one appears under Team Voices, "Matching…" until the in-process job reports "Matched · NN% similar". The voice is
-edited, then deleted with the reference's confirmation. Recording uses Chromium's fake microphone playing a speech
-file and uploads as a mono 44.1 kHz WAV. A Member sees no Edit/Delete on an Admin's voice but does on their own.
+one appears under Team Voices, "Being matched to Kokoro voices…" until the in-process job is done; then the card says
+what it is ("Matched voice", the Kokoro voices it blends, not a clone) and a similarity only with its scale. The voice
+is edited (the dialog says the same), then deleted with the reference's confirmation. Recording uses Chromium's fake
+microphone playing a speech file and uploads as a mono 44.1 kHz WAV. A Member sees no Edit/Delete on an Admin's voice
+but does on their own.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from resonance.speech import audio
+from resonance.voices import labels
+from resonance.voices.models import Voice, VoiceVariant
 from tests.speech_samples import speech_wav
 
 from .e2e_support import ROOT, SESSION_COOKIE, Browser, RunningApp, _python, new_driver
@@ -59,6 +63,31 @@ def preview_state(b: Browser, name: str) -> str:
 def custom_rows(app: RunningApp, org_id: str) -> list[tuple]:
     return app.query("SELECT name, category, language, description, match_status, similarity FROM voices "
                      "WHERE org_id = ? ORDER BY created_at", org_id)
+
+
+def matched_kind(app: RunningApp, voice_id: str) -> labels.VoiceKind:
+    """What the card must say of the voice, from the row the matcher wrote (Kokoro: a matched voice)."""
+    status, engine_voice, report, similarity = app.one(
+        "SELECT match_status, engine_voice, match_report, similarity FROM voices WHERE id = ?", voice_id)
+    voice = Voice(variant=VoiceVariant.CUSTOM, name="", match_status=status, engine_voice=engine_voice,
+                  match_report=report, similarity=similarity)
+    return labels.describe(voice, clones=False)
+
+
+def check_matched_card(b: Browser, card: str, kind: labels.VoiceKind) -> None:
+    """The badge and the sentence; a figure only with its scale, which the (i) opens (a tap on a phone)."""
+    shown = b.element(f"{card} .voice-match").text
+    assert kind.badge == "Matched voice" and kind.badge in shown, shown
+    assert b.element(f"{card} .voice-kind").text == kind.sentence
+    assert kind.sentence.startswith("Matched voice: ") and "not a clone of your recording" in kind.sentence
+    if kind.similarity_text:  # a match measured on held-back speech
+        assert kind.similarity_text in shown, shown
+        b.click(f"{card} .voice-similarity-info")
+        b.wait_text(".voice-similarity-scale", labels.SIMILARITY_SCALE)
+        b.click(f"{card} .voice-similarity-info")  # the same (i) closes it
+        b.wait(lambda _: b.absent(".voice-similarity-scale"), "the scale to close")
+    else:
+        assert "% similar" not in shown, shown
 
 
 def pick(b: Browser, trigger: str, option: str) -> None:
@@ -154,15 +183,16 @@ def test_library_search_filters_upload_match_edit_delete(app: RunningApp, system
     card = '.voice-card[data-voice-name="Grandpa Walt"]'
     assert custom_rows(app, org_id)[0][:4] == ("Grandpa Walt", "NARRATIVE", "en-GB", "Old and raspy")
 
-    # Matching runs in the app's process; the card follows it to the measured similarity ("matched": Kokoro).
-    b.wait(lambda _: "Matched" in b.element(f"{card} .voice-match").text, "the voice to be matched",
+    # Matching runs in the app's process; the card follows it, then says what the voice is ("matched": Kokoro).
+    b.wait(lambda _: "Matched voice" in b.element(f"{card} .voice-match").text, "the voice to be matched",
            timeout=MATCH_WAIT)
-    similarity = custom_rows(app, org_id)[0][5]
-    assert f"Matched · {round(similarity * 100)}% similar" in b.element(f"{card} .voice-match").text
+    kind = matched_kind(app, b.element(card).get_attribute("data-voice-id"))
+    check_matched_card(b, card, kind)
 
-    # Edit.
+    # Edit: the dialog says the same in full.
     b.click(f"{card} .voice-menu")
     b.click(".voice-edit")
+    b.wait_text(".voice-kind-details", kind.sentence)
     b.fill("#edit-voice-name", "Grandpa Walter")
     b.click("#edit-voice-submit")
     b.wait_text("#team-voices", "Grandpa Walter")

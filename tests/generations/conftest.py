@@ -36,4 +36,13 @@ def ready_voice(org=None, *, name: str = "Aaron", spec: str = '"am_michael"') ->
     return voice
 
 
+def unmatched_voice(org, *, status: str = "queued", progress: float = 0.0, error: str = "") -> Voice:
+    """A custom voice Kokoro cannot speak yet: its match is queued, running or failed, no engine spec written."""
+    voice = Voice(org_id=org.id, name="Fresh", variant=VoiceVariant.CUSTOM, object_key=f"voices/orgs/{org.id}/fresh",
+                  match_status=status, match_progress=progress, match_error=error)
+    with system_session() as session:
+        session.add(voice)
+    return voice
+
+
 DEFAULTS = SpeechParams()

@@ -12,7 +12,7 @@ from resonance.orgs.scope import tenant_session
 from resonance.voices.models import Voice
 from tests.factories import all_rows, make_org, make_user, signed_in
 from tests.fakes import ToneEngine
-from tests.generations.conftest import DEFAULTS, ready_voice
+from tests.generations.conftest import DEFAULTS, ready_voice, unmatched_voice
 
 CAPS = ToneEngine().capabilities
 
@@ -74,9 +74,13 @@ def test_voice_without_audio_or_still_matching_is_refused(team):
         session.add(row)
     with pytest.raises(VoiceUnavailable, match="Voice audio not available"):
         create(principal, "Hello.", bare.id)
-    matching = ready_voice(org, name="Fresh", spec=None)
-    with pytest.raises(VoiceUnavailable, match="still being matched"):
+    matching = unmatched_voice(org, status="running", progress=0.5)
+    with pytest.raises(VoiceUnavailable, match=r"still being matched to Kokoro voices \(50% done\)") as refused:
         create(principal, "Hello.", matching.id)
+    assert (refused.value.voice_id, refused.value.match.status) == (matching.id, "running")
+    failed = unmatched_voice(org, status="failed", error="No speech found.")
+    with pytest.raises(VoiceUnavailable, match="matching it failed: No speech found. Delete it and add it again"):
+        create(principal, "Hello.", failed.id)
     # An engine that clones from the sample does not need the match.
     create(principal, "Hello.", matching.id, caps=ToneEngine(clones=True).capabilities)
 

@@ -22,8 +22,14 @@ keys; the secret is shown once. A key acts for its organization with Member righ
 **Errors**: `{"detail": {"status": "...", "message": "..."}}` with 401 (`needs_authorization`, `invalid_api_key`),
 402 (`subscription_required`: billing is on and the organization has no active subscription), 403
 (`missing_permissions`), 404 (`voice_not_found`, `history_item_not_found`: unknown or another organization's), 412
-(`voice_not_ready`), 413 (`file_too_large`), 422 (`invalid_request`, `model_not_found`), 429
-(`rate_limit_exceeded`, with a `Retry-After` header in seconds), 502 (`speech_failed`).
+(`voice_not_ready`: the voice is still being matched, with its `matching` status and a `Retry-After` header, or its
+matching failed), 413 (`file_too_large`), 422 (`invalid_request`, `model_not_found`), 429 (`rate_limit_exceeded`,
+with a `Retry-After` header in seconds), 502 (`speech_failed`).
+
+**Voices**: `category` is `premade` (built-in), `matched` (the organization's own voice, spoken by Kokoro as a blend
+of its stock voices shaped to the recording: not a clone) or `cloned` (spoken from the recording by a cloning
+engine); `category_description` says it in a sentence. A new voice is matched in the background: poll
+GET /v1/voices/{voice_id} until `matching.status` is `done` (or `failed`).
 
 **Limits**: text of at most 5,000 characters; a number of requests per key per time window (RESONANCE_API_RATE_LIMIT,
 60 per 60 s by default).

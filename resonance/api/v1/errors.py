@@ -67,22 +67,26 @@ SUBSCRIPTION = {402: _doc("Billing is on and the organization has no active subs
 
 
 class ApiProblem(Exception):
-    """An answer decided by a route: status code, `detail.status`, message, extra headers."""
+    """An answer decided by a route: status code, `detail.status`, message, extra headers, and extra fields of
+    `detail` that a client can act on."""
 
-    def __init__(self, status_code: int, status: str, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status_code: int, status: str, message: str, headers: dict[str, str] | None = None,
+                 extra: dict | None = None):
         super().__init__(message)
         self.status_code, self.status, self.message, self.headers = status_code, status, message, headers or {}
+        self.extra = extra or {}
 
 
-def problem(status_code: int, status: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": {"status": status, "message": message}}, status_code=status_code,
-                        headers=headers or None)
+def problem(status_code: int, status: str, message: str, headers: dict[str, str] | None = None,
+            extra: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": {"status": status, "message": message, **(extra or {})}},
+                        status_code=status_code, headers=headers or None)
 
 
 def from_error(error: Exception, *, not_found: str = "not_found") -> JSONResponse:
     """The response for anything a /v1 route raised."""
     if isinstance(error, ApiProblem):
-        return problem(error.status_code, error.status, error.message, error.headers)
+        return problem(error.status_code, error.status, error.message, error.headers, error.extra)
     if isinstance(error, RequestValidationError):
         return _invalid(error)
     if isinstance(error, SubscriptionRequired):

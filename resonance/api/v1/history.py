@@ -22,7 +22,8 @@ from resonance.jobs import rows
 from resonance.orgs.scope import tenant_session
 from resonance.speech import audio
 from resonance.storage import get_storage
-from resonance.voices.models import Voice, VoiceVariant
+from resonance.voices import labels
+from resonance.voices.models import Voice
 
 router = APIRouter(prefix="/history", tags=["history"], route_class=route_class("history_item_not_found"),
                    responses={**COMMON_RESPONSES, **NOT_FOUND})
@@ -30,12 +31,12 @@ router = APIRouter(prefix="/history", tags=["history"], route_class=route_class(
 _STATES = {rows.DONE: "created", rows.FAILED: "failed"}
 
 
-def item_out(generation: Generation, variant: str | None) -> HistoryItem:
+def item_out(generation: Generation, variant: str | None, *, clones: bool) -> HistoryItem:
     created = generation.created_at if generation.created_at.tzinfo else generation.created_at.replace(tzinfo=UTC)
     return HistoryItem(
         history_item_id=generation.id, request_id=generation.id, voice_id=generation.voice_id, model_id=MODEL_ID,
         voice_name=generation.voice_name, text=generation.text, date_unix=int(created.timestamp()),
-        voice_category=None if variant is None else ("cloned" if variant == VoiceVariant.CUSTOM else "premade"),
+        voice_category=None if variant is None else labels.category(variant, clones=clones),
         character_count_change_from=0, character_count_change_to=count_characters(generation.text),
         content_type="audio/mpeg", state=_STATES.get(generation.status, "processing"),
         settings={"speed": generation.speed},
@@ -67,7 +68,8 @@ def list_history(
         found = _page(session, size=page_size + 1, after_id=start_after_history_item_id, voice_id=voice_id)
         page = found[:page_size]
         variants = _variants(session, page)
-    items = [item_out(g, variants.get(g.voice_id or "")) for g in page]
+    clones = labels.active_engine().clones
+    items = [item_out(g, variants.get(g.voice_id or ""), clones=clones) for g in page]
     return GetHistoryResponse(history=items, has_more=len(found) > page_size,
                               last_history_item_id=items[-1].history_item_id if items else None,
                               scanned_until=items[-1].date_unix if items else None)
@@ -78,7 +80,7 @@ def get_item(history_item_id: str, caller: CurrentCaller) -> HistoryItem:
     with tenant_session(caller.principal.org_id) as session:
         generation = generations.get_generation(session=session, generation_id=history_item_id)
         variant = _variants(session, [generation]).get(generation.voice_id or "")
-    return item_out(generation, variant)
+    return item_out(generation, variant, clones=labels.active_engine().clones)
 
 
 @router.get("/{history_item_id}/audio", summary="Get a history item's audio", response_class=Response,

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from resonance.generations.service import MAX_CHARS
+from resonance.voices import labels
 
 UNLIMITED = 2_147_483_647  # what a limit reads when there is none (billing off, or pay as you go)
 MODEL_ID = "resonance_v1"  # the one model: the configured speech engine (Kokoro-82M by default)
@@ -32,16 +33,57 @@ class VoiceSettings(BaseModel):
     speed: float | None = Field(None, ge=0.5, le=2.0, description="Speaking rate, 1.0 normal (0.5–2.0)")
 
 
+Category = Literal["premade", "matched", "cloned"]
+CATEGORY_DESCRIPTION = (
+    "`premade`: a built-in voice. `matched`: the organization's own voice, spoken by Kokoro as a blend of its stock "
+    "voices shaped to the recording; not a clone of it. `cloned`: the organization's own voice, spoken by a cloning "
+    "engine from the recording itself. ElevenLabs SDKs accept `matched` (their category also allows values they do "
+    "not list).")
+
+
+class Matching(BaseModel):
+    """Where a custom voice's match to Kokoro's voices stands: poll GET /v1/voices/{voice_id} until `status` is
+    `done` (a `matched` voice can speak from then on) or `failed`. A `cloned` voice speaks from the recording at
+    once; `fine_tuning.state` says for every voice whether it can speak now."""
+
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(ge=0, le=1, description="0 to 1")
+    similarity: float | None = Field(
+        None, description=f"Once done, 0 to 1: how alike the voice and the recording sound. {labels.SIMILARITY_SCALE} "
+                          "Null while matching, and for voices matched before this was measured")
+    error: str = Field("", description="Why matching failed; empty otherwise")
+
+
+class FineTuning(BaseModel):
+    """ElevenLabs' readiness field for its one model (`state`, `progress`, `message` keyed by model id):
+    `fine_tuned` once text-to-speech can use the voice, `queued`/`fine_tuning` while it is being matched,
+    `failed` if matching failed."""
+
+    is_allowed_to_fine_tune: bool = False
+    state: dict[str, Literal["queued", "fine_tuning", "fine_tuned", "failed"]]
+    progress: dict[str, float]
+    message: dict[str, str]
+
+
 class Voice(BaseModel):
     voice_id: str
     name: str
-    category: Literal["premade", "cloned"] = Field(
-        description="`premade` for Resonance's built-in voices, `cloned` for the organization's own")
-    description: str | None = None
+    category: Category = Field(description=CATEGORY_DESCRIPTION)
+    category_label: str = Field(description="The category in words, as the app shows it: `Built-in`, `Matched "
+                                            "voice` or `Cloned`")
+    category_description: str = Field(
+        description="What the voice is in one sentence, e.g. \"Matched voice: a blend of Kokoro voices Aaron, Laura "
+                    "and Walter shaped to your pitch; not a clone of your recording.\"; while matching, \"Being "
+                    "matched to Kokoro voices…\"; if matching failed, why")
+    description: str | None = Field(None, description="The description the organization gave the voice")
     labels: dict[str, str] = Field(
         description="`language` (BCP-47, e.g. en-US), `accent`, `use_case` (the voice's category, e.g. audiobook)")
     preview_url: str | None = Field(
         None, description="Absolute URL of the voice's sample (WAV), signed and valid for an hour; no key needed")
+    matching: Matching | None = Field(None, description="The organization's own voices: the match to Kokoro's "
+                                                        "voices. Null for built-in voices")
+    fine_tuning: FineTuning | None = Field(None, description="The organization's own voices: whether text-to-speech "
+                                                             "can use the voice now, in ElevenLabs' shape")
     available_for_tiers: list[str] = []
     settings: VoiceSettings | None = None
     high_quality_base_model_ids: list[str] = []
@@ -57,6 +99,8 @@ class GetVoicesResponse(BaseModel):
 class AddVoiceResponse(BaseModel):
     voice_id: str
     requires_verification: bool = False
+    category: Category = Field(description=CATEGORY_DESCRIPTION)
+    matching: Matching = Field(description="The new voice's match, queued: poll GET /v1/voices/{voice_id} for it")
 
 
 class StatusResponse(BaseModel):
@@ -87,7 +131,8 @@ class HistoryItem(BaseModel):
     voice_id: str | None = Field(None, description="Null once the voice has been deleted")
     model_id: str | None = None
     voice_name: str | None = None
-    voice_category: Literal["premade", "cloned"] | None = None
+    voice_category: Category | None = Field(None, description="The voice's category, as in GET /v1/voices; null once "
+                                                              "the voice has been deleted")
     text: str | None = None
     date_unix: int
     character_count_change_from: int = Field(description="Always 0: Resonance does not keep a running count per "

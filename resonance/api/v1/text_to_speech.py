@@ -13,17 +13,23 @@ from fastapi.responses import Response, StreamingResponse
 
 from resonance.api.v1 import speech
 from resonance.api.v1.auth import CurrentCaller
-from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, route_class
+from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, ApiProblem, route_class
 from resonance.api.v1.formats import DEFAULT_FORMAT, OutputFormat, parse
 from resonance.api.v1.models import check_model
 from resonance.api.v1.schemas import TextToSpeechRequest
+from resonance.api.v1.voices import matching_out
+from resonance.generations.service import VoiceUnavailable
 from resonance.generations.submit import submit_generation
 from resonance.speech.engine import SpeechParams
 
 router = APIRouter(prefix="/text-to-speech", tags=["text-to-speech"], route_class=route_class("voice_not_found"),
                    responses={**COMMON_RESPONSES, **NOT_FOUND, **SUBSCRIPTION,
-                              412: {"description": "The voice cannot speak yet: a new voice is still being matched "
-                                                   "(`voice_not_ready`)"},
+                              412: {"description": "The voice cannot speak (`voice_not_ready`): a new voice is "
+                                                   "still being matched, or its matching failed. `detail.matching` "
+                                                   "is the voice's `matching` (GET /v1/voices/{voice_id}); while it "
+                                                   "is queued or running, `Retry-After` says when to look again",
+                                    "headers": {"Retry-After": {"description": "Seconds before polling the voice",
+                                                                "schema": {"type": "integer"}}}},
                               502: {"description": "Speech generation failed (`speech_failed`)"}})
 
 AUDIO = {200: {"description": "Audio: MP3, or raw 16-bit little-endian mono PCM for `pcm_*` formats",
@@ -33,12 +39,30 @@ AUDIO = {200: {"description": "Audio: MP3, or raw 16-bit little-endian mono PCM 
                                                "schema": {"type": "string"}}}}}
 
 OutputFormatQuery = Annotated[OutputFormat, Query(description="`mp3_<sample rate>_<kbps>` or `pcm_<sample rate>`")]
+MATCH_POLL_S = 5  # Retry-After while a voice is being matched: a client polls the voice about this often
 
 
 async def _start(caller, voice_id: str, body: TextToSpeechRequest) -> str:
     check_model(body.model_id)
     speed = body.voice_settings.speed if body.voice_settings and body.voice_settings.speed is not None else 1.0
-    return await run_in_threadpool(submit_generation, caller.principal, body.text, voice_id, SpeechParams(speed=speed))
+    try:
+        return await run_in_threadpool(submit_generation, caller.principal, body.text, voice_id,
+                                       SpeechParams(speed=speed))
+    except VoiceUnavailable as error:
+        if error.match is None:
+            raise
+        raise _not_ready(error) from None
+
+
+def _not_ready(error: VoiceUnavailable) -> ApiProblem:
+    """412 with the voice's match, and when to look again if it is still running."""
+    match, extra = error.match, {"voice_id": error.voice_id, "matching": matching_out(error.match).model_dump()}
+    if not match.pending:
+        return ApiProblem(412, "voice_not_ready", str(error), extra=extra)
+    message = (f"This voice is still being matched to Kokoro voices ({match.status}, "
+               f"{round(match.progress * 100)}% done). Poll GET /v1/voices/{error.voice_id} until matching.status "
+               "is done, then send this request again.")
+    return ApiProblem(412, "voice_not_ready", message, headers={"Retry-After": str(MATCH_POLL_S)}, extra=extra)
 
 
 def _headers(generation_id: str) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """/v1/voices: the built-in voices and the organization's own; add one from a recording; delete one.
 
 Adding runs `voices.cloning.create_custom_voice`, the app's own use case (same checks and messages, the subscription
-gate, usage record, clean-up on failure). A new voice is listed at once and can be spoken once matching has
-finished (a few seconds; until then text-to-speech answers 412 `voice_not_ready`).
+gate, usage record, clean-up on failure). A new voice is listed at once with its `matching` status; with Kokoro it
+can be spoken once matching is done (until then text-to-speech answers 412 `voice_not_ready`). Every voice says what
+it is (`category`, `category_label`, `category_description`) in the words the app uses (voices/labels.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from fastapi.responses import Response
 from resonance.api.ranges import serve_object
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, ApiProblem, route_class
-from resonance.api.v1.schemas import MODEL_ID, AddVoiceResponse, GetVoicesResponse, StatusResponse, Voice
+from resonance.api.v1.schemas import (
+    MODEL_ID,
+    AddVoiceResponse,
+    FineTuning,
+    GetVoicesResponse,
+    Matching,
+    StatusResponse,
+    Voice,
+)
 from resonance.api.v1.storage_cleanup import remove_files
 from resonance.core import security
 from resonance.core.config import get_settings
@@ -27,6 +36,7 @@ from resonance.jobs.default import default_runner
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session, tenant_session
 from resonance.voices import cloning, languages
+from resonance.voices import labels as voice_labels  # `labels` is also ElevenLabs' form field
 from resonance.voices import service as voices
 from resonance.voices.models import Voice as VoiceRow
 from resonance.voices.models import VoiceCategory, VoiceVariant
@@ -43,21 +53,39 @@ _ACCENTS = {"US": "american", "GB": "british", "IN": "indian", "AU": "australian
 # labels.use_case: our categories in any case ("customer service", "CUSTOMER_SERVICE"), and ElevenLabs' names of them
 _USE_CASE_ALIASES = {"narrative_story": "NARRATIVE", "narration": "NARRATIVE", "characters_animation": "CHARACTERS",
                      "advertisement": "ADVERTISING", "meditative": "MEDITATION"}
+# ElevenLabs' fine-tuning state of a voice that cannot speak yet, by the state of its match
+_FINE_TUNING = {"queued": "queued", "running": "fine_tuning", "done": "fine_tuned", "failed": "failed"}
 
 
-def voice_out(voice: VoiceRow, base_url: str) -> Voice:
-    labels = {"language": voice.language, "use_case": voice.category.lower()}
+def matching_out(match: voice_labels.MatchState) -> Matching:
+    return Matching(status=match.status, progress=round(match.progress, 3), similarity=match.similarity,
+                    error=match.error)
+
+
+def _fine_tuning(kind: voice_labels.VoiceKind) -> FineTuning | None:
+    if kind.match is None:
+        return None
+    state = "fine_tuned" if kind.ready else _FINE_TUNING[kind.match.status]
+    message = "" if kind.ready else kind.sentence
+    return FineTuning(state={MODEL_ID: state}, progress={MODEL_ID: 1.0 if kind.ready else kind.match.progress},
+                      message={MODEL_ID: message})
+
+
+def voice_out(voice: VoiceRow, base_url: str, engine: voice_labels.ActiveEngine) -> Voice:
+    tags = {"language": voice.language, "use_case": voice.category.lower()}
     region = voice.language.rsplit("-", 1)[-1] if "-" in voice.language else ""
-    labels["accent"] = _ACCENTS.get(region) or languages.region_name(voice.language).lower()
+    tags["accent"] = _ACCENTS.get(region) or languages.region_name(voice.language).lower()
     spec = load_spec(voice) if voice.variant == VoiceVariant.SYSTEM else None
     if isinstance(spec, str) and len(spec) > 1 and spec[1] in "fm":
-        labels["gender"] = "female" if spec[1] == "f" else "male"  # Kokoro stock voices: af_…, am_…, bf_…, bm_…
-    custom = voice.variant == VoiceVariant.CUSTOM
+        tags["gender"] = "female" if spec[1] == "f" else "male"  # Kokoro stock voices: af_…, am_…, bf_…, bm_…
+    kind = voice_labels.describe(voice, clones=engine.clones, engine=engine.label)
     created = voice.created_at if voice.created_at.tzinfo else voice.created_at.replace(tzinfo=UTC)
     return Voice(
-        voice_id=voice.id, name=voice.name, category="cloned" if custom else "premade",
-        description=voice.description, labels=labels, preview_url=preview_url(voice, base_url),
-        high_quality_base_model_ids=[MODEL_ID], is_owner=custom, created_at_unix=int(created.timestamp()),
+        voice_id=voice.id, name=voice.name, category=kind.category, category_label=kind.badge,
+        category_description=kind.sentence, description=voice.description, labels=tags,
+        preview_url=preview_url(voice, base_url), matching=kind.match and matching_out(kind.match),
+        fine_tuning=_fine_tuning(kind), high_quality_base_model_ids=[MODEL_ID],
+        is_owner=voice.variant == VoiceVariant.CUSTOM, created_at_unix=int(created.timestamp()),
     )
 
 
@@ -76,8 +104,8 @@ def list_voices(caller: CurrentCaller, request: Request,
     """The organization's own voices (newest first), then the built-in voices (A–Z)."""
     with tenant_session(caller.principal.org_id) as session:
         found = voices.list_voices(session=session)
-    base = str(request.base_url)
-    return GetVoicesResponse(voices=[voice_out(v, base) for v in (*found.custom, *found.system)])
+    base, engine = str(request.base_url), voice_labels.active_engine()
+    return GetVoicesResponse(voices=[voice_out(v, base, engine) for v in (*found.custom, *found.system)])
 
 
 @router.get("/{voice_id}", response_model=Voice, summary="Get a voice")
@@ -85,7 +113,7 @@ def get_voice(voice_id: str, caller: CurrentCaller, request: Request,
               with_settings: Annotated[bool | None, Query(description="Accepted and ignored")] = None) -> Voice:
     with tenant_session(caller.principal.org_id) as session:
         voice = voices.get_voice(session=session, voice_id=voice_id)
-    return voice_out(voice, str(request.base_url))
+    return voice_out(voice, str(request.base_url), voice_labels.active_engine())
 
 
 @router.get("/{voice_id}/preview", summary="A voice's sample (signed URL)",
@@ -138,7 +166,8 @@ async def add_voice(
     voice = await run_in_threadpool(cloning.create_custom_voice, actor=caller.principal, fields=fields, data=data,
                                     declared_type=upload.content_type)
     default_runner().notify()  # matching the new voice to the engine runs as a job
-    return AddVoiceResponse(voice_id=voice.id)
+    kind = voice_labels.describe(voice, clones=voice_labels.active_engine().clones)
+    return AddVoiceResponse(voice_id=voice.id, category=kind.category, matching=matching_out(kind.match))
 
 
 def _labels(raw: str | None) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""A voice in the library: glass avatar, name · category · description, language, preview, matching state, menu.
+"""A voice in the library: glass avatar, name · category · description, language, what the voice is (matched or
+cloned, its similarity with the scale behind an (i)) or its matching progress, preview, menu.
 
 Takes the voice as a Var (a dict made by the voices state) and the menu's actions as callables; imports no state.
 The preview button is driven by assets/voice_tools.js (click delegation; it sets `data-state` on the button)."""
@@ -42,25 +43,57 @@ def preview_button(key, src, *, label: str = "Play preview", class_name: str = "
     )
 
 
+def _scale_info(voice) -> rx.Component:
+    """An (i) that opens the similarity's scale: on tap as well as click, so it works on phones."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.icon_button(rx.icon("info", size=13), variant="ghost", color_scheme="gray", size="1", radius="full",
+                           type="button", class_name="voice-similarity-info", title=voice["scale"],
+                           aria_label="What this similarity means"),
+        ),
+        rx.popover.content(rx.text(voice["scale"], size="1"), max_width="min(320px, 90vw)",
+                           class_name="voice-similarity-scale"),
+    )
+
+
 def _match_state(voice) -> rx.Component:
     return rx.match(
-        voice["match_status"],
-        ("done", rx.hstack(
-            rx.icon("circle_check", size=13, color="var(--teal-10)"),
-            rx.text(voice["match_label"], size="1", color="var(--teal-11)", weight="medium"),
-            align="center", spacing="1", class_name="voice-match",
+        voice["state"],
+        ("ready", rx.hstack(
+            rx.badge(voice["badge"], color_scheme="teal", variant="soft", size="1", class_name="voice-kind-badge"),
+            rx.cond(voice["similarity"] != "", rx.hstack(
+                rx.text(voice["similarity"], size="1", color="var(--teal-11)", weight="medium",
+                        class_name="voice-similarity", white_space="nowrap"),
+                _scale_info(voice),
+                align="center", spacing="1",
+            )),
+            align="center", spacing="2", class_name="voice-match",
         )),
         ("failed", rx.hstack(
             rx.icon("circle_alert", size=13, color="var(--red-10)"),
-            rx.text(voice["match_error"], size="1", color="var(--red-11)", trim="both"),
-            align="center", spacing="1", class_name="voice-match", title=voice["match_error"],
+            rx.text(voice["sentence"], size="1", color="var(--red-11)", trim="both"),
+            align="center", spacing="1", class_name="voice-match", title=voice["sentence"],
         )),
-        ("none", rx.fragment()),
+        ("builtin", rx.fragment()),
         rx.hstack(
-            rx.text("Matching… ", voice["match_percent"], "%", size="1", color_scheme="gray", white_space="nowrap"),
+            rx.text(voice["sentence"], " ", voice["match_percent"], "%", size="1", color_scheme="gray",
+                    white_space="nowrap"),
             rx.progress(value=voice["match_percent"], max=100, size="1", width="110px", color_scheme="teal"),
-            align="center", spacing="2", class_name="voice-match",
+            align="center", spacing="2", wrap="wrap", class_name="voice-match",
         ),
+    )
+
+
+def kind_details(kind) -> rx.Component:
+    """What a voice is, in full (the edit dialog): badge, sentence, and the similarity with its scale."""
+    return rx.vstack(
+        rx.badge(kind["badge"], color_scheme="teal", variant="soft", size="1"),
+        rx.text(kind["sentence"], size="2"),
+        rx.cond(kind["similarity"] != "", rx.text(
+            rx.text.strong(kind["similarity"]), " — ", kind["scale"], size="1", color_scheme="gray",
+        )),
+        spacing="1", width="100%", align="start", padding="0.75em", border_radius="8px",
+        background="var(--gray-a2)", class_name="voice-kind-details",
     )
 
 
@@ -108,6 +141,8 @@ def voice_card(voice, *, on_edit: Callable, on_delete: Callable) -> rx.Component
                 _match_state(voice),
                 align="center", spacing="2", wrap="wrap", row_gap="4px",
             ),
+            rx.cond(voice["state"] == "ready", rx.text(voice["sentence"], size="1", color_scheme="gray",
+                                                       class_name="voice-kind")),
             spacing="1", flex="1", min_width="0", align="start",
         ),
         preview_button(voice["id"], voice["preview_url"]),

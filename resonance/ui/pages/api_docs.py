@@ -15,12 +15,15 @@ from resonance.ui.states.api_keys import ApiDocsState
 from resonance.ui.states.auth import AuthState
 
 ENDPOINTS = (
-    ("GET", "/v1/voices", "Built-in voices (category premade) and the organization's own (cloned), with labels and "
-                          "a signed preview_url (playable without a key for an hour)"),
-    ("GET", "/v1/voices/{voice_id}", "One voice"),
+    ("GET", "/v1/voices", "Built-in voices (category premade) and the organization's own: matched (spoken by "
+                          "Kokoro as a blend of its voices shaped to the recording, not a clone of it) or cloned "
+                          "(with a cloning engine). Each has category_description (what it is, in a sentence), "
+                          "labels, a signed preview_url (playable without a key for an hour) and, for your own, "
+                          "matching: status (queued, running, done, failed), progress, similarity, error"),
+    ("GET", "/v1/voices/{voice_id}", "One voice: poll it until matching.status is done"),
     ("POST", "/v1/voices/add", "Add a voice: multipart name, files (one recording, 10 s to 5 min), description, "
-                               "labels (JSON: language such as en-GB, use_case such as audiobook) → voice_id. "
-                               "It can speak once matched, a few seconds later"),
+                               "labels (JSON: language such as en-GB, use_case such as audiobook) → voice_id, "
+                               "category and matching (queued). A matched voice can speak once matching is done"),
     ("DELETE", "/v1/voices/{voice_id}", "Delete a voice the key's creator made (keys have member rights)"),
     ("POST", "/v1/text-to-speech/{voice_id}", "JSON text (at most 5,000 characters), model_id, voice_settings "
                                               "(speed 0.5–2.0 is used; stability, similarity_boost, style and "
@@ -44,7 +47,9 @@ ERRORS = (
     ("403", "missing_permissions", "Not allowed with a member's rights (deleting someone else's voice)"),
     ("404", "voice_not_found, history_item_not_found", "Unknown, or another organization's"),
     ("409", "audio_not_ready", "The item's audio is still being generated"),
-    ("412", "voice_not_ready", "A new voice is still being matched; try again in a few seconds"),
+    ("412", "voice_not_ready", "The voice is still being matched (detail.matching has its status and progress; "
+                               "poll GET /v1/voices/{voice_id} after the seconds in Retry-After), or its matching "
+                               "failed"),
     ("413", "file_too_large", "The recording is over the upload limit"),
     ("422", "invalid_request, model_not_found", "Invalid input; the message names the field"),
     ("429", "rate_limit_exceeded", "Over the key's request limit; wait the seconds in the Retry-After header"),

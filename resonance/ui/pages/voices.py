@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resonance.ui.components.voice_card import voice_card
+from resonance.ui.components.voice_card import kind_details, voice_card
 from resonance.ui.components.voice_create_dialog import voice_create_dialog
 from resonance.ui.components.voice_fields import (
     CATEGORIES,
@@ -127,6 +127,7 @@ def edit_dialog() -> rx.Component:
                                   color_scheme="gray", margin_bottom="1em"),
             rx.form(
                 rx.vstack(
+                    kind_details(S.edit_kind),
                     labelled("Voice Label", rx.input(name="edit-name", id="edit-voice-name",
                                                      default_value=S.edit_name, max_length=100, width="100%")),
                     rx.grid(

@@ -1,5 +1,5 @@
-"""/voices state: the library (search in `?query=`, category and language filters), matching progress, and editing
-and deleting custom voices.
+"""/voices state: the library (search in `?query=`, category and language filters), what each voice is and its
+matching progress (voices/labels.py), and editing and deleting custom voices.
 
 Every handler re-derives the principal and reads through the voices service in that principal's tenant session;
 the service decides who may change a voice. Vars hold display data only."""
@@ -17,35 +17,40 @@ from resonance.core.errors import ResonanceError
 from resonance.core.failures import report
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
-from resonance.speech.engine import get_engine
 from resonance.storage import get_storage
 from resonance.ui import avatars, routes
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.language_picker import LanguagePicker
 from resonance.ui.states.voice_create import VoiceCreateState
-from resonance.voices import languages, service
+from resonance.voices import labels, languages, service
 from resonance.voices.models import Voice, VoiceCategory, VoiceVariant
 
 log = logging.getLogger("resonance.ui.voices")
 
 ALL = "all"  # the filters' "no filter" value (a select item cannot be empty)
-MATCHING = ("queued", "running")
 CATEGORY_LABELS = {c.value: c.label for c in VoiceCategory}
+NOT_CLONING = labels.ActiveEngine(clones=False, label="")
 
 
-def match_word() -> str:
-    """"Cloned" only when the active engine really speaks from the sample; otherwise the voice is "matched"."""
-    try:
-        return "Cloned" if get_engine().capabilities.clones else "Matched"
-    except Exception:  # noqa: BLE001 - an unreachable speech service must not break the library
-        return "Matched"
+def kind_view(kind: labels.VoiceKind) -> dict:
+    """What a voice is, as the card and the edit dialog show it. The figure never comes without its scale."""
+    return {"badge": kind.badge, "sentence": kind.sentence, "similarity": kind.similarity_text, "scale": kind.scale}
 
 
-def voice_view(voice: Voice, p: Principal, *, word: str = "Matched") -> dict:
+def card_state(kind: labels.VoiceKind) -> str:
+    """builtin | matching | failed | ready: which line the card shows (a cloned voice is ready at once)."""
+    if kind.category == labels.PREMADE:
+        return "builtin"
+    if kind.ready:
+        return "ready"
+    return "matching" if kind.match.pending else "failed"
+
+
+def voice_view(voice: Voice, p: Principal, *, engine: labels.ActiveEngine = NOT_CLONING) -> dict:
     """What a card shows about a voice (strings, numbers and flags only)."""
     custom = voice.variant == VoiceVariant.CUSTOM
-    status = voice.match_status if custom else "none"
-    percent = round((voice.similarity or 0.0) * 100)
+    kind = labels.describe(voice, clones=engine.clones, engine=engine.label)
+    state = card_state(kind)
     return {
         "id": voice.id,
         "name": voice.name,
@@ -59,11 +64,10 @@ def voice_view(voice: Voice, p: Principal, *, word: str = "Matched") -> dict:
         "preview_url": f"{get_settings().API_URL}/api/voices/{voice.id}",
         "custom": custom,
         "can_manage": custom and (p.is_admin or voice.created_by == p.user_id),
-        "matching": status in MATCHING,
-        "match_status": status,
-        "match_percent": round(voice.match_progress * 100),
-        "match_label": f"{word} · {percent}% similar" if status == "done" else "",
-        "match_error": (voice.match_error or "Matching failed") if status == "failed" else "",
+        "state": state,
+        "matching": state == "matching",
+        "match_percent": round(kind.match.progress * 100) if kind.match else 0,
+        **kind_view(kind),
     }
 
 
@@ -85,6 +89,7 @@ class VoicesState(LanguagePicker, AuthState):
     edit_category: str = VoiceCategory.GENERAL.value
     edit_description: str = ""
     edit_error: str = ""
+    edit_kind: dict[str, str] = {}  # what the voice is (kind_view)
 
     @rx.var
     def matching(self) -> bool:
@@ -112,12 +117,12 @@ class VoicesState(LanguagePicker, AuthState):
     def _reload(self, p: Principal) -> None:
         category = self.category if self.category in CATEGORY_LABELS else ""
         language = self.language if self.language != ALL else ""
-        word = match_word()
+        engine = labels.active_engine()
         with tenant_session(p.org_id) as session:
             lists = service.list_voices(session=session, query=self.query, category=category, language=language)
             everything = service.list_voices(session=session)
-            self.team = [voice_view(v, p, word=word) for v in lists.custom]
-            self.builtin = [voice_view(v, p, word=word) for v in lists.system]
+            self.team = [voice_view(v, p, engine=engine) for v in lists.custom]
+            self.builtin = [voice_view(v, p, engine=engine) for v in lists.system]
             present = sorted({v.language for v in [*everything.custom, *everything.system]},
                              key=languages.region_name)
         self.language_choices = [{"value": tag, "label": f"{languages.flag(tag)} {languages.region_name(tag)}"}
@@ -217,6 +222,8 @@ class VoicesState(LanguagePicker, AuthState):
                 voice = service.get_custom_voice(session=session, actor=p, voice_id=str(voice_id))
                 self.edit_id, self.edit_name = voice.id, voice.name
                 self.edit_category, self.edit_description = voice.category, voice.description or ""
+                engine = labels.active_engine()
+                self.edit_kind = kind_view(labels.describe(voice, clones=engine.clones, engine=engine.label))
                 self._lang_reset(voice.language)
         except ResonanceError as error:
             return error_toast(error)

@@ -1,1 +1,1 @@
-"""Measuring how a recording sounds: speech, level, pitch, speaker embeddings, intelligibility (no Reflex, no DB)."""
+"""Measuring how a recording sounds: speech, pitch, level, speaker embeddings, intelligibility (no Reflex, no database)."""

@@ -23,6 +23,7 @@ from resonance.orgs import api_keys
 from resonance.orgs.models import Organization
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session, tenant_session
+from resonance.voices import labels
 from tests.factories import make_org, make_user, signed_in
 from tests.fakes import ToneEngine
 from tests.generations.conftest import ready_voice
@@ -39,6 +40,7 @@ def use_engine(monkeypatch, engine) -> None:
     """The engine the generation job speaks with and the API reads capabilities from."""
     monkeypatch.setattr(jobs, "get_engine", lambda: engine)
     monkeypatch.setattr(submit, "get_engine", lambda: engine)
+    monkeypatch.setattr(labels, "get_engine", lambda: engine)
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def test_an_items_audio_is_mp3_and_deleting_it_removes_row_and_files(team, syste
 def test_items_made_in_the_app_are_listed_and_audio_not_yet_made_is_409(team, engine):
     queued = make_generation(team.org, ready_voice(team.org, name="Ada"), text="Still queued.")
     [item] = team.client.history.list().history
-    assert (item.history_item_id, item.state, item.voice_category) == (queued.id, "processing", "cloned")
+    assert (item.history_item_id, item.state, item.voice_category) == (queued.id, "processing", "matched")
     error = refused(lambda: b"".join(team.client.history.get_audio(queued.id, request_options=NO_RETRY)))
     assert error.status_code == 409 and error.body["detail"]["status"] == "audio_not_ready"
 

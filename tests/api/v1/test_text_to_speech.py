@@ -16,14 +16,13 @@ from elevenlabs.core.api_error import ApiError
 
 from resonance.billing.models import UsageRecord
 from resonance.generations.models import Generation
-from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import SpeechEngineError
 from resonance.storage import get_storage
 from tests.api.v1.conftest import billing_on, use_engine
 from tests.factories import all_rows, get
 from tests.fakes import RATE, ToneEngine
-from tests.generations.conftest import ready_voice
+from tests.generations.conftest import ready_voice, unmatched_voice
 
 NO_RETRY = {"max_retries": 0}
 TEXT = "The first sentence is short. Then a second sentence follows it. A third one comes along to close."
@@ -135,15 +134,33 @@ def test_unknown_and_foreign_voices_are_404_alike(team, rival, system_voice, eng
     assert b"".join(rival.client.text_to_speech.convert(theirs.id, text="Hi.", output_format="pcm_8000"))
 
 
-def test_a_voice_still_being_matched_is_412(team, engine, runner):
-    pending = ready_voice(team.org, name="Fresh", spec="")
-    with system_session() as session:
-        row = session.get(type(pending), pending.id)
-        row.engine_voice, row.match_status = None, "running"
-        session.add(row)
+def test_a_voice_still_being_matched_is_412_with_its_match_and_when_to_poll_it(team, engine, runner):
+    pending = unmatched_voice(team.org, status="running", progress=0.42)
     error = refused(lambda: b"".join(team.client.text_to_speech.convert(pending.id, text="Hi.",
                                                                          request_options=NO_RETRY)))
-    assert error.status_code == 412 and error.body["detail"]["status"] == "voice_not_ready"
+    assert error.status_code == 412 and error.headers["retry-after"] == "5"
+    assert error.body == {"detail": {
+        "status": "voice_not_ready",
+        "message": f"This voice is still being matched to Kokoro voices (running, 42% done). Poll GET "
+                   f"/v1/voices/{pending.id} until matching.status is done, then send this request again.",
+        "voice_id": pending.id,
+        "matching": {"status": "running", "progress": 0.42, "similarity": None, "error": ""},
+    }}
+    assert team.client.voices.get(pending.id).matching == error.body["detail"]["matching"]  # what it says to poll
+    assert all_rows(Generation, org_id=team.org.id) == []
+
+
+def test_a_voice_whose_matching_failed_is_412_without_retry_after(team, engine, runner, base_url):
+    failed = unmatched_voice(team.org, status="failed", progress=0.3,
+                             error="Voice matching failed. Reference: 7f3a9c2e")
+    response = httpx.post(f"{base_url}/v1/text-to-speech/{failed.id}", headers={"xi-api-key": team.secret},
+                          json={"text": "Hi."})
+    assert response.status_code == 412 and "retry-after" not in response.headers
+    detail = response.json()["detail"]
+    assert detail["message"] == ("This voice cannot speak because matching it failed: Voice matching failed. "
+                                 "Reference: 7f3a9c2e. Delete it and add it again from another recording.")
+    assert detail["matching"] == {"status": "failed", "progress": 0.3, "similarity": None,
+                                  "error": "Voice matching failed. Reference: 7f3a9c2e"}
 
 
 def test_a_failed_generation_is_502_speech_failed_with_a_reference_not_the_exception(team, system_voice, monkeypatch,

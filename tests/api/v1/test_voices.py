@@ -14,10 +14,12 @@ from resonance.billing.models import SubscriptionState, UsageRecord
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.storage import get_storage
+from resonance.voices import match_report
 from resonance.voices.models import Voice
-from tests.api.v1.conftest import billing_on
+from tests.api.v1.conftest import billing_on, use_engine
 from tests.factories import all_rows, get
-from tests.generations.conftest import ready_voice
+from tests.fakes import ToneEngine
+from tests.generations.conftest import ready_voice, unmatched_voice
 from tests.speech_samples import speech_wav
 
 NO_RETRY = {"max_retries": 0}
@@ -34,7 +36,7 @@ def test_lists_own_voices_first_then_built_in_ones_never_another_organizations(t
     ours = ready_voice(team.org, name="Studio Ada")
     ready_voice(rival.org, name="Theirs")
     voices = team.client.voices.get_all().voices
-    assert [(v.voice_id, v.name, v.category) for v in voices] == [(ours.id, "Studio Ada", "cloned"),
+    assert [(v.voice_id, v.name, v.category) for v in voices] == [(ours.id, "Studio Ada", "matched"),
                                                                    (system_voice.id, "Aaron", "premade")]
     aaron = voices[1]
     assert aaron.labels == {"language": "en-US", "use_case": "general", "accent": "american", "gender": "male"}
@@ -72,12 +74,14 @@ def test_a_voice_added_from_a_recording_is_the_organizations_and_can_be_deleted(
         remove_background_noise=False,
     )
     assert created.requires_verification is False
+    assert (created.category, created.matching) == (
+        "matched", {"status": "queued", "progress": 0.0, "similarity": None, "error": ""})
     row = get(Voice, created.voice_id)
     assert (row.org_id, row.variant, row.name, row.language, row.category, row.description, row.created_by) == (
         team.org.id, "CUSTOM", "Narrator Nell", "en-GB", "AUDIOBOOK", "Calm and clear", team.admin.user_id)
     assert get_storage().exists(row.object_key)
     listed = team.client.voices.get(created.voice_id)
-    assert (listed.category, listed.labels["accent"]) == ("cloned", "british")
+    assert (listed.category, listed.labels["accent"]) == ("matched", "british")
     error = refused(lambda: rival.client.voices.delete(created.voice_id, request_options=NO_RETRY))
     assert error.status_code == 404
     assert team.client.voices.delete(created.voice_id).status == "ok"
@@ -138,3 +142,49 @@ def test_a_body_over_the_upload_limit_is_refused_before_it_is_read(team, base_ur
 def test_built_in_voices_cannot_be_deleted(team, system_voice):
     error = refused(lambda: team.client.voices.delete(system_voice.id, request_options=NO_RETRY))
     assert error.status_code == 404 and get(Voice, system_voice.id) is not None
+
+
+def _finish_match(voice_id: str, report: dict) -> None:
+    """What the matcher writes when it is done (the matcher itself is tested in tests/voices)."""
+    with system_session() as session:
+        row = session.get(Voice, voice_id)
+        row.engine_voice = json.dumps({"timbre": report["timbre"], "prosody": report["prosody"], "shift": [0.0] * 128})
+        row.match_report, row.similarity = match_report.dump(report), report["held_back"]["resemblyzer"]
+        row.match_status, row.match_progress = "done", 1.0
+        session.add(row)
+
+
+def test_a_custom_voice_says_it_is_matched_not_cloned_and_its_match_can_be_polled(team, base_url, system_voice):
+    created = unmatched_voice(team.org)
+    before = team.client.voices.get(created.id)
+    assert (before.category, before.category_label, before.category_description) == (
+        "matched", "Matched voice", "Being matched to Kokoro voices…")
+    assert before.matching == {"status": "queued", "progress": 0.0, "similarity": None, "error": ""}
+    assert before.fine_tuning.state == {"resonance_v1": "queued"}  # ElevenLabs' own field, parsed by its SDK
+
+    report = {"timbre": {"bm_daniel": 0.7, "af_sarah": 0.3}, "prosody": {"bm_george": 1.0},
+              "held_back": {"dvector": 0.8, "resemblyzer": 0.74}, "pitch_hz": 110.0, "syntheses": 30, "seconds": 20.0}
+    _finish_match(created.id, report)
+    after = team.client.voices.get(created.id)
+    assert after.category == "matched" and after.category_label == "Matched voice"
+    assert after.category_description == ("Matched voice: a blend of Kokoro voices Walter and Laura shaped to your "
+                                          "pitch; not a clone of your recording.")
+    assert after.matching == {"status": "done", "progress": 1.0, "similarity": 0.74, "error": ""}
+    assert (after.fine_tuning.state, after.fine_tuning.progress) == ({"resonance_v1": "fine_tuned"},
+                                                                     {"resonance_v1": 1.0})
+    listed = {v.voice_id: v for v in team.client.voices.get_all().voices}
+    assert listed[created.id].matching == after.matching
+    aaron = listed[system_voice.id]
+    assert (aaron.category, aaron.category_label, aaron.matching, aaron.fine_tuning) == (
+        "premade", "Built-in", None, None)
+    schema = httpx.get(f"{base_url}/v1/openapi.json").json()["components"]["schemas"]
+    assert schema["Voice"]["properties"]["category"]["enum"] == ["premade", "matched", "cloned"]
+    assert "never heard" in schema["Matching"]["properties"]["similarity"]["description"]
+
+
+def test_with_a_cloning_engine_a_new_voice_is_cloned_and_ready_at_once(team, monkeypatch):
+    use_engine(monkeypatch, ToneEngine(clones=True))
+    voice = team.client.voices.get(unmatched_voice(team.org).id)
+    assert (voice.category, voice.category_label) == ("cloned", "Cloned")
+    assert voice.category_description == "Cloned from your recording by Test tone."
+    assert voice.fine_tuning.state == {"resonance_v1": "fine_tuned"} and voice.matching["status"] == "queued"

@@ -1,4 +1,5 @@
-"""What the voice library shows: card data, the matched/cloned wording, who may change a voice, sizes, avatars."""
+"""What the voice library shows: card data, what a voice is (voices/labels.py) and its similarity only with the scale,
+who may change a voice, sizes, avatars."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from resonance.orgs.principal import Principal
 from resonance.ui import avatars
 from resonance.ui.states import voices
 from resonance.ui.states.voice_create import file_size
+from resonance.voices import labels, match_report
 from resonance.voices.models import Voice, VoiceVariant
-from tests.fakes import ToneEngine
 
 ADMIN = Principal("usr_admin", "a@example.com", "Ada", "ses_1", "org_1", "Acme", "admin")
 MEMBER = Principal("usr_member", "m@example.com", "Max", "ses_2", "org_1", "Acme", "member")
@@ -29,19 +30,39 @@ def test_a_card_shows_category_label_flag_region_and_preview_url():
     assert view["custom"] is True
 
 
-def test_matching_shows_progress_then_the_similarity_with_the_engine_word():
+def test_matching_shows_progress_then_what_the_voice_is_and_the_similarity_with_its_scale():
     running = voices.voice_view(custom(match_status="running", match_progress=0.42), MEMBER)
-    assert running["matching"] and running["match_percent"] == 42 and running["match_label"] == ""
-    done = voices.voice_view(custom(match_status="done", similarity=0.873), MEMBER, word="Matched")
-    assert not done["matching"] and done["match_label"] == "Matched · 87% similar"
+    assert (running["state"], running["matching"], running["match_percent"]) == ("matching", True, 42)
+    assert running["sentence"] == "Being matched to Kokoro voices…" and running["similarity"] == ""
+    report = {"timbre": {"bm_daniel": 0.6, "am_michael": 0.4}, "prosody": {"bm_george": 1.0},
+              "held_back": {"dvector": 0.8, "resemblyzer": 0.873}}
+    done = voices.voice_view(custom(match_status="done", similarity=0.873, engine_voice='"bm_daniel"',
+                                    match_report=match_report.dump(report)), MEMBER)
+    assert (done["state"], done["matching"], done["badge"]) == ("ready", False, "Matched voice")
+    assert done["sentence"] == ("Matched voice: a blend of Kokoro voices Walter and Aaron shaped to your pitch; not a "
+                                "clone of your recording.")
+    assert done["similarity"] == "87% similar" and done["scale"] == labels.SIMILARITY_SCALE
     failed = voices.voice_view(custom(match_status="failed", match_error="No speech found"), MEMBER)
-    assert failed["match_error"] == "No speech found" and failed["match_label"] == ""
+    assert (failed["state"], failed["sentence"], failed["similarity"]) == ("failed", "No speech found", "")
 
 
-@pytest.mark.parametrize("clones, word", [(False, "Matched"), (True, "Cloned")])
-def test_the_word_follows_what_the_engine_really_does(monkeypatch, clones, word):
-    monkeypatch.setattr(voices, "get_engine", lambda: ToneEngine(clones=clones))
-    assert voices.match_word() == word
+@pytest.mark.parametrize("fields", [
+    {"match_status": "done", "similarity": 0.9, "engine_voice": '"am_adam"'},  # matched before reports: no figure
+    {"match_status": "done", "similarity": 0.9, "engine_voice": '"am_adam"',
+     "match_report": '{"held_back": {"resemblyzer": 0.9}}'},
+    {"match_status": "running", "similarity": 0.9},
+])
+def test_a_card_never_shows_a_percentage_without_its_scale(fields):
+    view = voices.voice_view(custom(**fields), MEMBER)
+    shown = " ".join(str(value) for value in view.values())
+    assert "% similar" not in shown or view["scale"] == labels.SIMILARITY_SCALE
+
+
+def test_with_a_cloning_engine_the_card_says_cloned_and_is_ready_at_once():
+    engine = labels.ActiveEngine(clones=True, label="Remote speech service")
+    view = voices.voice_view(custom(match_status="queued"), MEMBER, engine=engine)
+    assert (view["state"], view["matching"], view["badge"]) == ("ready", False, "Cloned")
+    assert view["sentence"] == "Cloned from your recording by Remote speech service." and view["similarity"] == ""
 
 
 def test_only_admins_and_the_creator_may_change_a_custom_voice_and_nobody_a_system_one():
@@ -51,7 +72,7 @@ def test_only_admins_and_the_creator_may_change_a_custom_voice_and_nobody_a_syst
     assert voices.voice_view(theirs, ADMIN)["can_manage"]
     system = Voice(name="Aaron", variant=VoiceVariant.SYSTEM, language="en-US")
     view = voices.voice_view(system, ADMIN)
-    assert not view["can_manage"] and not view["custom"] and view["match_status"] == "none"
+    assert not view["can_manage"] and not view["custom"] and view["state"] == "builtin"
 
 
 @pytest.mark.parametrize("size, text", [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB"), (12_582_912, "12.0 MB")])

@@ -1,0 +1,86 @@
+"""A bounded search on the timbre half of a Kokoro voice.
+
+A random walk scored by one speaker embedder overfits it: the score climbs while a listener hears no gain. So a step
+is taken only when two independent embedders both prefer it, and only if speech recognition still understands the
+voice; the walk sees the search part of the recording only (the caller keeps the rest for measuring). It stops at
+its synthesis or time budget, and returns the start when no step passed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from resonance.voices.likeness.embedders import Scores
+
+
+@dataclass(frozen=True)
+class Budget:
+    syntheses: int  # every voice synthesised, the start included
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One synthesised candidate: its scores against the search part, and the speech itself (16 kHz)."""
+
+    scores: Scores
+    speech: np.ndarray
+
+
+@dataclass
+class Outcome:
+    shift: np.ndarray
+    scores: Scores
+    syntheses: int = 0
+    accepted: int = 0
+    refused_by_guard: int = 0  # steps both embedders liked but speech recognition did not understand
+    seconds: float = 0.0
+    history: list[Scores] = field(default_factory=list)  # scores of each accepted voice, the start first
+
+
+STEP = 0.15  # first step size, in standard deviations of the stock voices' timbres along each direction
+GROW, SHRINK = 1.4, 0.85  # step size after a success / a failed round (a 1/5th-success-rule style adaptation)
+
+
+def search(start: np.ndarray, start_scores: Scores, *, basis: np.ndarray, evaluate: Callable[[np.ndarray], Trial],
+           understood: Callable[[np.ndarray], bool], budget: Budget, used: int = 0, workers: int = 1,
+           round_seconds: float = 0.0, clock: Callable[[], float] = time.monotonic, seed: int = 0,
+           on_progress: Callable[[float], None] = lambda fraction: None) -> Outcome:
+    """Walk from `start` (a shift of the timbre half) along `basis` (rows: directions scaled to the stock voices'
+    spread). `evaluate(shift)` synthesises and scores a candidate; `understood(speech)` is the intelligibility guard.
+    `used` syntheses were already spent (the start); `workers` candidates are tried at once; `round_seconds` is what
+    one round is expected to take (the longest round so far replaces it), so the walk stops before the time budget."""
+    began = clock()
+    rng = np.random.default_rng(seed)
+    best = Outcome(shift=np.asarray(start, np.float32), scores=start_scores, syntheses=used, history=[start_scores])
+    step = STEP
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="voice-search") as pool:
+        while best.syntheses + workers <= budget.syntheses:
+            elapsed = clock() - began
+            if elapsed + round_seconds > budget.seconds:  # the next round would end past the budget
+                break
+            round_began = clock()
+            shifts = [best.shift + step * (rng.standard_normal(len(basis)).astype(np.float32) @ basis)
+                      for _ in range(workers)]
+            trials = list(pool.map(evaluate, shifts))
+            best.syntheses += len(shifts)
+            better = sorted(((t, s) for t, s in zip(trials, shifts, strict=True) if t.scores.both_above(best.scores)),
+                            key=lambda pair: -(pair[0].scores.dvector + pair[0].scores.resemblyzer))
+            taken = False
+            for trial, shift in better:
+                if understood(trial.speech):
+                    best.shift, best.scores, taken = shift, trial.scores, True
+                    best.accepted += 1
+                    best.history.append(trial.scores)
+                    break
+                best.refused_by_guard += 1
+            step = step * GROW if taken else step * SHRINK
+            round_seconds = max(round_seconds, clock() - round_began)
+            on_progress(min(1.0, max(best.syntheses / budget.syntheses, (clock() - began) / budget.seconds)))
+    best.seconds = clock() - began
+    return best

@@ -1,0 +1,119 @@
+"""What each Kokoro stock voice sounds like, measured once by the install step (never at run time: the first match
+costs what later ones do, and nothing is written under the folders the dev server watches).
+
+    python -m resonance.voices.likeness.stock_figures [--dir DIR]     # scripts/env.sh ensure_speech_models runs it
+
+Per stock voice: speaker embeddings and pitch figures of `SENTENCES` spoken by it, in `<models dir>/stock-figures.npz`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from resonance.speech import audio
+from resonance.speech.engine import EngineVoice, SpeechEngineError
+from resonance.speech.kokoro import STOCK_VOICES, TIMBRE, KokoroEngine, load_model
+from resonance.voices.likeness.embedders import Embeddings, embed
+from resonance.voices.likeness.pitch import PitchFigures, pitch_figures
+from resonance.voices.likeness.vad import speech_only
+
+FILE = "stock-figures.npz"
+RATE = 16_000
+SENTENCES = ("Good morning. I would like to tell you about the old lighthouse on the hill. "
+             "Every evening its keeper climbs the stairs, lights the lamp and watches the ships go by.")
+VERSION = hashlib.sha256(f"1|{SENTENCES}".encode()).hexdigest()[:16]  # a change of method or text rebuilds the file
+
+
+@dataclass(frozen=True)
+class StockFigures:
+    embeddings: Embeddings
+    pitch: PitchFigures
+
+
+def speak(engine: KokoroEngine, text: str, spec) -> np.ndarray:
+    """`text` spoken by `spec`, mono float32 at 16 kHz."""
+    chunks = list(engine.synthesize(text, EngineVoice("", spec)))
+    return audio.resample(audio.concat([c.samples for c in chunks], chunks[0].sample_rate), chunks[0].sample_rate, RATE)
+
+
+def build(models_dir: Path) -> Path:
+    """Measure every stock voice and write the figures file (atomically); returns its path."""
+    engine = KokoroEngine(models_dir=models_dir)
+    names, dvectors, resemblyzers, pitches = [], [], [], []
+    for voice in STOCK_VOICES:
+        speech = speech_only(speak(engine, SENTENCES, voice.name))
+        found = embed(speech)
+        figures = pitch_figures(speech)
+        names.append(voice.name)
+        dvectors.append(found.dvector)
+        resemblyzers.append(found.resemblyzer)
+        pitches.append((figures.median_hz, figures.spread_semitones))
+    path = Path(models_dir) / FILE
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, version=np.array(VERSION), names=np.array(names), dvector=np.stack(dvectors),
+             resemblyzer=np.stack(resemblyzers), pitch=np.array(pitches, np.float64))
+    tmp.replace(path)
+    return path
+
+
+def is_current(models_dir: Path) -> bool:
+    path = Path(models_dir) / FILE
+    if not path.is_file():
+        return False
+    with np.load(path) as saved:
+        return "version" in saved.files and str(saved["version"]) == VERSION
+
+
+@lru_cache
+def load(models_dir: Path | None = None) -> dict[str, StockFigures]:
+    """The figures of every stock voice; a clear error when the install step has not built them."""
+    models_dir = Path(models_dir or _default_dir())
+    if not is_current(models_dir):
+        raise SpeechEngineError(
+            f"Voice matching needs the stock voices' figures in {models_dir / FILE}; "
+            "run scripts/run (or `python -m resonance.voices.likeness.stock_figures`) to build them")
+    with np.load(models_dir / FILE) as saved:
+        return {
+            str(name): StockFigures(Embeddings(saved["dvector"][i], saved["resemblyzer"][i]),
+                                    PitchFigures(float(saved["pitch"][i][0]), float(saved["pitch"][i][1])))
+            for i, name in enumerate(saved["names"])
+        }
+
+
+@lru_cache
+def timbre_basis(models_dir: Path | None = None, directions: int = 12) -> np.ndarray:
+    """The main directions in which the stock voices' timbres differ, each scaled to their spread along it
+    (rows, shape (directions, 128)): steps along them stay among plausible voices."""
+    packs = load_model(Path(models_dir or _default_dir()), 1).packs
+    # The timbre half hardly changes with sentence length; the rows of everyday sentence lengths represent it.
+    timbres = np.stack([packs[name][20:200, 0, TIMBRE].mean(axis=0) for name in sorted(packs)])
+    centred = timbres - timbres.mean(axis=0)
+    _, spread, directions_ = np.linalg.svd(centred, full_matrices=False)
+    scale = spread / np.sqrt(len(timbres) - 1)
+    return (directions_[:directions] * scale[:directions, None]).astype(np.float32)
+
+
+def _default_dir() -> Path:
+    from resonance.core.config import get_settings
+
+    return get_settings().SPEECH_MODELS_DIR
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=None, help="models folder (default RESONANCE_SPEECH_MODELS_DIR)")
+    args = parser.parse_args()
+    models_dir = args.dir or _default_dir()
+    if is_current(models_dir):
+        return
+    print(f"speech: measuring the stock voices for voice matching -> {build(models_dir)}")
+
+
+if __name__ == "__main__":
+    main()
