@@ -147,7 +147,7 @@ def match_recording(samples_16k: np.ndarray, *, original_rate: int = RATE, synth
             speech = speak(PROBE, voice)
             return Trial(score(embed(speech_only(speech)), target), speech)
 
-        blends = starting_blends(ranked)
+        blends = starting_blends(ranked)[: max(1, budget.syntheses - len(MEASURE))]
         round_began = clock()
         trials = list(pool.map(trial, [Shape(blend, prosody) for blend in blends]))
         per_round = (clock() - round_began) * workers / len(blends)
