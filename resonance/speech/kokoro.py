@@ -94,7 +94,7 @@ def blend(spec: VoiceSpec) -> dict[str, float]:
 STYLE_SIZE = 256
 TIMBRE = slice(0, STYLE_SIZE // 2)
 PROSODY = slice(STYLE_SIZE // 2, STYLE_SIZE)
-MAX_SHIFT = 5.0  # largest value of a shift component accepted from a spec; stock style values stay within about ±2
+MAX_SHIFT = 5.0  # largest shift component a spec may carry: far past any stock voice's values, short of overflow
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ BADGES = {PREMADE: "Built-in", MATCHED: "Matched voice", CLONED: "Cloned"}
 STATUSES = ("queued", "running", "done", "failed")
 PENDING = ("queued", "running")
 
-# What the shown figure (resemblyzer's cosine) reads for recordings of the same person and of different people;
-# bench/voice_likeness.py measures these ranges.
+# What the shown figure (resemblyzer's cosine) reads for recordings of the same person (bench/voice_likeness.py
+# prints each speaker's ceiling) and of different people (the speaker checks in ../shared offline-toolchain.md §5).
 SAME_PERSON, DIFFERENT_PEOPLE = (85, 95), (30, 75)
 SIMILARITY_SCALE = (
     "Measured on part of your recording the matcher never heard. Two recordings of the same person usually score "

@@ -4,12 +4,13 @@ speak from a sample — and every label says so (voices.labels).
 Kokoro's style vector has a timbre half and a prosody half (speech.kokoro.Shape), built separately:
 1. The recording's speech (voice-activity detection) is split by time: the search part, and a held-back part that
    only the final measurement hears.
-2. Prosody: a blend of the stock voices nearest the search part's pitch (likeness.prosody).
+2. Prosody: a blend of the stock voices of the voice's accent nearest the search part's pitch (likeness.prosody).
 3. Timbre: the stock voices ranked by two speaker embedders against the search part; a few blends of the best are
    synthesised and the best becomes the start of a bounded search (likeness.search).
+   The voice that ships has passed the speech-recognition check: the start as well as every step.
 4. The similarity shown is measured on new sentences against the held-back part, with both embedders.
-Runs as a background job with progress on the Voice row; the whole match keeps to RESONANCE_MATCH_SYNTHESES and
-RESONANCE_MATCH_SECONDS.
+Runs as a background job with progress on the Voice row. All its syntheses count against RESONANCE_MATCH_SYNTHESES;
+the search keeps to what is left of RESONANCE_MATCH_SECONDS after the start.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from resonance.jobs import rows
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import encode_sidecar, sidecar_key
-from resonance.speech.kokoro import Shape, KokoroEngine
+from resonance.speech.kokoro import MAX_SHIFT, STOCK, KokoroEngine, Shape
 from resonance.storage import get_storage
 from resonance.voices import match_report
 from resonance.voices.likeness import stock_figures
@@ -66,6 +67,7 @@ class MatchResult:
     syntheses: int
     seconds: float
     accepted_steps: int
+    cer: float  # speech recognition on the new sentences (the worst of them)
 
     @property
     def spec(self) -> dict:
@@ -78,6 +80,7 @@ class MatchResult:
             "held_back": {"dvector": round(self.held_back.dvector, 3),
                           "resemblyzer": round(self.held_back.resemblyzer, 3)},
             "pitch_hz": round(self.pitch_hz, 1), "syntheses": self.syntheses, "seconds": round(self.seconds, 1),
+            "cer": round(self.cer, 3),
             "search": {"steps_taken": self.accepted_steps,
                        "start": [round(self.start.dvector, 3), round(self.start.resemblyzer, 3)],
                        "end": [round(self.found.dvector, 3), round(self.found.resemblyzer, 3)]},
@@ -119,22 +122,25 @@ def starting_blends(ranked: list[tuple[str, float]]) -> list[dict[str, float]]:
     return found
 
 
-def match_recording(samples_16k: np.ndarray, *, original_rate: int = RATE, syntheses: int | None = None,
-                    seconds: float | None = None, workers: int | None = None,
+def match_recording(samples_16k: np.ndarray, *, original_rate: int = RATE, lang: str = "en-us",
+                    syntheses: int | None = None, seconds: float | None = None, workers: int | None = None,
                     clock: Callable[[], float] = time.monotonic,
                     on_progress: Callable[[float], None] = lambda fraction: None) -> MatchResult:
-    """A shaped Kokoro voice for the recording (mono float32, 16 kHz) and its measured likeness."""
+    """A shaped Kokoro voice for the recording (mono float32, 16 kHz) and its measured likeness; `lang` (en-us or
+    en-gb) is the accent its prosody comes from."""
     settings = get_settings()
     budget = Budget(syntheses or settings.MATCH_SYNTHESES, seconds or settings.MATCH_SECONDS)
-    workers = workers or max(1, os.cpu_count() or 1)
+    workers = workers or search_workers()
     began = clock()
     search_part, held_back = split(samples_16k)
     target = embed(search_part)
     figures = stock_figures.load()
     pitch = pitch_figures(search_part)
-    prosody = prosody_blend(pitch, {name: f.pitch for name, f in figures.items()})
-    ranked = sorted(((name, _total(score(target, f.embeddings))) for name, f in figures.items()),
+    ranked = sorted(((name, score(target, f.embeddings).total) for name, f in figures.items()),
                     key=lambda item: (-item[1], item[0]))
+    accent = {name: f.pitch for name, f in figures.items() if STOCK[name].lang == lang and f.pitch.median_hz > 0}
+    # Whispered or breathy speech has no pitch to match: the closest voice's own prosody then
+    prosody = prosody_blend(pitch, accent) if pitch.median_hz > 0 and accent else {ranked[0][0]: 1.0}
     on_progress(0.02)
 
     engine = KokoroEngine(workers=1)
@@ -151,7 +157,12 @@ def match_recording(samples_16k: np.ndarray, *, original_rate: int = RATE, synth
         round_began = clock()
         trials = list(pool.map(trial, [Shape(blend, prosody) for blend in blends]))
         per_round = (clock() - round_began) * workers / len(blends)
-        best = max(range(len(blends)), key=lambda i: (_total(trials[i].scores), -i))
+        # The best start that speech recognition understands (a stock voice alone if none is)
+        order = sorted(range(len(blends)), key=lambda i: (-trials[i].scores.total, i))
+        best, spent = next((i for i in order if understood(trials[i].speech)), None), len(trials)
+        if best is None:
+            alone = {ranked[0][0]: 1.0}
+            blends, trials, best, spent = [alone], [trial(Shape(alone, prosody))], 0, spent + 1
         timbre, start = blends[best], trials[best].scores
         on_progress(0.1)
 
@@ -162,16 +173,18 @@ def match_recording(samples_16k: np.ndarray, *, original_rate: int = RATE, synth
         left = Budget(budget.syntheses - len(MEASURE), budget.seconds - (clock() - began) - per_round)
         outcome = search(np.zeros(stock_figures.timbre_basis().shape[1], np.float32), start,
                          basis=stock_figures.timbre_basis(), evaluate=evaluate, understood=understood,
-                         budget=left, used=len(blends), workers=workers, round_seconds=per_round, clock=clock,
+                         budget=left, used=spent, workers=workers, round_seconds=per_round,
+                         limit=MAX_SHIFT, clock=clock,
                          on_progress=lambda fraction: on_progress(0.1 + 0.8 * fraction))
         shift = tuple(float(x) for x in outcome.shift) if outcome.accepted else ()
         voice = Shape(timbre, prosody, shift)
         measured = list(pool.map(lambda text: speak(text, voice), MEASURE))
     held = score(embed(speech_only(np.concatenate(measured))), embed(held_back))
+    misread = max(cer(text, transcribe(speech)) for text, speech in zip(MEASURE, measured, strict=True))
     on_progress(1.0)
     return MatchResult(shape=voice, held_back=held, start=start, found=outcome.scores, pitch_hz=pitch.median_hz,
                        syntheses=outcome.syntheses + len(MEASURE), seconds=clock() - began,
-                       accepted_steps=outcome.accepted)
+                       accepted_steps=outcome.accepted, cer=misread)
 
 
 def understood(speech: np.ndarray) -> bool:
@@ -179,8 +192,10 @@ def understood(speech: np.ndarray) -> bool:
     return cer(PROBE, transcribe(speech)) <= MAX_CER
 
 
-def _total(scores: Scores) -> float:
-    return scores.dvector + scores.resemblyzer
+def search_workers() -> int:
+    """Candidates synthesised at once: one per core this process may use (RESONANCE_SPEECH_WORKERS caps it)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, get_settings().SPEECH_WORKERS or cores))
 
 
 def run_match(voice_id: str) -> None:
@@ -191,15 +206,16 @@ def run_match(voice_id: str) -> None:
         voice.match_status, voice.match_progress, voice.match_error = rows.RUNNING, 0.0, ""
         session.add(voice)
         key, recorded = voice.object_key, _recording_facts(voice)
+        lang = "en-gb" if voice.language.lower().startswith("en-gb") else "en-us"
     try:
         samples, rate = audio.read_wav(get_storage().get(key))
         result = match_recording(audio.resample(samples, rate, RATE),
-                                 original_rate=int(recorded.get("sample_rate") or rate),
+                                 original_rate=int(recorded.get("sample_rate") or rate), lang=lang,
                                  on_progress=lambda f: _progress(voice_id, f))
-        get_storage().put(sidecar_key(key), encode_sidecar(result.spec), "application/json")
         with system_session() as session:
             voice = session.get(Voice, voice_id)
-            if voice is not None:
+            if voice is not None:  # deleted while it was matched: nothing to write
+                get_storage().put(sidecar_key(key), encode_sidecar(result.spec), "application/json")
                 voice.engine_voice, voice.similarity = dump_spec(result.spec), round(result.held_back.resemblyzer, 3)
                 voice.match_report = match_report.dump({"recording": recorded, **result.report()})
                 voice.match_status, voice.match_progress = rows.DONE, 1.0

@@ -24,6 +24,10 @@ class Scores:
     dvector: float
     resemblyzer: float
 
+    @property
+    def total(self) -> float:
+        return self.dvector + self.resemblyzer
+
     def both_above(self, other: Scores) -> bool:
         """Strictly better than `other` on both embedders."""
         return self.dvector > other.dvector and self.resemblyzer > other.resemblyzer

@@ -99,8 +99,9 @@ class _Encoder:
 
     def forward(self, mels: np.ndarray) -> np.ndarray:
         """Unit-length embeddings of a batch of partial utterances (batch, frames, N_MELS)."""
-        # Each step's product is too small to share between cores: BLAS threads would mostly wait for each other
-        with _blas().limit(limits=1, user_api="blas"):
+        # Each step's product is too small to share between cores: BLAS threads would mostly wait for each other.
+        # The limit is process-wide, so one embedding at a time sets and restores it.
+        with _forward_lock, _blas().limit(limits=1, user_api="blas"):
             return self._forward(mels)
 
     def _forward(self, mels: np.ndarray) -> np.ndarray:
@@ -131,6 +132,7 @@ def _blas():
 
 _encoders: dict[Path, _Encoder] = {}
 _lock = threading.Lock()
+_forward_lock = threading.Lock()
 
 
 def _encoder(models_dir: Path | None) -> _Encoder:

@@ -45,32 +45,36 @@ class Outcome:
 
 STEP = 0.15  # first step size, in standard deviations of the stock voices' timbres along each direction
 GROW, SHRINK = 1.4, 0.85  # step size after a success / a failed round (a 1/5th-success-rule style adaptation)
+MAX_STEP = 1.0
+PATIENCE = 4  # rounds in a row without a step taken end the search: the budget is a ceiling, not a quota
 
 
 def search(start: np.ndarray, start_scores: Scores, *, basis: np.ndarray, evaluate: Callable[[np.ndarray], Trial],
            understood: Callable[[np.ndarray], bool], budget: Budget, used: int = 0, workers: int = 1,
-           round_seconds: float = 0.0, clock: Callable[[], float] = time.monotonic, seed: int = 0,
-           on_progress: Callable[[float], None] = lambda fraction: None) -> Outcome:
+           round_seconds: float = 0.0, limit: float = float("inf"), clock: Callable[[], float] = time.monotonic,
+           seed: int = 0, on_progress: Callable[[float], None] = lambda fraction: None) -> Outcome:
     """Walk from `start` (a shift of the timbre half) along `basis` (rows: directions scaled to the stock voices'
     spread). `evaluate(shift)` synthesises and scores a candidate; `understood(speech)` is the intelligibility guard.
     `used` syntheses were already spent (the start); `workers` candidates are tried at once; `round_seconds` is what
-    one round is expected to take (the longest round so far replaces it), so the walk stops before the time budget."""
+    one round is expected to take (the longest round so far replaces it), so the walk stops before the time budget;
+    no component of a shift goes past ±`limit`."""
     began = clock()
     rng = np.random.default_rng(seed)
     best = Outcome(shift=np.asarray(start, np.float32), scores=start_scores, syntheses=used, history=[start_scores])
-    step = STEP
+    step, idle = STEP, 0
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="voice-search") as pool:
-        while best.syntheses + workers <= budget.syntheses:
+        while best.syntheses < budget.syntheses and idle < PATIENCE:
             elapsed = clock() - began
             if elapsed + round_seconds > budget.seconds:  # the next round would end past the budget
                 break
             round_began = clock()
-            shifts = [best.shift + step * (rng.standard_normal(len(basis)).astype(np.float32) @ basis)
-                      for _ in range(workers)]
+            size = min(workers, budget.syntheses - best.syntheses)
+            shifts = [np.clip(best.shift + step * (rng.standard_normal(len(basis)).astype(np.float32) @ basis),
+                              -limit, limit) for _ in range(size)]
             trials = list(pool.map(evaluate, shifts))
             best.syntheses += len(shifts)
             better = sorted(((t, s) for t, s in zip(trials, shifts, strict=True) if t.scores.both_above(best.scores)),
-                            key=lambda pair: -(pair[0].scores.dvector + pair[0].scores.resemblyzer))
+                            key=lambda pair: -pair[0].scores.total)
             taken = False
             for trial, shift in better:
                 if understood(trial.speech):
@@ -79,7 +83,7 @@ def search(start: np.ndarray, start_scores: Scores, *, basis: np.ndarray, evalua
                     best.history.append(trial.scores)
                     break
                 best.refused_by_guard += 1
-            step = step * GROW if taken else step * SHRINK
+            step, idle = (min(step * GROW, MAX_STEP), 0) if taken else (step * SHRINK, idle + 1)
             round_seconds = max(round_seconds, clock() - round_began)
             on_progress(min(1.0, max(best.syntheses / budget.syntheses, (clock() - began) / budget.seconds)))
     best.seconds = clock() - began

@@ -18,7 +18,9 @@ import numpy as np
 
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, SpeechEngineError
-from resonance.speech.kokoro import STOCK_VOICES, TIMBRE, KokoroEngine, load_model
+from resonance.speech.install import MODEL_FILE, VOICES_FILE
+from resonance.speech.kokoro import STOCK_VOICES, TIMBRE, KokoroEngine
+from resonance.voices.likeness import resemblyzer
 from resonance.voices.likeness.embedders import Embeddings, embed
 from resonance.voices.likeness.pitch import PitchFigures, pitch_figures
 from resonance.voices.likeness.vad import speech_only
@@ -27,7 +29,8 @@ FILE = "stock-figures.npz"
 RATE = 16_000
 SENTENCES = ("Good morning. I would like to tell you about the old lighthouse on the hill. "
              "Every evening its keeper climbs the stairs, lights the lamp and watches the ships go by.")
-VERSION = hashlib.sha256(f"1|{SENTENCES}".encode()).hexdigest()[:16]  # a change of method or text rebuilds the file
+METHOD = 1  # raise when the way the figures are measured changes
+INPUTS = (VOICES_FILE, MODEL_FILE, resemblyzer.WEIGHTS_FILE)  # files the figures are measured with
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,14 @@ def speak(engine: KokoroEngine, text: str, spec) -> np.ndarray:
     """`text` spoken by `spec`, mono float32 at 16 kHz."""
     chunks = list(engine.synthesize(text, EngineVoice("", spec)))
     return audio.resample(audio.concat([c.samples for c in chunks], chunks[0].sample_rate), chunks[0].sample_rate, RATE)
+
+
+def version(models_dir: Path) -> str:
+    """Changes when the method, the sentences, the stock voices or the files they are measured with change."""
+    sizes = [(Path(models_dir) / name).stat().st_size if (Path(models_dir) / name).is_file() else 0
+             for name in INPUTS]
+    names = " ".join(voice.name for voice in STOCK_VOICES)
+    return hashlib.sha256(f"{METHOD}|{SENTENCES}|{names}|{sizes}".encode()).hexdigest()[:16]
 
 
 def build(models_dir: Path) -> Path:
@@ -56,7 +67,7 @@ def build(models_dir: Path) -> Path:
         pitches.append((figures.median_hz, figures.spread_semitones))
     path = Path(models_dir) / FILE
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, version=np.array(VERSION), names=np.array(names), dvector=np.stack(dvectors),
+    np.savez(tmp, version=np.array(version(models_dir)), names=np.array(names), dvector=np.stack(dvectors),
              resemblyzer=np.stack(resemblyzers), pitch=np.array(pitches, np.float64))
     tmp.replace(path)
     return path
@@ -67,7 +78,7 @@ def is_current(models_dir: Path) -> bool:
     if not path.is_file():
         return False
     with np.load(path) as saved:
-        return "version" in saved.files and str(saved["version"]) == VERSION
+        return "version" in saved.files and str(saved["version"]) == version(models_dir)
 
 
 @lru_cache
@@ -90,9 +101,9 @@ def load(models_dir: Path | None = None) -> dict[str, StockFigures]:
 def timbre_basis(models_dir: Path | None = None, directions: int = 12) -> np.ndarray:
     """The main directions in which the stock voices' timbres differ, each scaled to their spread along it
     (rows, shape (directions, 128)): steps along them stay among plausible voices."""
-    packs = load_model(Path(models_dir or _default_dir()), 1).packs
-    # The timbre half hardly changes with sentence length; the rows of everyday sentence lengths represent it.
-    timbres = np.stack([packs[name][20:200, 0, TIMBRE].mean(axis=0) for name in sorted(packs)])
+    with np.load(Path(models_dir or _default_dir()) / VOICES_FILE) as packs:
+        # The timbre half hardly changes with sentence length; the rows of everyday sentence lengths represent it.
+        timbres = np.stack([packs[voice.name][20:200, 0, TIMBRE].mean(axis=0) for voice in STOCK_VOICES])
     centred = timbres - timbres.mean(axis=0)
     _, spread, directions_ = np.linalg.svd(centred, full_matrices=False)
     scale = spread / np.sqrt(len(timbres) - 1)

@@ -49,11 +49,15 @@ class _TensorView:
         data = self.storage.data
         if data is None:
             raise CheckpointRefused("a tensor's storage is missing from the checkpoint")
+        if len(self.shape) != len(self.stride):
+            raise CheckpointRefused("a tensor's shape and strides do not match")
         if any(n < 0 for n in self.shape) or any(s < 0 for s in self.stride) or self.offset < 0:
             raise CheckpointRefused("a tensor has a negative size, stride or offset")
         last = self.offset + sum((n - 1) * s for n, s in zip(self.shape, self.stride)) if all(self.shape) else -1
         if last >= data.size:
             raise CheckpointRefused("a tensor reaches past the end of its storage")
+        if int(np.prod(self.shape, dtype=np.int64)) > data.size:  # repeated (stride 0) views would still allocate
+            raise CheckpointRefused("a tensor is larger than its storage")
         view = np.lib.stride_tricks.as_strided(
             data[self.offset :], self.shape, tuple(s * data.itemsize for s in self.stride), writeable=False
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from resonance.voices.likeness.embedders import Scores
-from resonance.voices.likeness.search import Budget, Trial, search
+from resonance.voices.likeness.search import PATIENCE, Budget, Trial, search
 
 BASIS = np.eye(4, 8, dtype=np.float32)
 START = Scores(dvector=0.5, resemblyzer=0.5)
@@ -21,7 +21,7 @@ class Clock:
 
 
 def run(scores_for, *, budget=Budget(40, 1000.0), understood=lambda speech: True, workers=1, clock=None,
-        round_seconds=0.0):
+        round_seconds=0.0, limit=float("inf")):
     calls = []
 
     def evaluate(shift):
@@ -29,7 +29,8 @@ def run(scores_for, *, budget=Budget(40, 1000.0), understood=lambda speech: True
         return Trial(scores_for(shift, len(calls)), SPEECH)
 
     outcome = search(np.zeros(8, np.float32), START, basis=BASIS, evaluate=evaluate, understood=understood,
-                     budget=budget, used=3, workers=workers, round_seconds=round_seconds, clock=clock or Clock())
+                     budget=budget, used=3, workers=workers, round_seconds=round_seconds, limit=limit,
+                     clock=clock or Clock())
     return outcome, calls
 
 
@@ -41,19 +42,22 @@ def towards(target):
     return scores_for
 
 
+def always_better(shift, index):
+    return Scores(dvector=0.5 + 0.01 * index, resemblyzer=0.5 + 0.01 * index)
+
+
 def test_never_spends_more_syntheses_than_its_budget_counting_the_start():
     for workers in (1, 2, 3):
-        outcome, calls = run(towards(np.ones(8, np.float32)), budget=Budget(20, 1000.0), workers=workers)
-        assert outcome.syntheses == 3 + len(calls) <= 20
-        assert 20 - outcome.syntheses < workers  # it used what it could
+        outcome, calls = run(always_better, budget=Budget(20, 1000.0), workers=workers)
+        assert outcome.syntheses == 3 + len(calls) == 20  # the last round is smaller when the budget is nearly spent
 
 
 def test_stops_before_a_round_would_end_past_the_time_budget():
     clock = Clock()
 
-    def slow(shift, _):
+    def slow(shift, index):
         clock.now += 4.0
-        return Scores(0.4, 0.4)
+        return always_better(shift, index)
 
     outcome, calls = run(slow, budget=Budget(100, 30.0), clock=clock, round_seconds=4.0)
     assert clock.now <= 30.0 and len(calls) == 7
@@ -66,7 +70,7 @@ def test_a_step_is_taken_only_when_both_embedders_improve():
         return Scores(dvector=better, resemblyzer=0.49) if index % 2 else Scores(dvector=0.49, resemblyzer=better)
 
     outcome, calls = run(one_embedder_only)
-    assert len(calls) == 37 and outcome.accepted == 0
+    assert outcome.accepted == 0 and len(calls) == PATIENCE  # and it gives up: rounds without a step end it
     assert np.array_equal(outcome.shift, np.zeros(8)) and outcome.scores == START
 
 
@@ -88,3 +92,15 @@ def test_speech_recognition_vetoes_a_step_both_embedders_like():
 def test_steps_stay_in_the_span_of_the_basis():
     _, calls = run(towards(np.ones(8, np.float32)))
     assert all(np.allclose(shift[4:], 0) for shift in calls)
+
+
+def test_the_walk_gives_up_after_rounds_without_a_step_but_not_while_it_climbs():
+    _, calls = run(lambda shift, index: Scores(0.4, 0.4), workers=2)
+    assert len(calls) == 2 * PATIENCE
+    _, calls = run(always_better, workers=2)
+    assert len(calls) == 40 - 3
+
+
+def test_shifts_stay_within_the_limit_the_engine_accepts():
+    _, calls = run(always_better, budget=Budget(100, 1000.0), limit=0.2)
+    assert 0.19 < max(float(np.abs(shift).max()) for shift in calls) <= 0.2 + 1e-6  # reached, and held
