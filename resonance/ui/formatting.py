@@ -81,6 +81,12 @@ def initials(text: str) -> str:
     return "".join(p[0] for p in parts[:2]).upper() or "?"
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` with its whitespace collapsed, cut to at most `limit` characters with "…" where it was cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari", Android also says "Linux".
 _BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"),
              ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))

@@ -49,19 +49,3 @@ def header_row(*titles: str, extra: rx.Component | None = None) -> rx.Component:
 def empty_row(text: str, columns: int) -> rx.Component:
     return rx.table.row(rx.table.cell(rx.text(text, size="2", color_scheme="gray"), col_span=columns))
 
-
-def confirm_dialog(trigger: rx.Component, title: str, description, confirm: rx.Component) -> rx.Component:
-    """A small Cancel / confirm dialog; `confirm` is wrapped so that clicking it also closes the dialog."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(description, size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(confirm),
-                spacing="3", justify="end", margin_top="1em",
-            ),
-            max_width="440px",
-        ),
-    )

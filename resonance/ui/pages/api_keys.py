@@ -6,7 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui import routes
-from resonance.ui.components.settings import confirm_dialog, empty_row, header_row, section
+from resonance.ui.components.confirm_dialog import confirm_dialog
+from resonance.ui.components.settings import empty_row, header_row, section
 from resonance.ui.layout import dashboard
 from resonance.ui.states.api_keys import FORM_ID, ApiKeysState
 
@@ -32,14 +33,12 @@ def _usage_note() -> rx.Component:
     )
 
 
-def _revoke(key) -> rx.Component:
+def _revoke_dialog() -> rx.Component:
     return confirm_dialog(
-        rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="api-key-revoke"),
-        "Revoke API key",
-        rx.text("Requests with ", rx.text.strong(key["name"]), " (", rx.code(key["prefix"]),
-                ") are refused from now on. This cannot be undone."),
-        rx.button("Revoke", color_scheme="red", class_name="api-key-revoke-confirm",
-                  on_click=ApiKeysState.revoke(key["id"])),
+        "Revoke API key", "Revoke the API key \"", ApiKeysState.confirm_name,
+        "\"? Requests with it are refused from now on. This cannot be undone.",
+        open=ApiKeysState.confirm_action == "revoke", on_cancel=ApiKeysState.cancel_confirm, confirm_label="Revoke",
+        on_confirm=ApiKeysState.revoke(ApiKeysState.confirm_id), confirm_id="api-key-revoke-confirm",
     )
 
 
@@ -51,7 +50,9 @@ def _row(key) -> rx.Component:
         rx.table.cell(key["created"]),
         rx.table.cell(key["last_used"], class_name="api-key-last-used"),
         rx.table.cell(
-            rx.cond(key["status"] == "active", _revoke(key),
+            rx.cond(key["status"] == "active",
+                    rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="api-key-revoke",
+                              on_click=ApiKeysState.ask("revoke", key["id"])),
                     rx.badge("Revoked", color_scheme="gray", variant="soft")),
             text_align="right",
         ),
@@ -107,5 +108,6 @@ def api_keys_page() -> rx.Component:
         section("Keys", "Keys belong to the organization: they keep working when the person who created one leaves. "
                         "Revoke a key you no longer use, or one that may have leaked.", _table()),
         _secret_dialog(),
+        _revoke_dialog(),
         title="API keys",
     )

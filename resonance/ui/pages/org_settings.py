@@ -8,8 +8,8 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui.components.avatar import initials_avatar
+from resonance.ui.components.confirm_dialog import confirm_dialog
 from resonance.ui.components.settings import (
-    confirm_dialog,
     empty_row,
     header_row,
     role_badge,
@@ -22,6 +22,7 @@ from resonance.ui.states.auth import AuthState
 from resonance.ui.states.org_settings import OrgSettingsState
 
 IS_ADMIN = AuthState.is_admin
+S = OrgSettingsState
 
 
 # General
@@ -82,14 +83,12 @@ def general_tab() -> rx.Component:
 
 # Members
 
-def _remove_button(member) -> rx.Component:
+def _remove_dialog() -> rx.Component:
     return confirm_dialog(
-        rx.button("Remove", size="1", variant="soft", color_scheme="red", class_name="member-remove"),
-        "Remove member",
-        rx.text("Remove ", rx.text.strong(member["email"]), " from ", AuthState.org_name,
-                "? They lose access at once."),
-        rx.button("Remove", color_scheme="red", class_name="member-remove-confirm",
-                  on_click=OrgSettingsState.remove_member(member["id"])),
+        "Remove member", "Remove ", rx.text.strong(S.confirm_name), " from ", AuthState.org_name,
+        "? They lose access at once.",
+        open=S.confirm_action == "remove_member", on_cancel=S.cancel_confirm, confirm_label="Remove",
+        on_confirm=S.remove_member(S.confirm_id), confirm_id="member-remove-confirm",
     )
 
 
@@ -110,7 +109,10 @@ def _member_row(member) -> rx.Component:
         rx.table.cell(member["email"]),
         rx.table.cell(role),
         rx.table.cell(member["joined"]),
-        rx.cond(IS_ADMIN, rx.table.cell(_remove_button(member), text_align="right")),
+        rx.cond(IS_ADMIN, rx.table.cell(
+            rx.button("Remove", size="1", variant="soft", color_scheme="red", class_name="member-remove",
+                      on_click=S.ask("remove_member", member["id"])),
+            text_align="right")),
         class_name="member-row", custom_attrs={"data-email": member["email"]}, align="center",
     )
 
@@ -123,6 +125,7 @@ def members_tab() -> rx.Component:
             rx.table.body(rx.foreach(OrgSettingsState.members, _member_row)),
             width="100%", variant="ghost",
         ),
+        _remove_dialog(),
     )
 
 
@@ -150,10 +153,19 @@ def _invitation_row(invitation) -> rx.Component:
         rx.table.cell(
             rx.cond(invitation["status"] == "pending",
                     rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="invitation-revoke",
-                              on_click=OrgSettingsState.revoke_invitation(invitation["id"]))),
+                              on_click=S.ask("revoke_invitation", invitation["id"]))),
             text_align="right",
         ),
         class_name="invitation-row", custom_attrs={"data-email": invitation["email"]}, align="center",
+    )
+
+
+def _revoke_dialog() -> rx.Component:
+    return confirm_dialog(
+        "Revoke invitation", "Revoke the invitation to ", rx.text.strong(S.confirm_name),
+        "? The link we emailed stops working; you can invite them again later.",
+        open=S.confirm_action == "revoke_invitation", on_cancel=S.cancel_confirm, confirm_label="Revoke",
+        on_confirm=S.revoke_invitation(S.confirm_id), confirm_id="invitation-revoke-confirm",
     )
 
 
@@ -172,6 +184,7 @@ def invitations_tab() -> rx.Component:
                 width="100%", variant="ghost",
             ),
         ),
+        _revoke_dialog(),
         spacing="4", width="100%",
     )
 

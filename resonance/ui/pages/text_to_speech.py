@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui import routes
+from resonance.ui.components.confirm_dialog import confirm_dialog
 from resonance.ui.components.sliders import SAMPLING, SPEED, param_slider
 from resonance.ui.components.tts_editor import (
     generate_footer,
@@ -80,6 +81,16 @@ def settings_tab() -> rx.Component:
     )
 
 
+def _delete_dialog() -> rx.Component:
+    return confirm_dialog(
+        "Delete generation", "Are you sure you want to delete \"", TTSHistoryState.confirm_name,
+        "\"? This action cannot be undone.",
+        open=TTSHistoryState.confirm_action == "delete", on_cancel=TTSHistoryState.cancel_confirm,
+        confirm_label="Delete", on_confirm=TTSHistoryState.delete(TTSHistoryState.confirm_id),
+        confirm_id="history-delete-confirm",
+    )
+
+
 def history_tab() -> rx.Component:
     current = GenerationState.gen_id
     return rx.vstack(
@@ -88,7 +99,7 @@ def history_tab() -> rx.Component:
             rx.vstack(
                 rx.foreach(TTSHistoryState.rows, lambda row: history_row(
                     row, href=routes.TEXT_TO_SPEECH + "/" + row["id"], current=row["id"] == current,
-                    on_delete=TTSHistoryState.delete(row["id"]))),
+                    on_delete=TTSHistoryState.ask("delete", row["id"]))),
                 spacing="1", width="100%",
             ),
             history_empty(),
@@ -96,6 +107,7 @@ def history_tab() -> rx.Component:
         rx.cond(TTSHistoryState.has_more,
                 rx.button("Load more", id="history-load-more", variant="soft", color_scheme="gray", width="100%",
                           loading=TTSHistoryState.loading, on_click=TTSHistoryState.load_more)),
+        _delete_dialog(),
         spacing="2", width="100%", padding_top="0.75em",
     )
 

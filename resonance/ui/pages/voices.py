@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.ui.components.confirm_dialog import confirm_dialog
 from resonance.ui.components.voice_card import kind_details, voice_card
 from resonance.ui.components.voice_create_dialog import voice_create_dialog
 from resonance.ui.components.voice_fields import (
@@ -99,23 +100,10 @@ def section(title: str, section_id: str, voices) -> rx.Component:
 # Dialogs
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete voice"),
-            rx.alert_dialog.description(
-                "Are you sure you want to delete \"", S.delete_name, "\"? This action cannot be undone.", size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray",
-                                                 disabled=S.deleting)),
-                rx.button(rx.cond(S.deleting, rx.hstack(rx.spinner(size="1"), "Deleting...", align="center"),
-                                  "Delete"),
-                          color_scheme="red", on_click=S.confirm_delete, disabled=S.deleting,
-                          id="voice-delete-confirm"),
-                spacing="3", justify="end", margin_top="1em",
-            ),
-            max_width="440px",
-        ),
-        open=S.delete_id != "", on_open_change=S.cancel_delete,
+    return confirm_dialog(
+        "Delete voice", "Are you sure you want to delete \"", S.delete_name, "\"? This action cannot be undone.",
+        open=S.delete_id != "", on_cancel=S.cancel_delete, confirm_label="Delete", on_confirm=S.confirm_delete,
+        confirm_id="voice-delete-confirm", busy=S.deleting, busy_label="Deleting...",
     )
 
 

@@ -15,6 +15,7 @@ from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.ui import formatting, routes
 from resonance.ui.states.auth import AuthState, error_toast
+from resonance.ui.states.confirm import ConfirmState, named
 
 FORM_ID = "api-key-form"
 
@@ -29,7 +30,7 @@ def key_row(view: KeyView) -> dict[str, str]:
     }
 
 
-class ApiKeysState(AuthState):
+class ApiKeysState(ConfirmState, AuthState):
     keys: list[dict[str, str]] = []
     new_secret: str = ""  # shown once, in the dialog after creating
     new_name: str = ""
@@ -38,6 +39,9 @@ class ApiKeysState(AuthState):
     def _load(self, p: Principal) -> None:
         with tenant_session(p.org_id) as session:
             self.keys = [key_row(v) for v in api_keys.list_keys(session=session, actor=p)]
+
+    def _name_for(self, action: str, item_id: str) -> str | None:
+        return named(self.keys, item_id, "name") if action == "revoke" else None
 
     @rx.event
     def load(self):
@@ -80,6 +84,7 @@ class ApiKeysState(AuthState):
 
     @rx.event
     def revoke(self, key_id: str):
+        self._answered()
         try:
             p = require_org(self._principal())
             with tenant_session(p.org_id) as session:

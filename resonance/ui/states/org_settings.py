@@ -17,6 +17,7 @@ from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.ui import formatting, routes
 from resonance.ui.states.auth import AuthState, error_toast
+from resonance.ui.states.confirm import ConfirmState, named
 from resonance.ui.states.shell import ShellState
 
 Action = Callable[[Session, Principal], object]
@@ -31,7 +32,7 @@ def reset_form(form_id: str) -> rx.event.EventSpec:
     return rx.call_script(f"document.getElementById({form_id!r})?.reset()")
 
 
-class OrgSettingsState(AuthState):
+class OrgSettingsState(ConfirmState, AuthState):
     members: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
     audit_events: list[dict[str, str]] = []
@@ -67,6 +68,10 @@ class OrgSettingsState(AuthState):
                  "action": e.action, "detail": e.detail}
                 for e in audit.recent(session=session, actor=p)
             ]
+
+    def _name_for(self, action: str, item_id: str) -> str | None:
+        rows = {"remove_member": self.members, "revoke_invitation": self.invitations}.get(action, [])
+        return named(rows, item_id, "email")
 
     def _act(self, action: Action, success: str, *then):
         """Run one service call as the current principal; a rule it breaks becomes a toast and nothing changes."""
@@ -113,6 +118,7 @@ class OrgSettingsState(AuthState):
 
     @rx.event
     def remove_member(self, membership_id: str):
+        self._answered()
         return self._act(lambda s, p: members.remove(session=s, actor=p, membership_id=str(membership_id)),
                          "Member removed.")
 
@@ -126,6 +132,7 @@ class OrgSettingsState(AuthState):
 
     @rx.event
     def revoke_invitation(self, invitation_id: str):
+        self._answered()
         return self._act(
             lambda s, p: invitations.revoke(session=s, actor=p, invitation_id=str(invitation_id)),
             "Invitation revoked.",

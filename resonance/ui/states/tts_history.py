@@ -14,6 +14,7 @@ from resonance.orgs.scope import tenant_session
 from resonance.storage import get_storage
 from resonance.ui import avatars, formatting, routes
 from resonance.ui.states.auth import AuthState, error_toast
+from resonance.ui.states.confirm import ConfirmState, named
 
 log = logging.getLogger("resonance.ui")
 
@@ -23,10 +24,9 @@ PREVIEW_CHARS = 200  # the row clamps to two lines; this only bounds what is sen
 
 def history_row(generation: Generation) -> dict[str, str]:
     """Display data for one row (no org ids, no storage keys)."""
-    text = " ".join(generation.text.split())
     return {
         "id": generation.id,
-        "text": text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1].rstrip() + "…",
+        "text": formatting.clip(generation.text, PREVIEW_CHARS),
         "voice_name": generation.voice_name,
         "background": avatars.glass(generation.voice_id or generation.voice_name),
         "ago": formatting.time_ago(generation.created_at),
@@ -44,10 +44,13 @@ def remove_files(keys: list[str]) -> None:
             log.exception("could not delete %s", key)
 
 
-class TTSHistoryState(AuthState):
+class TTSHistoryState(ConfirmState, AuthState):
     rows: list[dict[str, str]] = []
     has_more: bool = False
     loading: bool = False
+
+    def _name_for(self, action: str, item_id: str) -> str | None:
+        return named(self.rows, item_id, "text") if action == "delete" else None
 
     def _page(self, after_id: str | None) -> list[dict[str, str]]:
         p = require_org(self._principal())
@@ -94,6 +97,7 @@ class TTSHistoryState(AuthState):
     @rx.event
     def delete(self, generation_id: str):
         """Delete a generation of the actor's organization from history, then its audio files."""
+        self._answered()
         try:
             p = require_org(self._principal())
             with tenant_session(p.org_id) as session:

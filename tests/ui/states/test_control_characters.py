@@ -1,20 +1,11 @@
 """Crafted websocket events with NUL and other control characters in renames, new names, searches and the ids of
 deletes, selects and switches, on SQLite and PostgreSQL: each gets the service's message (a toast, or the form's
-error) and changes nothing, where a NUL used to reach PostgreSQL and crash the event.
-
-Events are run the way Reflex runs one from the websocket: the state instance whose router data carries the
-handshake's cookie, and the handler's function called with the event's payload."""
+error) and changes nothing, where a NUL used to reach PostgreSQL and crash the event."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-
 import pytest
-from reflex import constants
-from reflex.state import State
 
-from resonance.core.config import get_settings
 from resonance.generations.models import Generation
 from resonance.identity.models import User
 from resonance.orgs.models import Membership, Organization
@@ -32,6 +23,7 @@ from tests.factories import PASSWORD, add_member, all_rows, get, make_generation
     signed_in
 from tests.fakes import ToneEngine
 from tests.generations.conftest import ready_voice
+from tests.ui.states.events import fire, state_for
 
 CONTROL = "can't contain control characters or invalid Unicode."
 
@@ -42,26 +34,6 @@ def team(db):
     org = make_org(admin=admin, name="Acme")
     _, token = signed_in(admin, org)
     return admin, org, token
-
-
-def state_for(cls, token: str | None = None, path: str = "/"):
-    """The page state of one browser tab, with the session cookie its websocket handshake carried."""
-    root = State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split("."))
-    headers = {"cookie": f"{get_settings().SESSION_COOKIE_NAME}={token}"} if token else {}
-    state._update_router_vars({constants.RouteVar.HEADERS: headers, constants.RouteVar.PATH: path,
-                               constants.RouteVar.CLIENT_IP: "203.0.113.9"}, {})
-    return state
-
-
-def fire(state, handler: str, **payload) -> str:
-    """Run one event handler as for an event from the websocket; what it sends back (toasts, scripts), as text."""
-    answer = type(state).event_handlers[handler].fn(state, **payload)
-    if inspect.iscoroutine(answer):
-        answer = asyncio.run(answer)
-    if inspect.isgenerator(answer):
-        answer = list(answer)
-    return str(answer)
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\x1b", "\ud800"])
