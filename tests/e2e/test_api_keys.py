@@ -84,7 +84,8 @@ def test_admin_creates_copies_uses_and_revokes_a_key(app: RunningApp, new_browse
 
     # Revoke in the page: the SDK is refused from then on.
     b.click(f"{row} .api-key-revoke")
-    b.click(".api-key-revoke-confirm")
+    b.wait_text("[role=alertdialog]", 'Revoke the API key "CI script"?')
+    b.click("#api-key-revoke-confirm")
     b.wait(lambda d: b.element(row).get_attribute("data-status") == "revoked", "the key to show as revoked")
     with pytest.raises(ApiError) as refused:
         client.voices.get_all(request_options={"max_retries": 0})

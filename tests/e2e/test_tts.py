@@ -4,7 +4,8 @@ A member of an organization picks a built-in voice, types about 400 characters a
 generation, shows its progress, and starts playing the first finished chunk before the rest is done (the chunk
 queue's log says so); when the job ends the waveform takes over, the time display runs, -10 s / +10 s and play/pause
 work, and the WAV and MP3 downloads arrive under the server's names. History lists it with a relative time, pages
-by 50 with "Load more", and deletes. Another organization sees "Generation not found" and gets 404 for the audio.
+by 50 with "Load more", and deletes after asking (Cancel keeps the row). Another organization sees "Generation not
+found" and gets 404 for the audio.
 """
 
 from __future__ import annotations
@@ -162,8 +163,15 @@ def test_generate_listen_download_history_and_isolation(app: RunningApp, system_
     b.wait(lambda d: len(b.elements(".history-row")) == 56, "the second page")
     assert b.absent("#history-load-more")
     doomed = b.elements(".history-row")[-1].get_attribute("data-generation-id")
-    b.click(f".history-row[data-generation-id='{doomed}'] .history-delete")
-    b.wait(lambda d: b.absent(f".history-row[data-generation-id='{doomed}']"), "the row to go")
+    doomed_row = f".history-row[data-generation-id='{doomed}']"
+    b.click(f"{doomed_row} .history-delete")  # asks first, naming the text; Cancel keeps the row
+    b.wait_text("[role=alertdialog]", 'Are you sure you want to delete "Older row 54"? This action cannot be undone.')
+    b.click("[role=alertdialog] button", text="Cancel")
+    b.wait(lambda d: b.absent("[role=alertdialog]"), "the question to close")
+    assert not b.absent(doomed_row) and app.query("SELECT id FROM generations WHERE id = ?", doomed) != []
+    b.click(f"{doomed_row} .history-delete")
+    b.click("#history-delete-confirm")
+    b.wait(lambda d: b.absent(doomed_row), "the row to go")
     assert app.query("SELECT id FROM generations WHERE id = ?", doomed) == []
 
     # Another organization: not found in the page, 404 for the audio, nothing in its history.
