@@ -6,7 +6,7 @@ page, verifies and joins; creates an organization of their own, then switches ba
 switcher. As a Member, B sees no Admin controls (A, as Admin, does: the same selectors, so their absence for B means
 something). The session cookie is HttpOnly, Secure and SameSite=Lax and invisible to scripts; signing out with the
 user menu lands on /sign-in and the old cookie no longer works; a signed-out visit to a protected page goes through
-/sign-in?next= and back.
+/sign-in?next= and back. Revoking an invitation and removing a member ask first, naming whom.
 """
 
 from __future__ import annotations
@@ -91,6 +91,20 @@ def test_journey(app: RunningApp, new_browser, tag):
     a.click("#invite-submit")
     row = a.element(f'.invitation-row[data-email="{b_email}"]')
     assert "pending" in row.text.lower()
+    # A mistyped address: revoking asks first, naming it; Cancel keeps it pending, the confirm revokes it.
+    typo = f"typo-{b_email}"
+    a.fill("#invite-email", typo)
+    a.click("#invite-submit")
+    typo_row = f'.invitation-row[data-email="{typo}"]'
+    a.click(f"{typo_row} .invitation-revoke")
+    a.wait_text("[role=alertdialog]", f"Revoke the invitation to {typo}?")
+    a.click("[role=alertdialog] button", text="Cancel")
+    a.wait(lambda _: a.absent("[role=alertdialog]"), "the question to close")
+    assert app.one("SELECT status FROM invitations WHERE email = ?", typo) == "pending"
+    a.click(f"{typo_row} .invitation-revoke")
+    a.click("#invitation-revoke-confirm")
+    a.wait(lambda _: "revoked" in a.element(typo_row).text.lower(), "the invitation to show as revoked")
+    assert app.one("SELECT status FROM invitations WHERE email = ?", typo) == "revoked"
 
     # B: open the invitation link from the outbox in another browser context; sign up from that page.
     b = new_browser()
@@ -175,6 +189,16 @@ def test_journey(app: RunningApp, new_browser, tag):
     b.wait_path(SETTINGS)
     b.element("#tab-general")
     assert b.cookie()["value"] != cookie["value"]  # a new session id on every sign-in
+
+    # A removes B: asked first with B's address and the organization's name; the confirm removes.
+    a.open(SETTINGS)
+    a.click("#tab-members")
+    a.click(f'.member-row[data-email="{b_email}"] .member-remove')
+    a.wait_text("[role=alertdialog]", f"Remove {b_email} from {a_org}? They lose access at once.")
+    a.click("#member-remove-confirm")
+    a.wait(lambda _: a.absent(f'.member-row[data-email="{b_email}"]'), "B's row to go")
+    assert app.one("SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ? "
+                   "AND m.org_id = ?", b_email, a_org_id) == 0
 
 
 @pytest.mark.parametrize("path", [SETTINGS, "/", "/text-to-speech", "/org-selection"])
