@@ -121,6 +121,7 @@ class GenerationState(AuthState):
             return
         tts._prefill(text=generation.text, voice_id=generation.voice_id, params=_params(generation),
                      keep_missing=True)
+        tts.job_running = self.active
         if self.active:
             return GenerationState.poll
 
@@ -144,6 +145,7 @@ class GenerationState(AuthState):
                 except ResonanceError:
                     continue
                 self._show(generation)
+                (await self.get_state(TTSState)).job_running = self.active
                 status, message = self.status, self.error
             if generation is None:
                 yield TTSHistoryState.load
