@@ -1,5 +1,5 @@
-"""/voices state: the library (search and filters, in the address as `?query=&category=&language=`), what each voice is and its
-matching progress (voices/labels.py), and editing and deleting custom voices.
+"""/voices state: the library (search and filters, in the address as `?query=&category=&language=`), what each
+voice is and its matching progress (voices/labels.py), and editing and deleting custom voices.
 
 Every handler re-derives the principal and reads through the voices service in that principal's tenant session;
 the service decides who may change a voice. Vars hold display data only."""
