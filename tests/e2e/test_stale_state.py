@@ -4,7 +4,8 @@ as a person does (client-side navigation, the same tab's state):
 the dashboard's counter counts the box (empty again after a visit elsewhere); the create-voice dialog opens from
 "Voice cloning" and not by itself on the next visit to /voices, even when it was left open; a filter shows in its
 control and the address, and coming back by "Explore voices" shows the whole library with empty controls; Generate
-is off while the generation the page shows is spoken, and on again once it is done.
+is off while the generation the page shows is spoken, and on again once it is done or cancelled; Cancel stops the
+job and nothing of it is kept.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .test_voices import pick
 pytestmark = pytest.mark.e2e
 
 GENERATION_WAIT = 240  # seconds: the engine's first job loads its model on 2 busy cores
+LONG_TEXT = " ".join(["The tide came in slowly over the flat grey sand, and the gulls rose above the pier."] * 40)
 
 
 def nav(b: Browser, label: str) -> None:
@@ -81,7 +83,7 @@ def test_no_state_of_an_earlier_visit_shows(app: RunningApp, new_browser):
     b.fill("#tts-text", "Hello there.")
     b.wait_text("#tts-voice", "Evelyn")
     b.click("#tts-generate")
-    b.wait(lambda _: b.path.startswith("/text-to-speech/gen_"), "the generation page")
+    path = b.wait(lambda _: b.path if b.path.startswith("/text-to-speech/gen_") else None, "the generation page")
     seen: set[str] = set()
 
     def finished(_) -> bool:
@@ -91,3 +93,13 @@ def test_no_state_of_an_earlier_visit_shows(app: RunningApp, new_browser):
 
     b.wait(finished, "the generation to finish with Generate on again", timeout=GENERATION_WAIT)
     assert "speaking-disabled" in seen, seen
+
+    # Cancel: a long text, stopped at once; the page says so, Generate is on again, the row keeps no audio.
+    b.fill("#tts-text", LONG_TEXT)
+    b.click("#tts-generate")
+    b.wait(lambda _: b.path.startswith("/text-to-speech/gen_") and b.path != path, "the second generation's page")
+    generation_id = b.path.rstrip("/").rsplit("/", 1)[-1]
+    b.click("#generation-cancel")
+    b.element("#generation-cancelled")
+    b.wait(lambda _: b.element("#tts-generate").is_enabled(), "Generate to be on again")
+    assert app.one("SELECT status, object_key FROM generations WHERE id = ?", generation_id) == ("cancelled", None)

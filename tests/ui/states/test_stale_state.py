@@ -162,3 +162,17 @@ def test_generate_is_off_while_the_generation_it_shows_is_spoken(token):
 def _only_org() -> Organization:
     with system_session() as session:
         return session.exec(select(Organization)).one()
+
+
+def test_cancel_stops_the_job_the_page_shows_and_generate_comes_back(token):
+    tab = Tab(token)
+    tts, page = tab.state(TTSState), tab.state(GenerationState)
+    generation = make_generation(_only_org(), ready_voice())
+    tab.visit(f"/text-to-speech/{generation.id}", GenerationState)
+    said = tab.visit(f"/text-to-speech/{generation.id}", GenerationState, "cancel")
+    assert "Generation cancelled" in said
+    assert (page.status, page.active, page.cancelling) == ("cancelled", False, False)
+    assert not tts.job_running and tts.can_generate
+    assert [g.status for g in all_rows(Generation)] == ["cancelled"]
+    said = tab.visit(f"/text-to-speech/{generation.id}", GenerationState, "cancel")  # nothing left to stop
+    assert [g.status for g in all_rows(Generation)] == ["cancelled"] and "cancelled" not in said.lower()
