@@ -1,6 +1,6 @@
 """Nothing of an earlier visit shows as if it were now: the dashboard's counter counts the box, the create-voice
 dialog opens only when asked, the voice filters that apply are those the address says, and Generate stays off while
-the generation the editor shows is still being spoken.
+the generation the editor shows is still being spoken, and Cancel stops it (on SQLite and PostgreSQL).
 
 Events run as Reflex runs them from the websocket: one tab's state tree (so a page's state and the dialog's are the
 same objects from visit to visit), the session cookie of its handshake and the address of the page it is on."""
@@ -33,7 +33,7 @@ from tests.generations.conftest import ready_voice
 
 
 @pytest.fixture
-def token(sqlite_db, monkeypatch):
+def token(db, monkeypatch):
     from resonance.ui.states import tts
 
     monkeypatch.setattr(tts, "get_engine", lambda: ToneEngine())
