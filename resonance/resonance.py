@@ -34,6 +34,7 @@ from resonance.ui.states.api_keys import ApiDocsState, ApiKeysState
 from resonance.ui.states.auth import AuthState
 from resonance.ui.states.billing import BillingState
 from resonance.ui.states.generation import GenerationState
+from resonance.ui.states.home import HomeState
 from resonance.ui.states.invite import InviteState
 from resonance.ui.states.org_selection import OrgSelectionState
 from resonance.ui.states.org_settings import OrgSettingsState
@@ -94,7 +95,7 @@ app.add_page(org_selection_page, route=routes.ORG_SELECTION, title=title("Choose
 
 # Signed in with an active organization
 ORG_GUARD = [AuthState.require_org, ShellState.load, BillingState.load_card]
-app.add_page(home_page, route=routes.HOME, title="Resonance", on_load=ORG_GUARD)
+app.add_page(home_page, route=routes.HOME, title="Resonance", on_load=[*ORG_GUARD, HomeState.load])
 app.add_page(voices_page, route=routes.VOICES, title=title("Voices"), on_load=[*ORG_GUARD, VoicesState.load])
 app.add_page(text_to_speech_page, route=routes.TEXT_TO_SPEECH, title=title("Text to Speech"),
              on_load=[*ORG_GUARD, TTSState.load, TTSHistoryState.load])

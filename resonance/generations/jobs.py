@@ -46,15 +46,15 @@ def run_generation(generation_id: str) -> None:
             storage.put(files.chunk_key(generation, chunk.index), audio.to_wav(chunk.samples, rate), "audio/wav")
             parts.append(chunk.samples)
             if not _progress(generation_id, done=chunk.index + 1):
-                raise Deleted()
+                raise Stopped()
         whole = audio.concat(parts, rate)
         key = files.audio_key(generation.org_id, generation.id)
         storage.put(key, audio.to_wav(whole, rate), "audio/wav")
         if not _finish(generation_id, key=key, duration=len(whole) / rate):
             storage.delete(key)
-            raise Deleted()
-    except Deleted:
-        # Deleted from history while being spoken: nothing of it may stay behind.
+            raise Stopped()
+    except Stopped:
+        # Deleted from history or cancelled while being spoken: nothing of it may stay behind.
         storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the row for the person to see
         # The row (the page, the history, the API's answer) gets a stable message and a reference; the exception,
@@ -66,14 +66,14 @@ def run_generation(generation_id: str) -> None:
             log.exception("could not clean chunks of %s", generation_id)
 
 
-class Deleted(Exception):
-    """The generation's row disappeared while the job ran."""
+class Stopped(Exception):
+    """The generation's row was deleted or cancelled while the job ran."""
 
 
 def _progress(generation_id: str, *, done: int) -> bool:
     with system_session() as session:
         generation = session.get(Generation, generation_id)
-        if generation is None:
+        if generation is None or generation.status != rows.RUNNING:
             return False
         generation.chunks_done = done
         generation.chunks_total = max(generation.chunks_total, done)
@@ -84,8 +84,9 @@ def _progress(generation_id: str, *, done: int) -> bool:
 
 def _finish(generation_id: str, *, key: str, duration: float) -> bool:
     with system_session() as session:
-        generation = session.get(Generation, generation_id)
-        if generation is None:
+        # Locked, so a cancel at this moment waits and then finds the row done (see cancel_generation).
+        generation = session.get(Generation, generation_id, with_for_update=True)
+        if generation is None or generation.status != rows.RUNNING:
             return False
         generation.object_key, generation.duration_s = key, round(duration, 2)
         generation.status, generation.progress, generation.finished_at = rows.DONE, 1.0, clock.now()

@@ -23,7 +23,7 @@ class Generation(SQLModel, OrgOwned, table=True):
     text: str
     voice_name: str = Field(max_length=100)
     object_key: str | None = None  # storage key of the audio; set after upload
-    status: str = Field(default="queued", max_length=16, index=True)  # queued | running | done | failed
+    status: str = Field(default="queued", max_length=16, index=True)  # queued | running | done | failed | cancelled
     progress: float = 0.0  # 0..1, chunks done / chunks
     chunks_total: int = 0
     chunks_done: int = 0

@@ -1,4 +1,4 @@
-"""Generation rules: validating a request, queueing it, reading history, deleting.
+"""Generation rules: validating a request, queueing it, reading history, cancelling, deleting.
 
 Runs in the actor's tenant session: another organization's generation or custom voice is simply not found.
 """
@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import tuple_
+from sqlalchemy import tuple_, update
 from sqlmodel import Session, col, select
 
 from resonance.billing.service import require_subscription
 from resonance.core import text_input
+from resonance.core.clock import clock
 from resonance.core.errors import Invalid, NotFound, ResonanceError
 from resonance.generations import files
 from resonance.generations.models import Generation
+from resonance.jobs import rows
 from resonance.orgs.principal import Principal, require_org
 from resonance.speech import text as speech_text
 from resonance.speech.engine import Capabilities, SpeechParams
@@ -109,6 +111,21 @@ def list_generations(*, session: Session, before: Generation | None = None, limi
     if voice_id:
         stmt = stmt.where(Generation.voice_id == voice_id)
     return list(session.exec(stmt.limit(limit)))
+
+
+def cancel_generation(*, session: Session, actor: Principal, generation_id: str) -> None:
+    """Stop a queued or running generation. The job sees it at its next chunk and keeps nothing; usage is recorded
+    only with a finished result, so nothing is billed. A conditional UPDATE, so a job finishing at that moment either
+    wins (done, billed) or sees the cancel, never both."""
+    require_org(actor)
+    get_generation(session=session, generation_id=generation_id)  # another organization's: not found
+    stopped = session.exec(
+        update(Generation)
+        .where(col(Generation.id) == generation_id, col(Generation.status).in_([rows.QUEUED, rows.RUNNING]))
+        .values(status=rows.CANCELLED, finished_at=clock.now())
+    ).rowcount
+    if not stopped:
+        raise Invalid("This generation has already finished.")
 
 
 def delete_generation(*, session: Session, actor: Principal, generation_id: str) -> list[str]:

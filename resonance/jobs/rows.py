@@ -11,6 +11,7 @@ from resonance.jobs.kinds import JobKind
 from resonance.orgs.scope import system_session
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+CANCELLED = "cancelled"  # stopped on request: no hook here claims, recovers or requeues it
 
 
 def claim_next(model, status_field: str) -> str | None:

@@ -1,4 +1,5 @@
-"""The generation job and the runner: chunks stored as they finish, progress, failure, resume after a restart."""
+"""The generation job and the runner: chunks stored as they finish, progress, failure, resume after a restart,
+cancel (nothing kept, nothing billed)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ import time
 
 import pytest
 
+from resonance.billing.models import UsageRecord
+from resonance.core.errors import Invalid, NotFound
 from resonance.generations import files, jobs
 from resonance.generations.models import Generation
-from resonance.generations.service import GenerationRequest, create_generation
+from resonance.generations.service import GenerationRequest, cancel_generation, create_generation
 from resonance.jobs.runner import Runner
 from resonance.orgs.scope import system_session, tenant_session
 from resonance.speech import audio
 from resonance.speech.engine import SpeechEngineError, SpeechInputError
 from resonance.storage import get_storage
-from tests.factories import get
+from tests.factories import all_rows, get, make_org, make_user, signed_in
 from tests.fakes import ToneEngine
 from tests.generations.conftest import DEFAULTS, ready_voice
 
@@ -169,3 +172,66 @@ def test_a_generation_deleted_while_being_finished_leaves_no_files(team, monkeyp
     runner().run_pending()
     root = get_storage().root / "generations" / "orgs" / org_id
     assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
+
+
+def cancel(principal, generation_id: str) -> None:
+    with tenant_session(principal.org_id) as session:
+        cancel_generation(session=session, actor=principal, generation_id=generation_id)
+
+
+def bill_from_now_on(configure) -> None:
+    """Billing on once the generation is queued (queueing would ask Polar for a subscription): a finished job records
+    its usage, and only a finished one."""
+    configure(POLAR_ACCESS_TOKEN="polar-test-token", POLAR_PRODUCT_ID="prod-test", POLAR_WEBHOOK_SECRET="whsec-test")
+
+
+def test_a_queued_generation_cancelled_is_never_spoken_nor_billed(team, engine, configure):
+    _, principal = team
+    generation_id = queue(principal, engine)
+    bill_from_now_on(configure)
+    cancel(principal, generation_id)
+    assert runner().run_pending() == 0
+    row = get(Generation, generation_id)
+    assert (row.status, row.chunks_done, row.object_key) == ("cancelled", 0, None)
+    assert all_rows(UsageRecord) == []
+    with pytest.raises(Invalid, match="already finished"):
+        cancel(principal, generation_id)
+
+
+def test_a_generation_cancelled_while_spoken_stops_keeps_nothing_and_bills_nothing(team, monkeypatch, configure):
+    _, principal = team
+
+    class CancelledAfterTheFirstChunk(ToneEngine):
+        def synthesize(self, text, voice, params=None):
+            for chunk in super().synthesize(text, voice, params):
+                spoken.append(chunk.index)
+                yield chunk
+                if chunk.index == 0:  # the person presses Cancel while the rest is being spoken
+                    cancel(principal, generation_id)
+
+    spoken: list[int] = []
+    engine = CancelledAfterTheFirstChunk()
+    monkeypatch.setattr(jobs, "get_engine", lambda: engine)
+    generation_id = queue(principal, engine, text=" ".join([TEXT] * 3))
+    bill_from_now_on(configure)
+    runner().run_pending()
+    row = get(Generation, generation_id)
+    assert (row.status, row.object_key) == ("cancelled", None)
+    assert spoken == [0, 1] and row.chunks_total > 2  # the job stopped at the chunk after the cancel
+    assert all_rows(UsageRecord) == []
+    root = get_storage().root / "generations" / "orgs" / principal.org_id
+    assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
+
+
+def test_only_a_generation_of_ones_organization_that_has_not_finished_can_be_cancelled(team, engine, configure):
+    _, principal = team
+    generation_id = queue(principal, engine)
+    bill_from_now_on(configure)
+    other = make_user(name="Eve Other")
+    outsider, _ = signed_in(other, make_org(admin=other, name="Other"))
+    with pytest.raises(NotFound):
+        cancel(outsider, generation_id)
+    runner().run_pending()
+    with pytest.raises(Invalid, match="already finished"):
+        cancel(principal, generation_id)
+    assert get(Generation, generation_id).status == "done" and len(all_rows(UsageRecord)) == 1

@@ -28,7 +28,7 @@ from resonance.voices.models import Voice
 router = APIRouter(prefix="/history", tags=["history"], route_class=route_class("history_item_not_found"),
                    responses={**COMMON_RESPONSES, **NOT_FOUND})
 
-_STATES = {rows.DONE: "created", rows.FAILED: "failed"}
+_STATES = {rows.DONE: "created", rows.FAILED: "failed", rows.CANCELLED: "failed"}
 
 
 def item_out(generation: Generation, variant: str | None, *, clones: bool) -> HistoryItem:
@@ -86,8 +86,8 @@ def get_item(history_item_id: str, caller: CurrentCaller) -> HistoryItem:
 @router.get("/{history_item_id}/audio", summary="Get a history item's audio", response_class=Response,
             responses={200: {"description": "MP3 (44.1 kHz, 128 kb/s)",
                              "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}},
-                       409: {"description": "Still being generated (`audio_not_ready`), or failed "
-                                            "(`speech_failed`)"}})
+                       409: {"description": "Still being generated (`audio_not_ready`), failed (`speech_failed`) "
+                                            "or cancelled (`history_item_cancelled`)"}})
 async def get_audio(history_item_id: str, caller: CurrentCaller) -> Response:
     def read() -> Generation:
         with tenant_session(caller.principal.org_id) as session:
@@ -96,6 +96,8 @@ async def get_audio(history_item_id: str, caller: CurrentCaller) -> Response:
     generation = await run_in_threadpool(read)
     if generation.status == rows.FAILED:
         raise ApiProblem(409, "speech_failed", generation.error or "Speech generation failed; this item has no audio")
+    if generation.status == rows.CANCELLED:
+        raise ApiProblem(409, "history_item_cancelled", "The generation was cancelled; this item has no audio")
     if generation.object_key is None:
         raise ApiProblem(409, "audio_not_ready", "The audio is still being generated; try again shortly")
     data = await run_in_threadpool(_mp3, generation.object_key)

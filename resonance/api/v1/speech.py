@@ -55,6 +55,8 @@ async def wait(org_id: str, generation_id: str, ready: Callable[[Generation], bo
             raise ApiProblem(409, "history_item_deleted", "The history item was deleted before its audio was ready")
         if row.status == rows.FAILED:
             raise ApiProblem(502, "speech_failed", row.error or "Speech generation failed")
+        if row.status == rows.CANCELLED:
+            raise ApiProblem(409, "history_item_cancelled", "The generation was cancelled before its audio was ready")
         if ready(row):
             return row
         if request is not None and await request.is_disconnected():

@@ -11,8 +11,9 @@ from resonance.ui.samples import SAMPLES
 
 PLACEHOLDER = "Start typing or paste your text here..."
 MAX_CHARS = 5000
-STATUS_COLORS = (("queued", "gray"), ("running", "blue"), ("failed", "red"))
-STATUS_LABELS = (("queued", "Queued"), ("running", "Generating"), ("failed", "Failed"))
+STATUS_COLORS = (("queued", "gray"), ("running", "blue"), ("failed", "red"), ("cancelled", "gray"))
+STATUS_LABELS = (("queued", "Queued"), ("running", "Generating"), ("failed", "Failed"),
+                 ("cancelled", "Cancelled"))
 
 
 def voice_avatar(background, size: str = "20px") -> rx.Component:

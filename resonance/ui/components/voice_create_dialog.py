@@ -172,5 +172,6 @@ def voice_create_dialog(s) -> rx.Component:
             ),
             max_width="560px", id="create-voice-dialog", style=DIALOG_STYLE,
         ),
-        open=s.open, on_open_change=s.set_open,
+        # Leaving the page with it open closes it, so the next visit does not show it until its on_load runs.
+        open=s.open, on_open_change=s.set_open, on_unmount=s.set_open(False),
     )

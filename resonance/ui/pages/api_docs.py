@@ -46,7 +46,8 @@ ERRORS = (
                                      "subscribes under Billing"),
     ("403", "missing_permissions", "Not allowed with a member's rights (deleting someone else's voice)"),
     ("404", "voice_not_found, history_item_not_found", "Unknown, or another organization's"),
-    ("409", "audio_not_ready", "The item's audio is still being generated"),
+    ("409", "audio_not_ready, history_item_cancelled", "The item's audio is still being generated, or it was "
+                                                       "cancelled in the app and has none"),
     ("412", "voice_not_ready", "The voice is still being matched (detail.matching has its status and progress; "
                                "poll GET /v1/voices/{voice_id} after the seconds in Retry-After), or its matching "
                                "failed"),

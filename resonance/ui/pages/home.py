@@ -16,7 +16,8 @@ def home_page() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text_area(placeholder="Start typing or paste your text here...", max_length=5000,
-                             on_change=HomeState.set_text.debounce(150), rows="6", width="100%", id="quick-text"),
+                             value=HomeState.text, on_change=HomeState.set_text, rows="6", width="100%",
+                             id="quick-text"),
                 rx.hstack(
                     rx.cond(HomeState.estimate != "", rx.badge(HomeState.estimate, color_scheme="teal")),
                     rx.text(HomeState.counter, size="1", color_scheme="gray"),

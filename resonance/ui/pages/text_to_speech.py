@@ -191,7 +191,9 @@ def progress_panel() -> rx.Component:
                 width="100%", align="center",
             ),
             rx.progress(value=GenerationState.progress_value, max=100, width="100%"),
-            spacing="3", width="100%",
+            rx.button("Cancel", id="generation-cancel", size="1", color_scheme="gray", variant="soft",
+                      loading=GenerationState.cancelling, on_click=GenerationState.cancel),
+            spacing="3", width="100%", align="end",
         ),
         width="100%", size="2", id="generation-progress",
     )
@@ -207,6 +209,19 @@ def failed_panel() -> rx.Component:
             spacing="2", align="start",
         ),
         color_scheme="red", width="100%",
+    )
+
+
+def cancelled_panel() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("circle_slash")),
+        rx.vstack(
+            rx.callout.text("This generation was cancelled.", id="generation-cancelled"),
+            rx.button("Try again", id="generation-retry", size="1", color_scheme="gray", variant="soft",
+                      loading=GenerationState.retrying, on_click=GenerationState.retry),
+            spacing="2", align="start",
+        ),
+        color_scheme="gray", width="100%",
     )
 
 
@@ -234,6 +249,7 @@ def generation_panel() -> rx.Component:
                 GenerationState.status,
                 ("done", player_panel()),
                 ("failed", failed_panel()),
+                ("cancelled", cancelled_panel()),
                 ("", rx.fragment()),
                 progress_panel(),
             ),

@@ -1,5 +1,5 @@
 """/text-to-speech/[generation_id]: one generation of the actor's organization, its progress while it is spoken
-(polled in the background), its player and downloads, and "Try again" when it failed.
+(polled in the background) with Cancel, its player and downloads, and "Try again" when it failed or was cancelled.
 
 A generation of another organization, or an unknown id, reads as "Generation not found"; nothing of it is loaded."""
 
@@ -14,6 +14,7 @@ from resonance.core.config import get_settings
 from resonance.core.errors import NotFound, ResonanceError
 from resonance.generations import service as generations
 from resonance.generations.models import Generation
+from resonance.jobs import rows
 from resonance.orgs.principal import require_org
 from resonance.orgs.scope import tenant_session
 from resonance.speech.engine import SpeechParams
@@ -38,7 +39,7 @@ def _params(generation: Generation) -> dict[str, float]:
 class GenerationState(AuthState):
     gen_id: str = ""  # not `generation_id`: Reflex gives the route's argument that name
     found: bool = True
-    status: str = ""  # queued | running | done | failed
+    status: str = ""  # queued | running | done | failed | cancelled
     chunks_done: int = 0
     chunks_total: int = 0
     error: str = ""
@@ -48,6 +49,7 @@ class GenerationState(AuthState):
     duration_s: float = 0.0
     downloading: str = ""  # "wav" | "mp3" while the button says "Downloading..."
     retrying: bool = False
+    cancelling: bool = False
     _poll_round: int = 0
 
     @rx.var
@@ -107,7 +109,7 @@ class GenerationState(AuthState):
             return  # the guard before this handler redirects
         self._poll_round += 1  # any poller of an earlier visit stops
         self.gen_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
-        self.downloading, self.retrying = "", False
+        self.downloading, self.retrying, self.cancelling = "", False, False
         tts = await self.get_state(TTSState)
         try:
             tts._load_voices(p)
@@ -121,6 +123,7 @@ class GenerationState(AuthState):
             return
         tts._prefill(text=generation.text, voice_id=generation.voice_id, params=_params(generation),
                      keep_missing=True)
+        tts.job_running = self.active
         if self.active:
             return GenerationState.poll
 
@@ -144,6 +147,7 @@ class GenerationState(AuthState):
                 except ResonanceError:
                     continue
                 self._show(generation)
+                (await self.get_state(TTSState)).job_running = self.active
                 status, message = self.status, self.error
             if generation is None:
                 yield TTSHistoryState.load
@@ -155,6 +159,29 @@ class GenerationState(AuthState):
             if status == "failed":
                 yield [rx.toast.error(message or "Speech generation failed"), TTSHistoryState.load]
                 return
+            if status == rows.CANCELLED:
+                yield TTSHistoryState.load
+                return
+
+    @rx.event
+    async def cancel(self):
+        """Stop the job this page shows; nothing of it is kept or billed."""
+        if not self.active or self.cancelling:
+            return
+        self.cancelling = True
+        actor = self._principal()
+        try:
+            p = require_org(actor)
+            with tenant_session(p.org_id) as session:
+                generations.cancel_generation(session=session, actor=p, generation_id=self.gen_id)
+            generation = self._fetch(p.org_id, self.gen_id)
+        except ResonanceError as error:
+            self.cancelling = False
+            return error_toast(error)
+        self._show(generation)
+        self.cancelling = False
+        (await self.get_state(TTSState)).job_running = self.active
+        return [rx.toast.info("Generation cancelled"), TTSHistoryState.load]
 
     @rx.event
     def retry(self):

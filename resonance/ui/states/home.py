@@ -16,6 +16,11 @@ class HomeState(AuthState):
     text: str = ""
 
     @rx.event
+    def load(self):
+        """on_load: each visit starts with an empty box, as the box itself does (nothing stale under a counter)."""
+        self.text = ""
+
+    @rx.event
     def set_text(self, value: str):
         self.text = value[:MAX_CHARS]
 

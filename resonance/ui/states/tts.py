@@ -70,6 +70,7 @@ class TTSState(AuthState):
     engine_params: list[str] = []  # which of the four sliders the active engine uses
     supports_speed: bool = True
     submitting: bool = False
+    job_running: bool = False  # the generation this editor shows is still queued or being spoken
     form_key: int = 0  # bumped when the server fills the form, so the uncontrolled sliders remount
 
     # Display
@@ -98,7 +99,8 @@ class TTSState(AuthState):
 
     @rx.var
     def can_generate(self) -> bool:
-        return bool(self.text.strip()) and self.voice_id not in ("", UNAVAILABLE) and not self.submitting
+        return (bool(self.text.strip()) and self.voice_id not in ("", UNAVAILABLE) and not self.submitting
+                and not self.job_running)
 
     @rx.var
     def sliders_enabled(self) -> bool:
@@ -140,7 +142,7 @@ class TTSState(AuthState):
         self.temperature, self.top_p = float(values["temperature"]), float(values["top_p"])
         self.top_k, self.repetition_penalty = int(values["top_k"]), float(values["repetition_penalty"])
         self.speed = float(values["speed"])
-        self.submitting = False
+        self.submitting = self.job_running = False
         self.form_key += 1
 
     @rx.event
@@ -194,7 +196,7 @@ class TTSState(AuthState):
     @rx.event
     def generate(self):
         """Queue a generation with the form's values and open it; the job runner speaks it."""
-        if self.submitting:
+        if self.submitting or self.job_running:
             return
         text = self.text.strip()
         if not text:

@@ -69,11 +69,15 @@ class VoiceCreateState(LanguagePicker, AuthState):
         self.submitting = False
         self._lang_reset()
 
+    def show(self, open_: bool):
+        """Open or close the dialog afresh: nothing of an earlier opening (fields, sample, errors) stays."""
+        self._clear()
+        self.open = open_
+        return rx.call_script(f"{TOOLS}?.reset()")
+
     @rx.event
     def open_dialog(self):
-        self._clear()
-        self.open = True
-        return rx.call_script(f"{TOOLS}?.reset()")
+        return self.show(True)
 
     @rx.event
     def set_open(self, value: bool):
@@ -81,9 +85,7 @@ class VoiceCreateState(LanguagePicker, AuthState):
             return self.open_dialog()
         if self.submitting:
             return  # the upload is under way; its answer closes the dialog
-        self.open = False
-        self._clear()
-        return rx.call_script(f"{TOOLS}?.reset()")
+        return self.show(False)
 
     @rx.event
     def set_tab(self, value: str):

@@ -1,5 +1,5 @@
-"""/voices state: the library (search in `?query=`, category and language filters), what each voice is and its
-matching progress (voices/labels.py), and editing and deleting custom voices.
+"""/voices state: the library (search and filters, in the address as `?query=&category=&language=`), what each
+voice is and its matching progress (voices/labels.py), and editing and deleting custom voices.
 
 Every handler re-derives the principal and reads through the voices service in that principal's tenant session;
 the service decides who may change a voice. Vars hold display data only."""
@@ -71,6 +71,10 @@ def voice_view(voice: Voice, p: Principal, *, engine: labels.ActiveEngine = NOT_
     }
 
 
+def _first(params: dict[str, list[str]], name: str) -> str:
+    return (params.get(name) or [""])[0]
+
+
 class VoicesState(LanguagePicker, AuthState):
     query: str = ""
     category: str = ALL
@@ -102,17 +106,23 @@ class VoicesState(LanguagePicker, AuthState):
     # Loading
 
     @rx.event
-    def load(self):
-        """on_load (after the guard): read `?query=` (and `?create=1`, which opens the create dialog)."""
+    async def load(self):
+        """on_load (after the guard). The address alone says which filters apply (`?query=`, `?category=`,
+        `?language=`; none when absent), so a list is never filtered by controls of an earlier visit; the create
+        dialog is open only when `?create=1` asks for it."""
         params = parse_qs(self.router.url.query or "")
-        self.query = (params.get("query") or [""])[0][:200]
+        self.query = _first(params, "query")[:200]
+        category, language = _first(params, "category"), _first(params, "language")
+        self.category = category if category in CATEGORY_LABELS else ALL
+        self.language = language if languages.is_known(language) else ALL
+        dialog = await self.get_state(VoiceCreateState)
+        opened = dialog.show(_first(params, "create") == "1")
         p = self._principal()
         if p is None or p.org_id is None:
-            return
+            return opened
         self._reload(p)
         self.loaded = True
-        if (params.get("create") or [""])[0] == "1":
-            return [VoiceCreateState.open_dialog, self._sync_url()]
+        return [opened, self._sync_url()]
 
     def _reload(self, p: Principal) -> None:
         category = self.category if self.category in CATEGORY_LABELS else ""
@@ -135,16 +145,22 @@ class VoicesState(LanguagePicker, AuthState):
         self._reload(p)
 
     def _sync_url(self):
-        """Keep the search in the address bar (`?query=`), without a navigation."""
-        url = routes.VOICES + (f"?{urlencode({'query': self.query})}" if self.query else "")
+        """Keep the search and filters in the address bar, without a navigation."""
+        filters = {"query": self.query, "category": self.category, "language": self.language}
+        shown = urlencode({name: value for name, value in filters.items() if value and value != ALL})
+        url = routes.VOICES + (f"?{shown}" if shown else "")
         return rx.call_script(f"window.history.replaceState(window.history.state, '', {json.dumps(url)})")
+
+    def _apply(self):
+        """The list for the current search and filters, and the address that says them."""
+        return [e for e in (self._refresh(), self._sync_url()) if e is not None]
 
     # Search and filters
 
     @rx.event
     def search(self, text: str):
         self.query = str(text)[:200]
-        return [e for e in (self._refresh(), self._sync_url()) if e is not None]
+        return self._apply()
 
     @rx.event
     def clear_search(self):
@@ -153,12 +169,12 @@ class VoicesState(LanguagePicker, AuthState):
     @rx.event
     def set_category(self, value: str):
         self.category = value if value in CATEGORY_LABELS else ALL
-        return self._refresh()
+        return self._apply()
 
     @rx.event
     def set_language(self, value: str):
         self.language = value if languages.is_known(str(value)) else ALL
-        return self._refresh()
+        return self._apply()
 
     @rx.event
     def clear_filters(self):

@@ -12,6 +12,7 @@ import pytest
 from elevenlabs.core.api_error import ApiError
 
 from resonance.generations.models import Generation
+from resonance.orgs.scope import system_session
 from resonance.storage import get_storage
 from tests.factories import get, make_generation
 from tests.generations.conftest import ready_voice
@@ -65,6 +66,16 @@ def test_items_made_in_the_app_are_listed_and_audio_not_yet_made_is_409(team, en
     assert (item.history_item_id, item.state, item.voice_category) == (queued.id, "processing", "matched")
     error = refused(lambda: b"".join(team.client.history.get_audio(queued.id, request_options=NO_RETRY)))
     assert error.status_code == 409 and error.body["detail"]["status"] == "audio_not_ready"
+
+
+def test_an_item_cancelled_in_the_app_reads_as_failed_and_has_no_audio(team, engine):
+    cancelled = make_generation(team.org, ready_voice(team.org, name="Ada"), text="Stopped early.")
+    with system_session() as session:
+        session.get(Generation, cancelled.id).status = "cancelled"
+    [item] = team.client.history.list().history
+    assert (item.history_item_id, item.state) == (cancelled.id, "failed")
+    error = refused(lambda: b"".join(team.client.history.get_audio(cancelled.id, request_options=NO_RETRY)))
+    assert error.status_code == 409 and error.body["detail"]["status"] == "history_item_cancelled"
 
 
 def test_an_unexpected_failure_is_500_with_a_reference_and_the_detail_only_in_the_log(team, system_voice, engine,
