@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui import routes
+from resonance.ui.components.local_time import local_time
 from resonance.ui.components.settings import confirm_dialog, empty_row, header_row, section
 from resonance.ui.layout import dashboard
 from resonance.ui.states.api_keys import FORM_ID, ApiKeysState
@@ -48,8 +49,8 @@ def _row(key) -> rx.Component:
         rx.table.cell(rx.text(key["name"], weight="medium")),
         rx.table.cell(rx.code(key["prefix"], class_name="api-key-prefix")),
         rx.table.cell(key["created_by"]),
-        rx.table.cell(key["created"]),
-        rx.table.cell(key["last_used"], class_name="api-key-last-used"),
+        rx.table.cell(local_time(key["created"], "date"), class_name="api-key-created"),
+        rx.table.cell(local_time(key["last_used"], "ago", empty="Never"), class_name="api-key-last-used"),
         rx.table.cell(
             rx.cond(key["status"] == "active", _revoke(key),
                     rx.badge("Revoked", color_scheme="gray", variant="soft")),

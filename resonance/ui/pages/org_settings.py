@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui.components.avatar import initials_avatar
+from resonance.ui.components.local_time import local_time
 from resonance.ui.components.settings import (
     confirm_dialog,
     empty_row,
@@ -109,7 +110,7 @@ def _member_row(member) -> rx.Component:
         )),
         rx.table.cell(member["email"]),
         rx.table.cell(role),
-        rx.table.cell(member["joined"]),
+        rx.table.cell(local_time(member["joined"], "date")),
         rx.cond(IS_ADMIN, rx.table.cell(_remove_button(member), text_align="right")),
         class_name="member-row", custom_attrs={"data-email": member["email"]}, align="center",
     )
@@ -146,7 +147,7 @@ def _invitation_row(invitation) -> rx.Component:
         rx.table.cell(invitation["email"]),
         rx.table.cell(role_badge(invitation["role"])),
         rx.table.cell(status_badge(invitation["status"])),
-        rx.table.cell(invitation["expires"]),
+        rx.table.cell(local_time(invitation["expires"], "date")),
         rx.table.cell(
             rx.cond(invitation["status"] == "pending",
                     rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="invitation-revoke",
@@ -180,7 +181,7 @@ def invitations_tab() -> rx.Component:
 
 def _audit_row(event) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(event["when"], size="2", white_space="nowrap")),
+        rx.table.cell(rx.text(local_time(event["when"]), size="2", white_space="nowrap")),
         rx.table.cell(event["who"]),
         rx.table.cell(rx.code(event["action"], variant="soft", size="2")),
         rx.table.cell(rx.text(event["detail"], size="2", color_scheme="gray")),
