@@ -1,5 +1,5 @@
-"""Times in the viewer's time zone and locale: Chromium in New York with German formats reads the API keys page and
-the account's sessions in New York time and German date order, while the page's <time> elements carry ISO UTC."""
+"""Times in the viewer's time zone and locale: Chromium in New York with German formats reads the account's sessions,
+API keys, members and audit log in New York time and German date order; the <time> elements carry ISO UTC."""
 
 from __future__ import annotations
 
@@ -58,3 +58,12 @@ def test_times_read_in_the_viewers_zone_and_locale(app: RunningApp, new_browser)
     assert text == f"{local:%d.%m.%Y}"
     assert f"{local:%H:%M:%S}" in title and f"{created.astimezone(UTC):%H:%M:%S}" not in title
     b.wait_text(f"{row} .api-key-last-used", "Never")
+
+    # The organization: the members' joined date, and the audit log's entry for the new key, the same way.
+    b.open("/settings/organization")
+    b.click("#tab-members")
+    joined, text, _ = _shown(b, ".member-row time")
+    assert text == f"{joined.astimezone(ZoneInfo(ZONE)):%d.%m.%Y}"
+    b.click("#tab-audit")
+    logged, text, _ = _shown(b, ".audit-row time")
+    assert text == f"{logged.astimezone(ZoneInfo(ZONE)):%d.%m.%Y, %H:%M}"
