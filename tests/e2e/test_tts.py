@@ -158,7 +158,8 @@ def test_generate_listen_download_history_and_isolation(app: RunningApp, system_
     b.wait(lambda d: len(b.elements(".history-row")) == 50, "the first page of history")
     top = b.elements(".history-row")[0]
     assert top.get_attribute("data-generation-id") == generation_id
-    assert "Evelyn" in top.text and "ago" in top.text
+    assert "Evelyn" in top.text
+    b.wait_text(f".history-row[data-generation-id='{generation_id}'] .history-ago time", "ago")  # formatted in the browser
     b.click("#history-load-more")
     b.wait(lambda d: len(b.elements(".history-row")) == 56, "the second page")
     assert b.absent("#history-load-more")

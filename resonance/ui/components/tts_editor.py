@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from resonance.ui.components.local_time import local_time
 from resonance.ui.samples import SAMPLES
 
 PLACEHOLDER = "Start typing or paste your text here..."
@@ -126,7 +127,7 @@ def history_row(row, *, href, on_delete, current) -> rx.Component:
                     voice_avatar(row["background"], "16px"),
                     rx.text(row["voice_name"], size="1", color_scheme="gray"),
                     rx.text("·", size="1", color_scheme="gray"),
-                    rx.text(row["ago"], size="1", color_scheme="gray", class_name="history-ago"),
+                    rx.text(local_time(row["created"], "ago"), size="1", color_scheme="gray", class_name="history-ago"),
                     status_badge(row["status"]),
                     align="center", spacing="1", wrap="wrap",
                 ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui.components.forms import error_callout, info_callout, strength_meter
+from resonance.ui.components.local_time import local_time
 from resonance.ui.components.settings import header_row, section
 from resonance.ui.components.social import provider_link
 from resonance.ui.layout import dashboard
@@ -69,8 +70,8 @@ def _session_row(row) -> rx.Component:
             align="center", spacing="2",
         )),
         rx.table.cell(rx.code(row["ip"], variant="ghost")),
-        rx.table.cell(row["last_seen"]),
-        rx.table.cell(row["created"]),
+        rx.table.cell(local_time(row["last_seen"], "recent")),
+        rx.table.cell(local_time(row["created"])),
         rx.table.cell(
             rx.cond(current, rx.fragment(),
                     rx.button("Sign out", size="1", variant="soft", color_scheme="red", class_name="session-revoke",
@@ -99,7 +100,7 @@ def _connected_row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row["label"], weight="medium")),
         rx.table.cell(row["email"]),
-        rx.table.cell(row["since"]),
+        rx.table.cell(local_time(row["since"])),
         rx.table.cell(
             rx.button("Disconnect", size="1", variant="soft", color_scheme="red", class_name="identity-disconnect",
                       on_click=AccountState.disconnect(row["id"])),

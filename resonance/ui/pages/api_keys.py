@@ -7,6 +7,7 @@ import reflex as rx
 
 from resonance.ui import routes
 from resonance.ui.components.confirm_dialog import confirm_dialog
+from resonance.ui.components.local_time import local_time
 from resonance.ui.components.settings import empty_row, header_row, section
 from resonance.ui.layout import dashboard
 from resonance.ui.states.api_keys import FORM_ID, ApiKeysState
@@ -47,8 +48,8 @@ def _row(key) -> rx.Component:
         rx.table.cell(rx.text(key["name"], weight="medium")),
         rx.table.cell(rx.code(key["prefix"], class_name="api-key-prefix")),
         rx.table.cell(key["created_by"]),
-        rx.table.cell(key["created"]),
-        rx.table.cell(key["last_used"], class_name="api-key-last-used"),
+        rx.table.cell(local_time(key["created"], "date"), class_name="api-key-created"),
+        rx.table.cell(local_time(key["last_used"], "ago", empty="Never"), class_name="api-key-last-used"),
         rx.table.cell(
             rx.cond(key["status"] == "active",
                     rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="api-key-revoke",

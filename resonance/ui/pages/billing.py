@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui.components.billing_card import manage_button, upgrade_button
+from resonance.ui.components.local_time import local_time
 from resonance.ui.components.settings import section
 from resonance.ui.layout import dashboard
 from resonance.ui.states.billing import BillingState
@@ -47,13 +48,17 @@ def subscription_section() -> rx.Component:
             ),
         ),
         rx.cond(BillingState.checked != "",
-                rx.text("Status checked ", BillingState.checked, size="1", color_scheme="gray")),
+                rx.text("Status checked ", local_time(BillingState.checked), size="1", color_scheme="gray")),
     )
 
 
 def usage_section() -> rx.Component:
     return section(
-        "This period", BillingState.period,
+        "This period",
+        rx.cond(BillingState.period_start != "",
+                rx.fragment(local_time(BillingState.period_start, "date"), " – ",
+                            local_time(BillingState.period_end, "date")),
+                "This calendar month"),
         rx.hstack(
             _figure("Characters generated", BillingState.period_characters, "billing-characters"),
             _figure("Estimated cost", BillingState.estimated, "billing-cost"),

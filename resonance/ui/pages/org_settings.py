@@ -9,6 +9,7 @@ import reflex as rx
 
 from resonance.ui.components.avatar import initials_avatar
 from resonance.ui.components.confirm_dialog import confirm_dialog
+from resonance.ui.components.local_time import local_time
 from resonance.ui.components.settings import (
     empty_row,
     header_row,
@@ -108,7 +109,7 @@ def _member_row(member) -> rx.Component:
         )),
         rx.table.cell(member["email"]),
         rx.table.cell(role),
-        rx.table.cell(member["joined"]),
+        rx.table.cell(local_time(member["joined"], "date")),
         rx.cond(IS_ADMIN, rx.table.cell(
             rx.button("Remove", size="1", variant="soft", color_scheme="red", class_name="member-remove",
                       on_click=S.ask("remove_member", member["id"])),
@@ -149,7 +150,7 @@ def _invitation_row(invitation) -> rx.Component:
         rx.table.cell(invitation["email"]),
         rx.table.cell(role_badge(invitation["role"])),
         rx.table.cell(status_badge(invitation["status"])),
-        rx.table.cell(invitation["expires"]),
+        rx.table.cell(local_time(invitation["expires"], "date")),
         rx.table.cell(
             rx.cond(invitation["status"] == "pending",
                     rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="invitation-revoke",
@@ -193,7 +194,7 @@ def invitations_tab() -> rx.Component:
 
 def _audit_row(event) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(event["when"], size="2", white_space="nowrap")),
+        rx.table.cell(rx.text(local_time(event["when"]), size="2", white_space="nowrap")),
         rx.table.cell(event["who"]),
         rx.table.cell(rx.code(event["action"], variant="soft", size="2")),
         rx.table.cell(rx.text(event["detail"], size="2", color_scheme="gray")),

@@ -2,13 +2,14 @@
 
 import reflex as rx
 
+from resonance.ui.components.local_time import local_time
 from resonance.ui.states.outbox import OutboxState
 
 
 def _email(e) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.text(e["subject"], weight="bold"), rx.spacer(), rx.text(e["when"], size="1", color_scheme="gray")),
+            rx.hstack(rx.text(e["subject"], weight="bold"), rx.spacer(), rx.text(local_time(e["when"]), size="1", color_scheme="gray")),
             rx.text("To: ", e["to"], size="2", class_name="outbox-to"),
             rx.hstack(
                 rx.badge(e["status"], color_scheme=rx.match(

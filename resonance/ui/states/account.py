@@ -49,7 +49,7 @@ class AccountState(AuthState):
         with system_session() as session:
             rows = linking.connected(session=session, user_id=p.user_id)
         self.connected = [{"id": r.id, "label": providers.label(r.provider), "email": r.email or "(no email)",
-                           "since": formatting.date_time(r.created_at)} for r in rows]
+                           "since": formatting.iso(r.created_at)} for r in rows]
 
     @rx.event
     def disconnect(self, identity_id: str):
@@ -70,7 +70,7 @@ class AccountState(AuthState):
         rows.sort(key=lambda r: r.id != p.session_id)  # this device first, then by last activity
         self.sessions = [
             {"id": r.id, "device": formatting.device(r.user_agent), "ip": r.ip or "Unknown",
-             "last_seen": formatting.ago(r.last_seen_at), "created": formatting.date_time(r.created_at),
+             "last_seen": formatting.iso(r.last_seen_at), "created": formatting.iso(r.created_at),
              "current": "1" if r.id == p.session_id else ""}
             for r in rows
         ]

@@ -24,8 +24,7 @@ def key_row(view: KeyView) -> dict[str, str]:
     """Display data for one key (never its digest)."""
     return {
         "id": view.id, "name": view.name, "prefix": f"{view.prefix}…", "created_by": view.created_by or "Deleted user",
-        "created": formatting.date(view.created_at),
-        "last_used": formatting.time_ago(view.last_used_at) if view.last_used_at else "Never",
+        "created": formatting.iso(view.created_at), "last_used": formatting.iso(view.last_used_at),
         "status": "revoked" if view.revoked_at else "active",
     }
 

@@ -51,10 +51,11 @@ def chart_rows(days: list[tuple[date, int]]) -> list[dict[str, str | int]]:
     return [{"day": f"{day:%b} {day.day}", "characters": int(count)} for day, count in days]
 
 
-def period_label(start, end) -> str:
+def period_times(start, end) -> tuple[str, str]:
+    """The subscription period as ISO UTC; ("", "") before there is one: the service counts from the 1st."""
     if start is None or end is None:
-        return "This calendar month"  # no subscription period yet: the service counts from the 1st
-    return f"{formatting.date(start)} – {formatting.date(end)}"
+        return "", ""
+    return formatting.iso(start), formatting.iso(end)
 
 
 # The refusal every gated action can meet
@@ -89,7 +90,8 @@ class BillingState(AuthState):
     active: bool = False
     estimated: str = usd(0)
     price: str = ""  # from the settings, with the first status
-    period: str = ""
+    period_start: str = ""  # period_times
+    period_end: str = ""
     period_characters: str = "0"
     checked: str = ""
     chart: list[dict[str, str | int]] = []
@@ -101,9 +103,9 @@ class BillingState(AuthState):
         self.enabled, self.known, self.active = bool(status.enabled), True, bool(status.active)
         self.estimated = usd(status.estimated_cents)
         self.price = price_line(status.price_cents_per_1000)
-        self.period = period_label(status.period_start, status.period_end)
+        self.period_start, self.period_end = period_times(status.period_start, status.period_end)
         self.period_characters = f"{int(status.period_characters):,}"
-        self.checked = formatting.date_time(status.checked_at)
+        self.checked = formatting.iso(status.checked_at)
 
     async def _org_member(self) -> Principal | None:
         """The principal (None: the guard redirects), with `enabled` set in the same update as the role, so the

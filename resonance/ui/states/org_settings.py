@@ -51,7 +51,7 @@ class OrgSettingsState(ConfirmState, AuthState):
         with tenant_session(p.org_id) as session:
             self.members = [
                 {"id": m.membership_id, "name": m.name, "email": m.email, "role": m.role,
-                 "initials": formatting.initials(m.name or m.email), "joined": formatting.date(m.joined_at),
+                 "initials": formatting.initials(m.name or m.email), "joined": formatting.iso(m.joined_at),
                  "you": "1" if m.user_id == p.user_id else ""}
                 for m in members.list_members(session=session, actor=p)
             ]
@@ -60,11 +60,11 @@ class OrgSettingsState(ConfirmState, AuthState):
                 return
             self.invitations = [
                 {"id": i.id, "email": i.email, "role": i.role, "status": i.status,
-                 "expires": formatting.date(i.expires_at), "sent": formatting.date(i.created_at)}
+                 "expires": formatting.iso(i.expires_at), "sent": formatting.iso(i.created_at)}
                 for i in invitations.list_for_org(session=session, actor=p)
             ]
             self.audit_events = [
-                {"id": e.id, "when": formatting.date_time(e.created_at), "who": e.actor_email or "System",
+                {"id": e.id, "when": formatting.iso(e.created_at), "who": e.actor_email or "System",
                  "action": e.action, "detail": e.detail}
                 for e in audit.recent(session=session, actor=p)
             ]

@@ -8,6 +8,7 @@ from resonance.core.config import get_settings
 from resonance.mail import service as mail
 from resonance.mail.status import delivery_line
 from resonance.orgs.scope import system_session
+from resonance.ui import formatting
 from resonance.ui.states.auth import AuthState
 
 
@@ -22,7 +23,7 @@ class OutboxState(AuthState):
         with system_session() as session:
             self.emails = [
                 {"id": e.id, "to": e.to, "subject": e.subject, "text": e.text,
-                 "when": e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                 "when": formatting.iso(e.created_at),
                  "link": (re.findall(r"https?://\S+", e.text) or [""])[0],
                  "status": e.status, "delivery": delivery_line(e)}
                 for e in mail.recent(session=session)

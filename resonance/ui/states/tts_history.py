@@ -29,7 +29,7 @@ def history_row(generation: Generation) -> dict[str, str]:
         "text": formatting.clip(generation.text, PREVIEW_CHARS),
         "voice_name": generation.voice_name,
         "background": avatars.glass(generation.voice_id or generation.voice_name),
-        "ago": formatting.time_ago(generation.created_at),
+        "created": formatting.iso(generation.created_at),
         "status": generation.status,
     }
 

@@ -55,12 +55,12 @@ def test_the_editors_show_an_estimate_only_when_billing_is_on(configure):
     assert home.fget(type("S", (), {"text": ""})()) == "Start typing to estimate"
 
 
-def test_chart_rows_and_period_label():
+def test_chart_rows_and_the_period_as_iso_utc():
     days = [(date(2026, 11, 1), 0), (date(2026, 11, 2), 1234)]
     assert billing_ui.chart_rows(days) == [{"day": "Nov 1", "characters": 0}, {"day": "Nov 2", "characters": 1234}]
     start, end = datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 12, 3, tzinfo=UTC)
-    assert billing_ui.period_label(start, end) == "Nov 3, 2026 – Dec 3, 2026"
-    assert billing_ui.period_label(None, None) == "This calendar month"
+    assert billing_ui.period_times(start, end) == ("2026-11-03T00:00:00Z", "2026-12-03T00:00:00Z")
+    assert billing_ui.period_times(None, None) == ("", "")
 
 
 def test_the_subscription_toast_offers_subscribe_to_admins_and_an_admin_to_members(team):
