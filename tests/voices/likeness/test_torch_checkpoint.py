@@ -125,3 +125,14 @@ def test_a_truncated_or_foreign_file_is_refused(write_checkpoint):
         read_checkpoint(write_checkpoint({"w": tensor(write_checkpoint, Storage("1", np.ones(4)), 2, (4,), (1,))}))
     with pytest.raises(CheckpointRefused):
         read_checkpoint(b"PK\x03\x04 a zip archive, not the legacy format")
+
+
+def test_a_view_larger_than_its_storage_is_refused(write_checkpoint):
+    """Attack: a stride-0 view stays inside its one-value storage but would allocate a huge array."""
+    one = Storage("1", [1.0])
+    huge = write_checkpoint({"w": tensor(write_checkpoint, one, 0, (100_000, 100_000), (0, 0))})
+    with pytest.raises(CheckpointRefused, match="larger than its storage"):
+        read_checkpoint(huge)
+    mismatched = write_checkpoint({"w": tensor(write_checkpoint, Storage("2", np.arange(4)), 0, (2, 2), (1,))})
+    with pytest.raises(CheckpointRefused, match="shape and strides"):
+        read_checkpoint(mismatched)
