@@ -25,11 +25,12 @@ from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.storage import get_storage
 from resonance.voices.models import Voice, VoiceVariant
-with system_session() as session:
-    voice = Voice(name="Evelyn", variant=VoiceVariant.SYSTEM, engine_voice='"af_heart"', match_status="done",
-                  object_key="voices/system/e2e-evelyn")
-    session.add(voice)
-get_storage().put(voice.object_key, audio.to_wav(np.zeros(2400, np.float32), 24000), "audio/wav")
+from sqlmodel import select
+with system_session() as session:  # once per app: the seed's library test counts exactly 20 built-in voices
+    if session.exec(select(Voice).where(Voice.name == "Evelyn", Voice.variant == VoiceVariant.SYSTEM)).first() is None:
+        session.add(Voice(name="Evelyn", variant=VoiceVariant.SYSTEM, engine_voice='"af_heart"', match_status="done",
+                          object_key="voices/system/e2e-evelyn"))
+get_storage().put("voices/system/e2e-evelyn", audio.to_wav(np.zeros(2400, np.float32), 24000), "audio/wav")
 """
 
 
