@@ -47,7 +47,7 @@ for (const list of document.querySelectorAll('[role=tablist]')) {
   for (const tab of list.querySelectorAll('[role=tab]')) {
     const r = tab.getBoundingClientRect();
     if (r.left < Math.max(box.left, 0) - 0.5 || r.right > Math.min(box.right, window.innerWidth) + 0.5
-        || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) clipped.push(tab.textContent.trim());
+        || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) clipped.push(tab.id || tab.textContent.trim());
   }
 }
 return clipped;
@@ -83,6 +83,14 @@ def assert_header_fits(b: Browser, where: str) -> None:
         assert not intersect(title, rect(b, button)), f"{where}: {button} overlaps the title"
 
 
+def assert_player_fits(b: Browser) -> None:
+    time_box, player = rect(b, "#player-time"), rect(b, "#voice-preview")
+    for button in ("#player-back", "#player-toggle", "#player-forward"):
+        assert not intersect(time_box, rect(b, button)), f"the player's time overlaps {button}"
+    assert player["left"] - SLACK <= time_box["left"] and time_box["right"] <= player["right"] + SLACK, \
+        "the player's time sticks out of the player"
+
+
 def test_phone_pages_fit(app: RunningApp, new_browser):
     seeded = app.seed({"users": {"ada": "Ada Admin"}, "orgs": {"acme": {"name": "Acme Phone", "admin": "ada"}},
                        "active": {"ada": "acme"}})
@@ -102,11 +110,7 @@ def test_phone_pages_fit(app: RunningApp, new_browser):
     b.wait(lambda _: b.path.startswith("/text-to-speech/gen_"), "the generation page")
     b.wait(lambda d: d.execute_script("return !!document.querySelector('.waveform-player[data-ready=\"1\"]')"),
            "the finished generation's waveform", timeout=GENERATION_WAIT)
-    time_box, player = rect(b, "#player-time"), rect(b, "#voice-preview")
-    for button in ("#player-back", "#player-toggle", "#player-forward"):
-        assert not intersect(time_box, rect(b, button)), f"the player's time overlaps {button}"
-    assert player["left"] - SLACK <= time_box["left"] and time_box["right"] <= player["right"] + SLACK, \
-        "the player's time sticks out of the player"
+    assert_player_fits(b)
     assert_fits(b, "the generation page")
     assert_header_fits(b, "the generation page")
     b.click("#tts-tab-history")
