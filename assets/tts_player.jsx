@@ -219,25 +219,24 @@ export function WaveformPlayer({ url, generationId, duration, height, waveColor,
           </div>
         )}
       </div>
-      <div style={{ display: "flex", alignItems: "center", justifyContent: "center", gap: "0.75em",
-                    position: "relative" }}>
-        <span id="player-time" style={{ position: "absolute", left: 0, fontFamily: "var(--code-font-family)",
-                                        fontSize: "var(--font-size-2)", color: "var(--gray-11)" }}>
-          {clock(currentTime)} / {clock(total)}
-        </span>
-        <button type="button" id="player-back" title="Back 10 seconds" aria-label="Back 10 seconds"
-                disabled={!isReady} onClick={() => skip(-SKIP_SECONDS)} style={BUTTON_STYLE}>
-          <RotateCcw size={16} /><span style={{ fontSize: "11px" }}>10</span>
-        </button>
-        <button type="button" id="player-toggle" title={isPlaying ? "Pause" : "Play"}
-                aria-label={isPlaying ? "Pause" : "Play"} data-playing={isPlaying ? "1" : "0"}
-                disabled={!isReady} onClick={() => wavesurfer && wavesurfer.playPause()} style={MAIN_BUTTON_STYLE}>
-          {isPlaying ? <Pause size={18} /> : <Play size={18} />}
-        </button>
-        <button type="button" id="player-forward" title="Forward 10 seconds" aria-label="Forward 10 seconds"
-                disabled={!isReady} onClick={() => skip(SKIP_SECONDS)} style={BUTTON_STYLE}>
-          <span style={{ fontSize: "11px" }}>10</span><RotateCw size={16} />
-        </button>
+      {/* Laid out by .player-controls in assets/styles.css: the time beside the buttons, or above them when narrow. */}
+      <div className="player-controls">
+        <span id="player-time" className="player-time">{clock(currentTime)} / {clock(total)}</span>
+        <div className="player-buttons">
+          <button type="button" id="player-back" title="Back 10 seconds" aria-label="Back 10 seconds"
+                  disabled={!isReady} onClick={() => skip(-SKIP_SECONDS)} style={BUTTON_STYLE}>
+            <RotateCcw size={16} /><span style={{ fontSize: "11px" }}>10</span>
+          </button>
+          <button type="button" id="player-toggle" title={isPlaying ? "Pause" : "Play"}
+                  aria-label={isPlaying ? "Pause" : "Play"} data-playing={isPlaying ? "1" : "0"}
+                  disabled={!isReady} onClick={() => wavesurfer && wavesurfer.playPause()} style={MAIN_BUTTON_STYLE}>
+            {isPlaying ? <Pause size={18} /> : <Play size={18} />}
+          </button>
+          <button type="button" id="player-forward" title="Forward 10 seconds" aria-label="Forward 10 seconds"
+                  disabled={!isReady} onClick={() => skip(SKIP_SECONDS)} style={BUTTON_STYLE}>
+            <span style={{ fontSize: "11px" }}>10</span><RotateCw size={16} />
+          </button>
+        </div>
       </div>
     </div>
   );

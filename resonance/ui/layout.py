@@ -13,12 +13,19 @@ HELP_MAIL = "mailto:support@resonance.local"
 
 
 def page_header(title: str) -> rx.Component:
+    # The buttons keep their one-line width and move together under the title when the row is too narrow (a phone),
+    # rather than squeezing their labels onto two lines.
     return rx.hstack(
         rx.heading(title, size="6"),
         rx.spacer(),
-        rx.link(rx.button("Feedback", variant="outline", size="2"), href=FEEDBACK_MAIL),
-        rx.link(rx.button("Need help?", variant="outline", size="2"), href=HELP_MAIL),
-        width="100%", align="center",
+        rx.hstack(
+            rx.link(rx.button("Feedback", variant="outline", size="2", white_space="nowrap", id="feedback"),
+                    href=FEEDBACK_MAIL),
+            rx.link(rx.button("Need help?", variant="outline", size="2", white_space="nowrap", id="need-help"),
+                    href=HELP_MAIL),
+            spacing="2", flex_shrink="0",
+        ),
+        width="100%", align="center", wrap="wrap", id="page-header",
     )
 
 

@@ -214,8 +214,9 @@ def audit_tab() -> rx.Component:
 
 
 def _trigger(label: str, value: str, icon: str) -> rx.Component:
-    return rx.tabs.trigger(rx.hstack(rx.icon(icon, size=14), label, align="center", spacing="2"), value=value,
-                           id=f"tab-{value}")
+    # Phones get the labels without icons (.tab-icon in assets/styles.css), so all four tabs fit on one line.
+    return rx.tabs.trigger(rx.hstack(rx.icon(icon, size=14, class_name="tab-icon"), label, align="center",
+                                     spacing="2"), value=value, id=f"tab-{value}")
 
 
 def org_settings_page() -> rx.Component:
@@ -226,6 +227,7 @@ def org_settings_page() -> rx.Component:
                 _trigger("Members", "members", "users"),
                 rx.cond(IS_ADMIN, _trigger("Invitations", "invitations", "mail")),
                 rx.cond(IS_ADMIN, _trigger("Audit log", "audit", "scroll_text")),
+                size=rx.breakpoints(initial="1", xs="2"),
             ),
             rx.tabs.content(general_tab(), value="general", padding_top="1em"),
             rx.tabs.content(members_tab(), value="members", padding_top="1em"),
