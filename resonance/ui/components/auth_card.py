@@ -23,5 +23,7 @@ def auth_card(title: str, subtitle, *children: rx.Component) -> rx.Component:
         ),
         min_height="100vh",
         padding="1em",
-        background="linear-gradient(160deg, #f0fdfa 0%, #ecfeff 50%, #eef2ff 100%)",
+        # Theme steps, not fixed colours: step 2 is a faint tint in light and a deep one in dark, so the card's
+        # text (the theme's own) reads on it in both.
+        background="linear-gradient(160deg, var(--teal-2) 0%, var(--cyan-2) 50%, var(--indigo-2) 100%)",
     )

@@ -67,4 +67,6 @@ def param_slider(spec: SliderSpec, *, value, value_text, on_change, disabled, ke
             width="100%",
         ),
         spacing="2", width="100%", opacity=rx.cond(disabled, "0.55", "1"),
+        # The captions dim with the slider: the whole group is the disabled control (WCAG exempts it from contrast).
+        custom_attrs={"aria-disabled": rx.cond(disabled, "true", "false")},
     )

@@ -12,7 +12,7 @@ import reflex as rx
 
 from resonance.ui import routes
 
-CATEGORY_COLOR = "#327C88"
+CATEGORY_COLOR = "var(--teal-11)"  # the theme's text-strength teal: readable in light and dark
 
 # data-state (set by voice_tools.js) picks the icon: idle → play, loading → spinner, playing → pause.
 PREVIEW_STYLE = {

@@ -16,8 +16,12 @@ def invite_page() -> rx.Component:
         error_callout(InviteState.error),
         rx.cond(
             InviteState.status != "pending",
-            rx.callout(rx.text("This invitation is ", InviteState.status, ". Ask an admin for a new one."),
-                       icon="circle_alert", color_scheme="orange", width="100%"),
+            # The parts, not rx.callout(rx.text(...)): that puts a <p> inside the callout's own <p>.
+            rx.callout.root(
+                rx.callout.icon(rx.icon("circle_alert")),
+                rx.callout.text("This invitation is ", InviteState.status, ". Ask an admin for a new one."),
+                color_scheme="orange", width="100%",
+            ),
             rx.cond(
                 InviteState.signed_in,
                 rx.cond(
