@@ -246,8 +246,15 @@ def test_record_with_a_microphone_and_who_may_change_a_voice(app: RunningApp, sy
         b.element("#create-voice-dialog")
         b.click("#create-tab-record")
         b.wait_text("#create-voice-dialog", "Click record to start capturing audio")
+        # The minimum is said before recording, from the setting the server checks.
+        b.wait_text("#record-hint", "Record at least 10 seconds of you talking; about 15 seconds is safest.")
         b.click("#record-start")
         b.element("#record-stop")
+        # The live waveform: the level canvas gets drawn bars while the microphone plays.
+        drawn = ("const c = document.getElementById('record-level');"
+                 "return !!c && c.width > 0 && c.getContext('2d').getImageData(0, 0, c.width, c.height)"
+                 ".data.some((v, i) => i % 4 === 3 && v > 0);")
+        b.wait(lambda d: d.execute_script(drawn), "the live waveform to draw")
         b.wait(lambda _: b.element("#record-timer").text >= "00:00:13", "13 seconds of recording", timeout=40)
         b.click("#record-stop")
         b.wait_text(".voice-sample", "recording.wav")

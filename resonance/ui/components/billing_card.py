@@ -1,6 +1,6 @@
 """The sidebar footer's billing card: "Pay as you go" / Upgrade without a subscription, "Current usage" / Manage
 Subscription with one. Only Admins get the buttons (the service refuses anyone else anyway). With billing off, Admins
-see one line saying so and Members see nothing."""
+see one line saying it is free and Members see nothing."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def billing_card(hidden) -> rx.Component:
         id="billing-card", size="1", width="100%",
         custom_attrs={"data-active": rx.cond(BillingState.active, "true", "false")},
     )
-    not_configured = rx.text("Billing is not configured", size="1", color_scheme="gray", id="billing-off",
+    not_configured = rx.text("Free to use: no billing", size="1", color_scheme="gray", id="billing-off",
                              padding_x="0.6em")
     return rx.cond(
         hidden, rx.fragment(),

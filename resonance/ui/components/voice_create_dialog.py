@@ -74,6 +74,7 @@ def _recording(s) -> rx.Component:
         rx.el.canvas(id="record-level", style={"width": "100%", "height": "72px", "color": "var(--teal-9)"}),
         rx.el.span(id="record-timer", style={"font_family": "var(--code-font-family)", "font_size": "20px",
                                              "font_weight": "500", "min_height": "28px"}),
+        rx.text(s.record_hint, size="1", color_scheme="gray", max_width="360px"),
         rx.button(rx.icon("square", size=14), "Stop", type="button", color_scheme="red", on_click=s.stop_recording,
                   id="record-stop"),
         class_name="recording",
@@ -85,6 +86,7 @@ def _record_tab(s) -> rx.Component:
         _circle_icon("mic"),
         rx.text("Record your voice", size="3", weight="medium"),
         rx.text("Click record to start capturing audio", size="2", color_scheme="gray"),
+        rx.text(s.record_hint, size="2", id="record-hint", max_width="360px"),
         rx.button(rx.icon("mic", size=14), "Record", type="button", on_click=s.start_recording, id="record-start",
                   loading=s.record_state == "starting", margin_top="0.4em"),
     )

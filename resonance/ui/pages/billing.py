@@ -12,6 +12,10 @@ from resonance.ui.components.settings import section
 from resonance.ui.layout import dashboard
 from resonance.ui.states.billing import BillingState
 
+# With billing off: what the organization's people may do, in their words (how to turn billing on is in the README).
+FREE_TITLE = "This organization is not charged for anything."
+FREE_DETAIL = "Every member can generate speech and create custom voices, with no subscription and nothing to pay."
+
 
 def _figure(label: str, value, value_id: str) -> rx.Component:
     return rx.vstack(
@@ -86,10 +90,7 @@ def billing_page() -> rx.Component:
         rx.cond(
             BillingState.enabled,
             rx.vstack(subscription_section(), usage_section(), chart_section(), spacing="4", width="100%"),
-            section("Billing", "Billing is not configured. Set POLAR_ACCESS_TOKEN and the other POLAR_ variables "
-                               "(see .env.example) to charge organizations for what they generate.",
-                    rx.text("Nothing is gated: everyone can generate speech and create voices.", size="2",
-                            id="billing-off-page")),
+            section("Billing", FREE_TITLE, rx.text(FREE_DETAIL, size="2", id="billing-off-page")),
         ),
         title="Billing",
     )

@@ -7,6 +7,7 @@ back to `created`. Vars hold only what the dialog shows."""
 from __future__ import annotations
 
 import json
+import math
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -37,6 +38,15 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def speech_hint(min_speech_seconds: float) -> str:
+    """What the record tab asks for before recording: the server counts only voiced time, so half as much again
+    leaves room for pauses."""
+    least = math.ceil(min_speech_seconds)
+    if least <= 0:
+        return "Record a few seconds of you talking."
+    return f"Record at least {least} seconds of you talking; about {math.ceil(least * 1.5)} seconds is safest."
+
+
 def _clock(seconds: float) -> str:
     s = int(seconds)
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
@@ -59,6 +69,11 @@ class VoiceCreateState(LanguagePicker, AuthState):
     @rx.var
     def max_bytes(self) -> int:
         return get_settings().VOICE_MAX_BYTES
+
+    @rx.var
+    def record_hint(self) -> str:
+        s = get_settings()
+        return speech_hint(max(s.VOICE_MIN_SPEECH_SECONDS, s.VOICE_MIN_SECONDS))
 
     # Opening and closing
 

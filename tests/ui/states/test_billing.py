@@ -12,6 +12,8 @@ import pytest
 from resonance.billing import service as billing
 from resonance.core.errors import Invalid, SubscriptionRequired
 from resonance.orgs.models import Role
+from resonance.ui.pages import billing as billing_page_module
+from resonance.ui.pages.billing import billing_page
 from resonance.ui.states import billing as billing_ui
 from resonance.ui.states.home import HomeState
 from resonance.ui.states.tts import TTSState
@@ -53,6 +55,16 @@ def test_the_editors_show_an_estimate_only_when_billing_is_on(configure):
     configure(**BILLING_ON)
     assert tts.fget(type("S", (), {"text": " Hello world "})()) == "$0.0033 estimated"
     assert home.fget(type("S", (), {"text": ""})()) == "Start typing to estimate"
+
+
+def test_with_billing_off_the_page_says_what_members_may_do_not_how_to_configure(configure):
+    configure(**{k: None for k in BILLING_ON})
+    rendered = str(billing_page())
+    assert billing_page_module.FREE_TITLE in rendered and billing_page_module.FREE_DETAIL in rendered
+    assert "generate speech and create custom voices" in billing_page_module.FREE_DETAIL
+    for operator_talk in ("POLAR_", ".env", "configured", "gated"):
+        assert operator_talk not in billing_page_module.FREE_TITLE + billing_page_module.FREE_DETAIL
+    assert "Billing is not configured" not in rendered and "POLAR_ACCESS_TOKEN" not in rendered
 
 
 def test_chart_rows_and_the_period_as_iso_utc():

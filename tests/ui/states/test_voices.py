@@ -8,7 +8,7 @@ import pytest
 from resonance.orgs.principal import Principal
 from resonance.ui import avatars
 from resonance.ui.states import voices
-from resonance.ui.states.voice_create import file_size
+from resonance.ui.states.voice_create import VoiceCreateState, file_size, speech_hint
 from resonance.voices import labels, match_report
 from resonance.voices.models import Voice, VoiceVariant
 
@@ -84,3 +84,14 @@ def test_avatars_are_the_same_for_an_id_and_differ_between_ids():
     assert avatars.glass("voi_a") == avatars.glass("voi_a")
     assert avatars.glass("voi_a") != avatars.glass("voi_b")
     assert avatars.glass("voi_a").count("gradient(") == 3
+
+
+def test_the_record_tab_asks_for_the_speech_the_server_requires(configure):
+    assert speech_hint(10) == "Record at least 10 seconds of you talking; about 15 seconds is safest."
+    assert speech_hint(7.2) == "Record at least 8 seconds of you talking; about 12 seconds is safest."
+    assert speech_hint(0) == "Record a few seconds of you talking."
+    hint = VoiceCreateState.computed_vars["record_hint"].fget
+    configure(VOICE_MIN_SPEECH_SECONDS="12", VOICE_MIN_SECONDS="10")
+    assert hint(None) == speech_hint(12)
+    configure(VOICE_MIN_SPEECH_SECONDS="4", VOICE_MIN_SECONDS="10")  # the whole sample's minimum is the larger
+    assert hint(None) == speech_hint(10)
