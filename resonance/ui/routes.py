@@ -44,3 +44,8 @@ def give_email(next_path: str = "") -> str:
 
 def invite(token: str) -> str:
     return f"/invite/{token}"
+
+
+def text_to_speech(text: str) -> str:
+    """The editor with its box filled (the page reads `?text=` on load)."""
+    return f"{TEXT_TO_SPEECH}?text={quote(text.strip(), safe='')}"

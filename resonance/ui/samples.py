@@ -1,4 +1,5 @@
-"""The editor's "Get started with" chips: a label, an icon and a short text each, in the reference's order."""
+"""The editor's "Get started with" chips and the dashboard's "Quick actions" cards: short texts to start from, in the
+reference's order."""
 
 from __future__ import annotations
 
@@ -45,4 +46,32 @@ SAMPLES: tuple[Sample, ...] = (
            "Find a comfortable position and gently close your eyes. Breathe in slowly through your nose, and "
            "let the breath fill your chest. Hold it for a moment. Now breathe out, and let your shoulders soften. "
            "With every breath, let the day drift a little further away."),
+)
+
+
+@dataclass(frozen=True)
+class QuickAction:
+    title: str
+    description: str
+    sample: Sample  # its text is the editor's prefill
+
+
+def _sample(label: str) -> Sample:
+    return next(sample for sample in SAMPLES if sample.label == label)
+
+
+# The dashboard's "Quick actions" cards, in the reference's order and words.
+QUICK_ACTIONS: tuple[QuickAction, ...] = (
+    QuickAction("Narrate a story", "Bring characters to life with expressive AI narration",
+                _sample("Narrate a story")),
+    QuickAction("Record an Ad", "Create professional advertisements with lifelike AI voices",
+                _sample("Record an advertisement")),
+    QuickAction("Direct a Movie Scene", "Generate dramatic dialogue for film and video",
+                _sample("Direct a dramatic movie scene")),
+    QuickAction("Voice a Game Character", "Build immersive worlds with dynamic character voices",
+                _sample("Hear from a video game character")),
+    QuickAction("Introduce Your Podcast", "Hook your listeners from the very first second",
+                _sample("Introduce your podcast")),
+    QuickAction("Guide a Meditation", "Craft soothing, calming audio for wellness content",
+                _sample("Guide a meditation class")),
 )

@@ -115,6 +115,10 @@ def test_subscribe_generate_and_see_usage(billing_app: RunningApp, polar: PolarA
     member.wait_text("#billing-card", "Generate speech starting at $0.30 per 1,000 characters")
     assert member.absent("#billing-upgrade") and member.absent("#billing-manage")
     assert member.absent(f'a[href="{BILLING}"]')
+    # The dashboard's quick input card prices the text as the editor does.
+    member.wait_text("#quick-estimate", "Start typing to estimate")
+    member.fill("#quick-text", TEXT)
+    member.wait_text("#quick-estimate", "$0.0114 estimated")
     generate(member, TEXT)
     member.wait_text(TOAST, "Subscription required")
     member.wait_text(TOAST, "Ask an Admin to subscribe")

@@ -1,7 +1,5 @@
 """Dashboard home state: the quick input card's text, estimate and hand-off to the editor."""
 
-from urllib.parse import quote
-
 import reflex as rx
 
 from resonance.billing.service import billing_enabled
@@ -37,7 +35,7 @@ class HomeState(AuthState):
         """The cost badge; empty (no badge) when billing is off."""
         if not billing_enabled():
             return ""
-        if not self.text:
+        if not self.text.strip():
             return "Start typing to estimate"
         return billing_ui.text_estimate(self.text)
 
@@ -47,4 +45,4 @@ class HomeState(AuthState):
 
     @rx.event
     def go_generate(self):
-        return rx.redirect(f"{routes.TEXT_TO_SPEECH}?text={quote(self.text.strip())}")
+        return rx.redirect(routes.text_to_speech(self.text))
