@@ -19,7 +19,9 @@ def _email(e) -> rx.Component:
                 align="center", spacing="2",
             ),
             rx.code_block(e["text"], language="markdown", wrap_long_lines=True, width="100%"),
-            rx.cond(e["link"] != "", rx.link(e["link"], href=e["link"], class_name="outbox-link", size="2")),
+            # long links wrap rather than run off a phone's screen
+            rx.cond(e["link"] != "", rx.link(e["link"], href=e["link"], class_name="outbox-link", size="2",
+                                             overflow_wrap="anywhere")),
             width="100%",
         ),
         width="100%", class_name="outbox-email",
