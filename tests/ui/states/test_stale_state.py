@@ -7,8 +7,6 @@ same objects from visit to visit), the session cookie of its handshake and the a
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,6 +28,7 @@ from resonance.voices.models import Voice
 from tests.factories import all_rows, make_generation, make_org, make_user, signed_in
 from tests.fakes import ToneEngine
 from tests.generations.conftest import ready_voice
+from tests.ui.states.events import fire
 
 
 @pytest.fixture
@@ -59,12 +58,7 @@ class Tab:
         state._update_router_vars({constants.RouteVar.HEADERS: headers, constants.RouteVar.ORIGIN: address,
                                    constants.RouteVar.PATH: urlsplit(address).path,
                                    constants.RouteVar.CLIENT_IP: "203.0.113.9"}, {})
-        answer = type(state).event_handlers[handler].fn(state, **payload)
-        if inspect.iscoroutine(answer):
-            answer = asyncio.run(answer)
-        if inspect.isgenerator(answer):
-            answer = list(answer)
-        return str(answer)
+        return fire(state, handler, **payload)
 
 
 # 1. The dashboard's counter
