@@ -12,7 +12,7 @@ RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir -r requirements
        && .venv/bin/pip install --no-cache-dir -r requirements-gpu.txt; fi
 COPY . .
 # Kokoro's model and voice packs, resemblyzer's speaker encoder, and bun (Reflex builds the frontend with it).
-RUN bash -c 'source scripts/env.sh && ensure_speech_models && ensure_bun'
+RUN bash -c 'source scripts/env.sh && ensure_speech_models && ensure_stock_figures && ensure_bun'
 ENV PATH=/app/.venv/bin:/app/tools/node_modules/.bin:$PATH \
     REFLEX_TELEMETRY_ENABLED=False REFLEX_CHECK_LATEST_VERSION=False PYTHONUNBUFFERED=1 RESONANCE_ENV=production
 EXPOSE 8000 8100

@@ -16,6 +16,7 @@ from resonance.ui.pages.api_docs import api_docs_page
 from resonance.ui.pages.api_keys import api_keys_page
 from resonance.ui.pages.auth_pages import (
     forgot_password_page,
+    magic_link_page,
     reset_password_page,
     sign_in_page,
     sign_up_page,
@@ -36,6 +37,7 @@ from resonance.ui.states.billing import BillingState
 from resonance.ui.states.generation import GenerationState
 from resonance.ui.states.home import HomeState
 from resonance.ui.states.invite import InviteState
+from resonance.ui.states.magic_link import MagicLinkState
 from resonance.ui.states.org_selection import OrgSelectionState
 from resonance.ui.states.org_settings import OrgSettingsState
 from resonance.ui.states.outbox import OutboxState
@@ -47,6 +49,7 @@ from resonance.ui.states.tts import TTSState
 from resonance.ui.states.tts_history import TTSHistoryState
 from resonance.ui.states.verify_email import VerifyEmailState
 from resonance.ui.states.voices import VoicesState
+from resonance.voices.warmup import voice_warmup
 
 import resonance.models  # noqa: F401  (every table registered before the first query)
 
@@ -73,6 +76,7 @@ async def job_runner():
 app.register_lifespan_task(job_runner)
 app.register_lifespan_task(mail_delivery)  # SMTP outbox deliverer (only when SMTP is configured)
 app.register_lifespan_task(billing_background)  # usage records to Polar (only when billing is on)
+app.register_lifespan_task(voice_warmup)  # built-in voices' previews and matching's figures, once
 
 
 def title(name: str) -> str:
@@ -87,6 +91,7 @@ app.add_page(forgot_password_page, route=routes.FORGOT_PASSWORD, title=title("Re
              on_load=ForgotPasswordState.on_load)
 app.add_page(reset_password_page, route=routes.RESET_PASSWORD, title=title("New password"),
              on_load=ResetPasswordState.on_load)
+app.add_page(magic_link_page, route=routes.MAGIC_LINK, title=title("Sign in"), on_load=MagicLinkState.on_load)
 app.add_page(invite_page, route=routes.INVITE, title=title("Invitation"), on_load=InviteState.on_load)
 
 # Signed in, no organization needed

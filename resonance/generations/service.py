@@ -21,7 +21,7 @@ from resonance.orgs.principal import Principal, require_org
 from resonance.speech import text as speech_text
 from resonance.speech.engine import Capabilities, SpeechParams
 from resonance.voices import labels
-from resonance.voices.models import Voice
+from resonance.voices.models import Voice, VoiceVariant
 from resonance.voices.service import get_voice
 
 MAX_CHARS = 5000
@@ -58,7 +58,11 @@ def clean_text(text: str) -> str:
 def speakable(voice: Voice, capabilities: Capabilities) -> None:
     """Raise unless the active engine can speak this voice now."""
     if voice.object_key is None:
-        raise VoiceUnavailable("Voice audio not available")
+        if voice.variant != VoiceVariant.SYSTEM:
+            raise VoiceUnavailable("Voice audio not available")
+        if capabilities.clones:  # a cloning engine speaks from the sample, which the app is still making
+            raise VoiceUnavailable("This built-in voice is still being prepared. Try again in a minute.",
+                                   voice_id=voice.id)
     kind = labels.describe(voice, clones=capabilities.clones)
     if not kind.ready:
         match = kind.match

@@ -41,8 +41,9 @@ def request(*, session: Session, email: str, ip: str) -> str:
 
 
 def link_url(token: str) -> str:
-    # Built from the configured base URL, never from a request's Host header.
-    return f"{get_settings().API_URL}/api/auth/magic/{token}"
+    """The emailed link: the app's own landing page (ui/pages/auth_pages.py), which posts to /api/auth/magic/{token}.
+    Built from the configured base URL, never from a request's Host header."""
+    return f"{get_settings().APP_URL}/sign-in/link?token={token}"
 
 
 def peek(*, session: Session, token: str) -> EmailToken | None:

@@ -8,6 +8,7 @@ SIGN_UP = "/sign-up"
 VERIFY_EMAIL = "/verify-email"
 FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
+MAGIC_LINK = "/sign-in/link"  # the emailed sign-in link lands here (?token=)
 INVITE = "/invite/[token]"
 ORG_SELECTION = "/org-selection"
 VOICES = "/voices"
@@ -21,7 +22,7 @@ API_DOCS = "/docs/api"  # the public API, for people
 ACCOUNT = "/account"
 DEV_OUTBOX = "/dev/outbox"
 
-PUBLIC = (SIGN_IN, SIGN_UP, VERIFY_EMAIL, FORGOT_PASSWORD, RESET_PASSWORD, "/invite/")
+PUBLIC = (SIGN_IN, SIGN_UP, VERIFY_EMAIL, FORGOT_PASSWORD, RESET_PASSWORD, MAGIC_LINK, "/invite/")
 
 
 def sign_in(next_path: str = "", email: str = "") -> str:

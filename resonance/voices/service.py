@@ -61,7 +61,8 @@ def list_voices(*, session: Session, query: str = "", category: str = "", langua
     """Team voices newest first and built-in voices A–Z, filtered by text (name or description), category, language."""
     if not all(text_input.is_line(value) for value in (query, category, language)):
         return VoiceLists([], [])  # a search or filter holding a control character matches no voice
-    stmt = select(Voice).where(col(Voice.object_key).is_not(None))
+    # A custom voice is listed once its upload completed; a built-in one at once (its preview may still be coming).
+    stmt = select(Voice).where(or_(col(Voice.object_key).is_not(None), Voice.variant == VoiceVariant.SYSTEM))
     if query.strip():
         pattern = f"%{query.strip().lower()}%"
         stmt = stmt.where(or_(col(Voice.name).ilike(pattern), col(Voice.description).ilike(pattern)))

@@ -56,7 +56,7 @@ def billing_app(app: RunningApp, polar: PolarAPI) -> Iterator[RunningApp]:
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)
     try:
-        done = subprocess.run([_python(), "-m", "resonance.voices.seed"], cwd=ROOT, env=running.env,
+        done = subprocess.run([_python(), "-m", "resonance.voices.seed", "--samples"], cwd=ROOT, env=running.env,
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, f"seeding voices failed:\n{done.stdout}\n{done.stderr}"
         yield running

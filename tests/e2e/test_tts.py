@@ -51,8 +51,8 @@ with tenant_session(org_id) as session:
 
 @pytest.fixture(scope="module")
 def system_voices(app: RunningApp) -> None:
-    done = subprocess.run([_python(), "-m", "resonance.voices.seed"], cwd=ROOT, env=app.env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run([_python(), "-m", "resonance.voices.seed", "--samples"], cwd=ROOT, env=app.env,
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"seeding voices failed:\n{done.stdout}\n{done.stderr}"
 
 

@@ -38,8 +38,8 @@ MATCH_WAIT = 420  # seconds: the first match also computes the stock voices' emb
 @pytest.fixture(scope="module")
 def system_voices(app: RunningApp) -> None:
     """The 20 built-in voices in the app's database (the seed copies cached samples: seconds)."""
-    done = subprocess.run([_python(), "-m", "resonance.voices.seed"], cwd=ROOT, env=app.env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run([_python(), "-m", "resonance.voices.seed", "--samples"], cwd=ROOT, env=app.env,
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"seeding voices failed:\n{done.stdout}\n{done.stderr}"
 
 

@@ -1,5 +1,6 @@
 """Magic sign-in links: the same answer for every address, one mail only for accounts, limits per address and per
-IP, a confirmation page (its URL never sent to other origins) whose POST signs in once, expiry after 10 minutes, and the email verified."""
+IP, a landing page on the app's own address that names the account and whose POST signs in once, expiry after 10
+minutes, and the email verified."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from resonance.identity.models import User
 from resonance.mail.models import OutboxEmail
 from resonance.orgs.principal import from_cookie
 from resonance.orgs.scope import system_session
+from resonance.ui.states.magic_link import MagicLinkState
 from tests.factories import make_org, make_user, random_email
+from tests.ui.states.events import fire, state_for
 
 API = "https://api.test"
+APP = "https://app.test"
 COOKIE = "__Host-resonance_session"
 
 pytestmark = pytest.mark.usefixtures("sqlite_db")
@@ -26,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("sqlite_db")
 
 @pytest.fixture
 def client(configure):
-    configure(APP_URL="https://app.test", API_URL=API)
+    configure(APP_URL=APP, API_URL=API)
     with TestClient(build_api(), base_url=API, follow_redirects=False) as http:
         yield http
 
@@ -41,8 +45,20 @@ def mails_to(email: str) -> list[OutboxEmail]:
         return list(session.exec(select(OutboxEmail).where(OutboxEmail.to == email)))
 
 
+def landing_in(mail: OutboxEmail) -> str:
+    """The emailed link: the app's own page, not the backend's."""
+    return re.search(r"https://app\.test/sign-in/link\?token=[\w-]+", mail.text).group(0)
+
+
 def link_in(mail: OutboxEmail) -> str:
-    return re.search(r"https://api\.test/api/auth/magic/[\w-]+", mail.text).group(0)
+    """Where the landing page's form posts."""
+    return f"{API}/api/auth/magic/{landing_in(mail).rsplit('=', 1)[1]}"
+
+
+def landing(url: str) -> MagicLinkState:
+    page = state_for(MagicLinkState, path=url.removeprefix(APP))
+    fire(page, "on_load")
+    return page
 
 
 def test_the_answer_is_the_same_whether_or_not_the_account_exists(client):
@@ -51,7 +67,7 @@ def test_the_answer_is_the_same_whether_or_not_the_account_exists(client):
     assert ask(user.email) == ask(stranger)
     assert "10 minutes" in ask(random_email("other"))
     (mail,) = mails_to(user.email)
-    assert "sign-in link" in mail.subject.lower() and link_in(mail)
+    assert "sign-in link" in mail.subject.lower() and landing_in(mail)
     assert mails_to(stranger) == []
 
 
@@ -59,18 +75,34 @@ def test_following_the_link_confirms_then_signs_in_once_in_the_last_organization
     user = make_user()
     org = make_org(admin=user)
     ask(user.email)
-    link = link_in(mails_to(user.email)[0])
-    page = client.get(link)
-    assert page.status_code == 200 and user.email in page.text
-    assert page.headers["referrer-policy"] == "same-origin"  # the token never leaves in a Referer
+    url = landing_in(mails_to(user.email)[0])
+    page = landing(url)
+    assert page.email == user.email and page.action == link_in(mails_to(user.email)[0]) and not page.error
+    assert landing(url).email == user.email  # opening the page again (or a mail scanner fetching it) uses nothing up
     assert from_cookie(client.cookies.get(COOKIE)) is None  # opening the link alone signs nobody in
-    signed_in = client.post(link, headers={"Origin": API})
+    signed_in = client.post(page.action, headers={"Origin": APP})  # the page's form, from the app's origin
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "https://app.test/"
     principal = from_cookie(client.cookies.get(COOKIE))
     assert principal.user_id == user.id and principal.org_id == org.id
-    again = client.post(link, headers={"Origin": API})
+    again = client.post(page.action, headers={"Origin": APP})
     assert again.headers["location"] == "https://app.test/sign-in?oauth_error=link_expired"
-    assert client.get(link).headers["location"] == "https://app.test/sign-in?oauth_error=link_expired"
+    used = landing(url)
+    assert (used.email, used.action) == ("", "") and "expired or was already used" in used.error
+
+
+def test_a_link_of_the_backend_address_lands_on_the_app_page(client):
+    user = make_user()
+    ask(user.email)
+    mail = mails_to(user.email)[0]
+    moved = client.get(link_in(mail))
+    assert moved.status_code == 303 and moved.headers["location"] == landing_in(mail)
+    assert moved.headers["referrer-policy"] == "no-referrer" and from_cookie(client.cookies.get(COOKIE)) is None
+
+
+def test_a_forged_token_lands_on_a_clear_refusal(client):
+    for url in ("/sign-in/link?token=forged-token", "/sign-in/link"):
+        page = landing(APP + url)
+        assert page.action == "" and "expired or was already used" in page.error
 
 
 def test_an_expired_link_is_refused(client, clock):

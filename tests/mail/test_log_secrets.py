@@ -89,15 +89,16 @@ def log(caplog, monkeypatch):
 
 
 def sign_in_by_magic_link(base: str, email: str, link_in) -> tuple[str, str]:
-    """Ask for a link (the sign-in page's service call), take it from the mail, open it, confirm it: the link and
-    the session cookie it gave."""
+    """Ask for a link (the sign-in page's service call), take it from the mail, open the backend's address for it
+    (links of earlier mails) and post the landing page's form: the link and the session cookie it gave."""
     with system_session() as session:
         magic_links.request(session=session, email=email, ip="198.51.100.7")
     link = link_in()
-    assert link.startswith(f"{base}/api/auth/magic/")
+    assert link.startswith("https://app.test/sign-in/link?token=")
+    action = f"{base}/api/auth/magic/{link.rsplit('=', 1)[1]}"
     with httpx.Client(follow_redirects=False, timeout=30) as http:
-        assert http.get(link).status_code == 200
-        signed_in = http.post(link, headers={"Origin": base})
+        assert http.get(action).headers["location"] == link
+        signed_in = http.post(action, headers={"Origin": "https://app.test"})
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "https://app.test/"
     cookie = re.search(rf"{COOKIE}=([^;]+)", signed_in.headers["set-cookie"]).group(1)
     return link, cookie
@@ -120,7 +121,7 @@ def wait_for(condition, timeout: float = 30) -> None:
 
 def outbox_link(email: str) -> str:
     (row,) = [r for r in all_rows(OutboxEmail) if r.to == email]
-    return re.search(r"\S+/api/auth/magic/[\w-]+", row.text).group(0)
+    return re.search(r"\S+/sign-in/link\?token=[\w-]+", row.text).group(0)
 
 
 def test_without_smtp_the_production_log_names_recipient_and_template_only(production, log):
@@ -128,7 +129,7 @@ def test_without_smtp_the_production_log_names_recipient_and_template_only(produ
     org = make_org(admin=user)
     link, cookie = sign_in_by_magic_link(production, user.email, lambda: outbox_link(user.email))
     assert from_cookie(cookie).user_id == user.id and from_cookie(cookie).org_id == org.id
-    token = link.rsplit("/", 1)[1]
+    token = link.rsplit("=", 1)[1]
     # uvicorn writes the access line on its own thread, after the client may already have the answer.
     wait_for(lambda: '"POST /api/auth/magic/[redacted] HTTP/1.1" 303' in log.text())  # captured and scrubbed
     assert_clean(log, secrets=[token, link, cookie], recipient=user.email, template="magic_link")
@@ -142,11 +143,11 @@ def test_with_smtp_the_production_log_names_recipient_and_template_only(producti
     def delivered_link() -> str:
         assert Runner([delivery.MAIL_JOBS]).run_pending() == 1
         body = smtp.wait_for(user.email, subject_has="sign-in link").message.get_body(("plain",)).get_content()
-        return re.search(r"\S+/api/auth/magic/[\w-]+", body).group(0)
+        return re.search(r"\S+/sign-in/link\?token=[\w-]+", body).group(0)
 
     link, cookie = sign_in_by_magic_link(production, user.email, delivered_link)
     assert from_cookie(cookie).user_id == user.id
-    assert_clean(log, secrets=[link.rsplit("/", 1)[1], link, cookie], recipient=user.email, template="magic_link")
+    assert_clean(log, secrets=[link.rsplit("=", 1)[1], link, cookie], recipient=user.email, template="magic_link")
 
 
 def test_the_verification_code_in_a_subject_stays_out_of_the_log(production, log, smtp, smtp_settings):

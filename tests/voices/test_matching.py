@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
+from resonance.core.config import get_settings
 from resonance.jobs.runner import Runner
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session
@@ -83,9 +85,28 @@ def test_the_match_keeps_to_its_synthesis_budget(matched):
         assert result.found.dvector >= result.start.dvector and result.found.resemblyzer >= result.start.resemblyzer
 
 
-def test_stock_figures_missing_is_a_clear_error(tmp_path):
-    with pytest.raises(SpeechEngineError, match="stock voices' figures.*scripts/run"):
+def test_stock_figures_without_the_model_are_a_clear_error(tmp_path):
+    with pytest.raises(SpeechEngineError, match="needs the Kokoro model.*scripts/run"):
         stock_figures.load(tmp_path)
+
+
+def test_missing_stock_figures_are_measured_once_however_many_ask(tmp_path, monkeypatch):
+    """The app's warm-up and a first match may ask together: one measures, the others wait and read its file."""
+    models = get_settings().SPEECH_MODELS_DIR
+    for name in stock_figures.INPUTS:
+        (tmp_path / name).symlink_to(models / name)
+    measured = []
+
+    def build(models_dir):  # a current file, written whole as the real one is, minus two minutes of synthesis
+        measured.append(models_dir)
+        np.savez(models_dir / "part.npz", version=np.array(stock_figures.version(models_dir)))
+        (models_dir / "part.npz").replace(models_dir / stock_figures.FILE)
+
+    monkeypatch.setattr(stock_figures, "build", build)
+    with ThreadPoolExecutor(4) as pool:
+        paths = list(pool.map(lambda _: stock_figures.ensure(tmp_path), range(4)))
+    assert measured == [tmp_path] and set(paths) == {tmp_path / stock_figures.FILE}
+    assert stock_figures.is_current(tmp_path)
 
 
 def test_the_match_job_stores_the_voice_its_held_back_similarity_and_report(sqlite_db, configure, talk, later):

@@ -1,15 +1,29 @@
-"""Seeding the 20 built-in voices: idempotent by name, each with a stored sample and its engine sidecar."""
+"""Seeding the 20 built-in voices: idempotent by name, each with a stored sample and its engine sidecar; on a first
+run the rows at once and the samples afterwards."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from resonance.core.config import get_settings
+from resonance.generations.service import VoiceUnavailable, speakable
+from resonance.orgs.principal import Principal
+from resonance.orgs.scope import tenant_session
 from resonance.speech import audio
 from resonance.speech.engine import decode_sidecar, sidecar_key
+from resonance.speech.install import MODEL_FILE, VOICES_FILE
+from resonance.speech.kokoro import CAPABILITIES as KOKORO
 from resonance.storage import get_storage
+from resonance.ui.states.voices import voice_view
+from resonance.voices import seed
 from resonance.voices.catalog import SYSTEM_VOICES
 from resonance.voices.models import Voice
 from resonance.voices.seed import seed_system_voices
+from resonance.voices.service import list_voices
 from resonance.voices.voicespec import load_spec
-from tests.factories import all_rows
+from tests.factories import all_rows, make_org, make_user
 
 
 def test_seeding_twice_gives_the_twenty_voices_once_with_samples(sqlite_db, capsys):
@@ -30,3 +44,39 @@ def test_seeding_twice_gives_the_twenty_voices_once_with_samples(sqlite_db, caps
         assert decode_sidecar(storage.get(sidecar_key(voice.object_key))) == entry.kokoro
         samples, rate = audio.read_wav(storage.get(voice.object_key))
         assert rate == 24000 and len(samples) / rate > 3
+
+
+def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterwards(sqlite_db, configure, tmp_path,
+                                                                                    monkeypatch):
+    """Without cached samples the seed writes rows only; the voices are listed and Kokoro speaks them; the app's
+    warm-up then stores each preview, and the cache it leaves makes the next seed instant. (Three of the voices:
+    each preview is a real synthesis.)"""
+    monkeypatch.setattr(seed, "SYSTEM_VOICES", SYSTEM_VOICES[:3])
+    models = get_settings().SPEECH_MODELS_DIR
+    fresh = tmp_path / "models"
+    fresh.mkdir()
+    for name in (MODEL_FILE, VOICES_FILE):
+        (fresh / name).symlink_to(models / name)
+    configure(SPEECH_MODELS_DIR=str(fresh))
+    assert seed.seed_system_voices(synthesise=False) == 0
+    pending = all_rows(Voice, variant="SYSTEM")
+    assert len(pending) == 3 and all(v.object_key is None for v in pending)
+    org = make_org(admin=make_user())
+    member = Principal("usr_1", "m@example.com", "Max", "ses_1", org.id, "Acme", "member")
+    with tenant_session(org.id) as session:
+        listed = list_voices(session=session).system
+        assert len(listed) == 3 and not voice_view(listed[0], member)["preview_ready"]
+        speakable(listed[0], KOKORO)  # the engine needs no sample
+        with pytest.raises(VoiceUnavailable, match="still being prepared"):
+            speakable(listed[0], replace(KOKORO, clones=True))  # a cloning engine does
+
+    assert seed.make_missing_samples() == 3
+    ready = all_rows(Voice, variant="SYSTEM")
+    assert all(v.object_key and get_storage().exists(v.object_key) for v in ready)
+    with tenant_session(org.id) as session:
+        assert voice_view(list_voices(session=session).system[0], member)["preview_ready"]
+    assert seed.make_missing_samples() == 0  # nothing left to make
+
+    for voice in ready:  # a new data folder: the cache beside the model fills it without synthesis
+        get_storage().delete(voice.object_key)
+    assert seed.seed_system_voices(synthesise=False) == 3

@@ -7,11 +7,10 @@ that the page turns into a sentence (identity/oauth/errors.py).
 
 from __future__ import annotations
 
-import html
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from sqlmodel import Session
 
@@ -141,28 +140,12 @@ def _connect(session: Session, provider, finished: flow.Finished) -> Response:
 
 # Magic links
 
-_CONFIRM_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport"
-content="width=device-width, initial-scale=1"><title>Sign in to Resonance</title></head>
-<body style="font-family:Inter,Arial,sans-serif;background:#f6f7f9;display:flex;min-height:100vh;margin:0;align-items:center;justify-content:center">
-<form method="post" action="{action}" style="background:#fff;padding:32px;border-radius:12px;box-shadow:0 2px 12px #0001;max-width:360px;text-align:center">
-<h2 style="color:#0d9488;margin-top:0">Resonance</h2><p>Sign in as <strong>{email}</strong>?</p>
-<button id="magic-sign-in" type="submit" style="background:#0d9488;color:#fff;border:0;padding:10px 18px;border-radius:8px;font-size:15px;cursor:pointer">Sign in</button>
-</form></body></html>"""
-
-
 @router.get("/magic/{token}")
-def magic_confirm(token: str) -> Response:
-    """The emailed link opens a confirmation; only the POST signs in, so mail scanners that fetch links do not
-    use it up."""
-    with system_session() as session:
-        row = magic_links.peek(session=session, token=token)
-        email = session.get(User, row.user_id).email if row is not None else None
-    if email is None:
-        return _refused("link_expired")
-    page = _CONFIRM_PAGE.format(action=html.escape(magic_links.link_url(token)), email=html.escape(email))
-    # same-origin rather than no-referrer: the URL (with its token) still never leaves our origin, and the browser
-    # keeps sending the Origin header the POST's CSRF check needs (no-referrer turns it into "null").
-    return HTMLResponse(page, headers={"Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
+def magic_landing(token: str) -> Response:
+    """Links sent before the landing page moved into the app: the app's page asks for the click (only the POST
+    signs in, so mail scanners that fetch links do not use them up)."""
+    return RedirectResponse(magic_links.link_url(quote(token, safe="")), status_code=303,
+                            headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
 
 
 @router.post("/magic/{token}")

@@ -145,7 +145,12 @@ def voice_card(voice, *, on_edit: Callable, on_delete: Callable) -> rx.Component
                                                        class_name="voice-kind")),
             spacing="1", flex="1", min_width="0", align="start",
         ),
-        preview_button(voice["id"], voice["preview_url"]),
+        rx.cond(
+            voice["preview_ready"],
+            preview_button(voice["id"], voice["preview_url"]),
+            rx.tooltip(rx.spinner(size="2", class_name="voice-preview-pending", aria_label="Preparing preview…"),
+                       content="Preparing preview…"),
+        ),
         _menu(voice, on_edit, on_delete),
         align="center", spacing="3", padding="0.85em 1em", width="100%", min_width="0",
         border="1px solid var(--gray-4)", border_radius="12px", background="var(--color-panel-solid)",

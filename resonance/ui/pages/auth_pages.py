@@ -1,4 +1,4 @@
-"""Public identity pages: sign in, sign up, verify email, forgot and reset password."""
+"""Public identity pages: sign in, sign up, verify email, forgot and reset password, the sign-in link's landing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from resonance.ui import routes
 from resonance.ui.components.auth_card import auth_card
 from resonance.ui.components.forms import error_callout, field, info_callout, strength_meter
 from resonance.ui.components.social import provider_buttons
+from resonance.ui.states.magic_link import MagicLinkState
 from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
 from resonance.ui.states.sign_in import SignInState
 from resonance.ui.states.sign_up import SignUpState
@@ -168,4 +169,24 @@ def reset_password_page() -> rx.Component:
             ),
             on_submit=ResetPasswordState.submit, width="100%",
         ),
+    )
+
+
+def magic_link_page() -> rx.Component:
+    # A plain form POST, not an event (on_submit=None: Reflex's forms otherwise prevent the browser's submit): the
+    # backend route sets the session cookie and sends the browser on.
+    confirm = rx.el.form(
+        rx.vstack(
+            rx.text("Sign in as ", rx.text.strong(MagicLinkState.email, id="magic-email-shown"), "?", size="3"),
+            rx.button("Sign in", type="submit", size="3", width="100%", id="magic-sign-in"),
+            spacing="3", width="100%",
+        ),
+        action=MagicLinkState.action, method="post", on_submit=None, width="100%",
+    )
+    return auth_card(
+        "Sign in to Resonance", "You opened the sign-in link we emailed you.",
+        error_callout(MagicLinkState.error),
+        rx.cond(MagicLinkState.action != "", confirm,
+                rx.cond(MagicLinkState.error == "", rx.center(rx.spinner(size="3"), width="100%"))),
+        rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
     )

@@ -152,7 +152,7 @@ def voices_page() -> rx.Component:
         section("Team Voices", "team-voices", S.team),
         section("Built-in Voices", "builtin-voices", S.builtin),
         # While a voice is being matched: fresh progress every second (stops by itself when none is).
-        rx.cond(S.matching, rx.moment(interval=1000, on_change=S.tick, display="none")),
+        rx.cond(S.waiting, rx.moment(interval=1000, on_change=S.tick, display="none")),
         voice_create_dialog(VoiceCreateState),
         edit_dialog(),
         delete_dialog(),

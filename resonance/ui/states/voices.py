@@ -62,6 +62,7 @@ def voice_view(voice: Voice, p: Principal, *, engine: labels.ActiveEngine = NOT_
         "region": languages.region_name(voice.language),
         "avatar": avatars.glass(voice.id),
         "preview_url": f"{get_settings().API_URL}/api/voices/{voice.id}",
+        "preview_ready": voice.object_key is not None,  # a built-in voice's sample may still be in the making
         "custom": custom,
         "can_manage": custom and (p.is_admin or voice.created_by == p.user_id),
         "state": state,
@@ -98,6 +99,11 @@ class VoicesState(LanguagePicker, AuthState):
     @rx.var
     def matching(self) -> bool:
         return any(v["matching"] for v in self.team)
+
+    @rx.var
+    def waiting(self) -> bool:
+        """Something on the page is still being made: a voice's match or a built-in voice's preview."""
+        return self.matching or not all(v["preview_ready"] for v in self.builtin)
 
     @rx.var
     def filtered(self) -> bool:
@@ -187,8 +193,8 @@ class VoicesState(LanguagePicker, AuthState):
 
     @rx.event
     def tick(self, _now: str = ""):
-        """Every second while a voice is being matched: fresh progress and results."""
-        if self.matching:
+        """Every second while something is being made: fresh progress, results and previews."""
+        if self.waiting:
             return self._refresh()
 
     # Delete

@@ -1,7 +1,7 @@
-"""What each Kokoro stock voice sounds like, measured once by the install step (never at run time: the first match
-costs what later ones do, and nothing is written under the folders the dev server watches).
+"""What each Kokoro stock voice sounds like, measured once: by the test command's install step, by the app in the
+background after it starts (voices/warmup.py), or else by the first match, whichever comes first (one at a time).
 
-    python -m resonance.voices.likeness.stock_figures [--dir DIR]     # scripts/env.sh ensure_speech_models runs it
+    python -m resonance.voices.likeness.stock_figures [--dir DIR]     # scripts/test's install step runs it
 
 Per stock voice: speaker embeddings and pitch figures of `SENTENCES` spoken by it, in `<models dir>/stock-figures.npz`.
 """
@@ -9,6 +9,7 @@ Per stock voice: speaker embeddings and pitch figures of `SENTENCES` spoken by i
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -81,14 +82,26 @@ def is_current(models_dir: Path) -> bool:
         return "version" in saved.files and str(saved["version"]) == version(models_dir)
 
 
-@lru_cache
-def load(models_dir: Path | None = None) -> dict[str, StockFigures]:
-    """The figures of every stock voice; a clear error when the install step has not built them."""
+def ensure(models_dir: Path | None = None) -> Path:
+    """Build the figures unless they are current. Processes and threads wait for one another (a lock file beside
+    them), so the figures are measured once however many ask at the same time."""
     models_dir = Path(models_dir or _default_dir())
     if not is_current(models_dir):
-        raise SpeechEngineError(
-            f"Voice matching needs the stock voices' figures in {models_dir / FILE}; "
-            "run scripts/run (or `python -m resonance.voices.likeness.stock_figures`) to build them")
+        if not (models_dir / MODEL_FILE).is_file():
+            raise SpeechEngineError(f"Voice matching needs the Kokoro model in {models_dir}; run scripts/run to "
+                                    "install it")
+        with open(models_dir / (FILE + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not is_current(models_dir):
+                build(models_dir)
+    return models_dir / FILE
+
+
+@lru_cache
+def load(models_dir: Path | None = None) -> dict[str, StockFigures]:
+    """The figures of every stock voice, measured first if need be."""
+    models_dir = Path(models_dir or _default_dir())
+    ensure(models_dir)
     with np.load(models_dir / FILE) as saved:
         return {
             str(name): StockFigures(Embeddings(saved["dvector"][i], saved["resemblyzer"][i]),

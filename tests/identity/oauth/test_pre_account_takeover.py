@@ -202,7 +202,7 @@ def test_proving_the_mailbox_drops_every_unproven_claim_on_it(walker, clock, pro
         if proof == "sign-up code":
             accounts.verify_code(session=session, email=victim, code=code_in(mail), browser=browser)
         elif proof == "magic link":
-            magic_links.consume(session=session, token=token_after(mail, "/api/auth/magic/"))
+            magic_links.consume(session=session, token=token_after(mail, "/sign-in/link?token="))
         else:
             accounts.reset_password(session=session, token=token_after(mail, "/reset-password?token="),
                                     password="victim passphrase 2")
