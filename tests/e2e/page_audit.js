@@ -123,9 +123,27 @@ for (const el of interactive) {
                  `visible ${Math.round(box.left)}..${Math.round(box.right)} px`);
 }
 
+// Button and tab labels broken over two lines ("Need / help?"): a text node whose line boxes start at different heights.
+const wrapped = [];
+for (const el of interactive) {
+  if (wrapped.length >= cap) break;
+  if (!el.matches("button, [role=button], [role=tab], [role=menuitem]")) continue;
+  const texts = document.createTreeWalker(el, NodeFilter.SHOW_TEXT,
+    {acceptNode: n => n.nodeValue.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT});
+  for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+    if (lines.size > 1) {
+      wrapped.push(`${label(el)} "${n.nodeValue.trim().slice(0, 30)}" takes ${lines.size} lines`);
+      break;
+    }
+  }
+}
+
 // Block content inside a paragraph: the browser's parser splits it, so the server's HTML and React's disagree.
 const nesting = [...document.querySelectorAll("p :is(p, div, h1, h2, h3, h4, h5, h6, ul, ol, table, section, form)")]
   .slice(0, cap).map(el => `${label(el)} inside ${label(el.closest("p"))}`);
 
 const width = document.scrollingElement.scrollWidth;
-return {contrast, overlap, clipped, nesting, scroll: width > innerWidth ? `${width} px wide in a ${innerWidth} px window` : ""};
+return {contrast, overlap, clipped, wrapped, nesting, scroll: width > innerWidth ? `${width} px wide in a ${innerWidth} px window` : ""};

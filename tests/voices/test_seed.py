@@ -9,21 +9,21 @@ import pytest
 
 from resonance.core.config import get_settings
 from resonance.generations.service import VoiceUnavailable, speakable
-from resonance.orgs.principal import Principal
 from resonance.orgs.scope import tenant_session
 from resonance.speech import audio
 from resonance.speech.engine import decode_sidecar, sidecar_key
 from resonance.speech.install import MODEL_FILE, VOICES_FILE
 from resonance.speech.kokoro import CAPABILITIES as KOKORO
 from resonance.storage import get_storage
-from resonance.ui.states.voices import voice_view
+from resonance.ui.states.voices import VoicesState
 from resonance.voices import seed
 from resonance.voices.catalog import SYSTEM_VOICES
 from resonance.voices.models import Voice
 from resonance.voices.seed import seed_system_voices
 from resonance.voices.service import list_voices
 from resonance.voices.voicespec import load_spec
-from tests.factories import all_rows, make_org, make_user
+from tests.factories import all_rows, make_org, make_user, signed_in
+from tests.ui.states.events import fire, state_for
 
 
 def test_seeding_twice_gives_the_twenty_voices_once_with_samples(sqlite_db, capsys):
@@ -61,20 +61,23 @@ def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterward
     assert seed.seed_system_voices(synthesise=False) == 0
     pending = all_rows(Voice, variant="SYSTEM")
     assert len(pending) == 3 and all(v.object_key is None for v in pending)
-    org = make_org(admin=make_user())
-    member = Principal("usr_1", "m@example.com", "Max", "ses_1", org.id, "Acme", "member")
+    admin = make_user()
+    org = make_org(admin=admin)
     with tenant_session(org.id) as session:
         listed = list_voices(session=session).system
-        assert len(listed) == 3 and not voice_view(listed[0], member)["preview_ready"]
         speakable(listed[0], KOKORO)  # the engine needs no sample
         with pytest.raises(VoiceUnavailable, match="still being prepared"):
             speakable(listed[0], replace(KOKORO, clones=True))  # a cloning engine does
+    library = state_for(VoicesState, signed_in(admin, org)[1], path="/voices")
+    fire(library, "load")
+    assert len(library.builtin) == 3 and not any(v["preview_ready"] for v in library.builtin)
+    assert library.waiting  # the page ticks until the previews are in
 
     assert seed.make_missing_samples() == 3
     ready = all_rows(Voice, variant="SYSTEM")
     assert all(v.object_key and get_storage().exists(v.object_key) for v in ready)
-    with tenant_session(org.id) as session:
-        assert voice_view(list_voices(session=session).system[0], member)["preview_ready"]
+    fire(library, "tick")
+    assert all(v["preview_ready"] for v in library.builtin) and not library.waiting
     assert seed.make_missing_samples() == 0  # nothing left to make
 
     for voice in ready:  # a new data folder: the cache beside the model fills it without synthesis

@@ -81,8 +81,9 @@ def _table(titles: tuple[str, ...], rows: tuple[tuple[str, ...], ...], *, code_c
 
 
 def _code(text, language: str) -> rx.Component:
-    # Highlighting themes whose colours (comments included) reach AA contrast; Reflex's default pair does not.
-    theme = rx.color_mode_cond(light=rx.code_block.themes.vs, dark=rx.code_block.themes.a11y_dark)
+    # Highlighting themes whose every token colour (comments included) reaches AA contrast on its background;
+    # Reflex's default pair, and `vs`, do not.
+    theme = rx.color_mode_cond(light=rx.code_block.themes.coldark_cold, dark=rx.code_block.themes.a11y_dark)
     return rx.code_block(text, language=language, wrap_long_lines=True, width="100%", theme=theme)
 
 
