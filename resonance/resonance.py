@@ -18,6 +18,7 @@ from resonance.ui.pages.auth_pages import (
     forgot_password_page,
     magic_link_page,
     reset_password_page,
+    second_factor_page,
     sign_in_page,
     sign_up_page,
     verify_email_page,
@@ -42,11 +43,13 @@ from resonance.ui.states.org_selection import OrgSelectionState
 from resonance.ui.states.org_settings import OrgSettingsState
 from resonance.ui.states.outbox import OutboxState
 from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
+from resonance.ui.states.second_factor import SecondFactorState
 from resonance.ui.states.shell import ShellState
 from resonance.ui.states.sign_in import SignInState
 from resonance.ui.states.sign_up import SignUpState
 from resonance.ui.states.tts import TTSState
 from resonance.ui.states.tts_history import TTSHistoryState
+from resonance.ui.states.two_step import TwoStepState
 from resonance.ui.states.verify_email import VerifyEmailState
 from resonance.ui.states.voices import VoicesState
 from resonance.voices.warmup import voice_warmup
@@ -92,6 +95,8 @@ app.add_page(forgot_password_page, route=routes.FORGOT_PASSWORD, title=title("Re
 app.add_page(reset_password_page, route=routes.RESET_PASSWORD, title=title("New password"),
              on_load=ResetPasswordState.on_load)
 app.add_page(magic_link_page, route=routes.MAGIC_LINK, title=title("Sign in"), on_load=MagicLinkState.on_load)
+app.add_page(second_factor_page, route=routes.SECOND_FACTOR, title=title("Two-step verification"),
+             on_load=SecondFactorState.on_load)
 app.add_page(invite_page, route=routes.INVITE, title=title("Invitation"), on_load=InviteState.on_load)
 
 # Signed in, no organization needed
@@ -111,7 +116,7 @@ app.add_page(org_settings_page, route=routes.ORG_SETTINGS, title=title("Organiza
 app.add_page(billing_page, route=routes.BILLING, title=title("Billing"), on_load=[*ORG_GUARD, BillingState.load_page])
 app.add_page(api_keys_page, route=routes.API_KEYS, title=title("API keys"), on_load=[*ORG_GUARD, ApiKeysState.load])
 app.add_page(api_docs_page, route=routes.API_DOCS, title=title("API"), on_load=[*ORG_GUARD, ApiDocsState.load])
-app.add_page(account_page, route=routes.ACCOUNT, title=title("Manage account"), on_load=[*ORG_GUARD, AccountState.load])
+app.add_page(account_page, route=routes.ACCOUNT, title=title("Manage account"), on_load=[*ORG_GUARD, AccountState.load, TwoStepState.load])
 
 if get_settings().is_dev:
     app.add_page(outbox_page, route=routes.DEV_OUTBOX, title=title("Dev outbox"), on_load=OutboxState.load)

@@ -1,10 +1,12 @@
-"""Cryptographic primitives: argon2id password hashes, random tokens, keyed token digests and signed JWTs.
+"""Cryptographic primitives: argon2id password hashes, random tokens, keyed token digests, signed JWTs and
+encryption of secrets kept at rest.
 
 Knows settings, not the database or HTTP.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -15,6 +17,7 @@ from functools import lru_cache
 import jwt
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet
 
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
@@ -96,3 +99,18 @@ def unsign(token: str, *, audience: str) -> dict | None:
     except jwt.PyJWTError:
         return None
     return claims if timegm(clock.now().utctimetuple()) < claims["exp"] else None
+
+
+def _fernet() -> Fernet:
+    key = hmac.new(get_settings().secret_key().encode(), b"resonance:encryption", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt(text: str) -> str:
+    """A secret the server must read back later (an authenticator's key), encrypted and authenticated under a key
+    derived from SECRET_KEY."""
+    return _fernet().encrypt(text.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    return _fernet().decrypt(token.encode()).decode()

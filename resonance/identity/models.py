@@ -1,4 +1,4 @@
-"""Identity tables: users, their server-side sessions and one-time email tokens."""
+"""Identity tables: users, their server-side sessions, one-time email tokens and second factors."""
 
 from __future__ import annotations
 
@@ -63,5 +63,29 @@ class EmailToken(SQLModel, table=True):
     browser_hash: str | None = None
     attempts: int = 0
     expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TotpFactor(SQLModel, table=True):
+    """An authenticator app (TOTP, RFC 6238). On once `confirmed_at` is set, after a first right code."""
+
+    __tablename__ = "totp_factors"
+
+    user_id: str = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    secret: str  # the base32 key, encrypted (core.security.encrypt)
+    confirmed_at: datetime | None = None
+    last_step: int = 0  # the newest time step a code was accepted for: no code works twice
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BackupCode(SQLModel, table=True):
+    """A single-use code for signing in without the authenticator; only its keyed digest is stored."""
+
+    __tablename__ = "backup_codes"
+
+    id: str = Field(default_factory=lambda: new_id("bkc"), primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(index=True)
     used_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -13,9 +13,10 @@ A right password clears the count and the lock.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, literal, null, or_, select, update
+from sqlalchemy import bindparam, case, literal, null, or_, select, true, update
 from sqlmodel import Session
 
 from resonance.core import ratelimit, security, text_input
@@ -40,7 +41,8 @@ def authenticate(*, session: Session, email: str, password: str, ip: str) -> Use
     email = (email or "").strip().lower()
     now = clock.now()
     threshold, lock_seconds = ratelimit.rate(ratelimit.SIGN_IN_FAILURES)
-    attempt = _take_attempt(email, now=now, threshold=threshold, lock_until=now + timedelta(seconds=lock_seconds))
+    attempt = _take_attempt(User.email == email, now=now, threshold=threshold,
+                            lock_until=now + timedelta(seconds=lock_seconds))
     if attempt is None:
         found = read_first_row(_LOCK_OF, {"email": email})
         if found is None:  # no such account, or one without a password
@@ -68,14 +70,38 @@ def authenticate(*, session: Session, email: str, password: str, ip: str) -> Use
 _LOCK_OF = select(User.locked_until).where(User.email == bindparam("email"), User.password_hash.is_not(None))
 
 
-def _take_attempt(email: str, *, now: datetime, threshold: int, lock_until: datetime) -> tuple | None:
-    """(id, password hash, failures counting this attempt) of the account with a password and this email, once this
-    attempt is counted; None when there is no such account or it is locked. An expired lock starts a new count; the
-    attempt that reaches the threshold sets the lock."""
+def second_factor_attempt(user_id: str) -> Callable[[Session, bool], None]:
+    """Count a second-factor attempt of the account the first factor proved, toward the same lockout as passwords
+    (refused with the lock's message when the account is locked or this attempt locks it); call what it returns
+    with the unit of work that checked the code and whether it was right: a right one clears the count there."""
+    now = clock.now()
+    threshold, lock_seconds = ratelimit.rate(ratelimit.SIGN_IN_FAILURES)
+    attempt = _take_attempt(User.id == user_id, now=now, threshold=threshold,
+                            lock_until=now + timedelta(seconds=lock_seconds), with_password=False)
+    if attempt is None:
+        found = read_first_row(select(User.locked_until).where(User.id == bindparam("id")), {"id": user_id})
+        locked_until = found[0] if found else None
+        remaining = locked_until - now if locked_until and locked_until > now else timedelta(seconds=lock_seconds)
+        raise Forbidden(_locked_message(remaining))
+
+    def outcome(session: Session, right: bool) -> None:
+        if right:  # in the checking unit of work: on SQLite, it holds the write lock already
+            session.exec(update(User).where(User.id == user_id).values(failed_signins=0, locked_until=None))
+        elif attempt[2] >= threshold:
+            raise Forbidden(_locked_message(timedelta(seconds=lock_seconds)))
+
+    return outcome
+
+
+def _take_attempt(account, *, now: datetime, threshold: int, lock_until: datetime,
+                  with_password: bool = True) -> tuple | None:
+    """(id, password hash, failures counting this attempt) of the `account` (a condition on users, with a password
+    unless `with_password` is False), once this attempt is counted; None when there is no such account or it is
+    locked. An expired lock starts a new count; the attempt that reaches the threshold sets the lock."""
     counted = case((User.locked_until.is_(None), User.failed_signins + 1), else_=1)
     return first_row_alone(
         update(User)
-        .where(User.email == email, User.password_hash.is_not(None),
+        .where(account, User.password_hash.is_not(None) if with_password else true(),
                or_(User.locked_until.is_(None), User.locked_until <= now))
         .values(failed_signins=counted,
                 locked_until=case((counted >= threshold, literal(lock_until, User.locked_until.type)), else_=null()))

@@ -9,6 +9,7 @@ VERIFY_EMAIL = "/verify-email"
 FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
 MAGIC_LINK = "/sign-in/link"  # the emailed sign-in link lands here (?token=)
+SECOND_FACTOR = "/sign-in/two-step"  # the code of an account with two-step verification
 INVITE = "/invite/[token]"
 ORG_SELECTION = "/org-selection"
 VOICES = "/voices"
@@ -22,7 +23,7 @@ API_DOCS = "/docs/api"  # the public API, for people
 ACCOUNT = "/account"
 DEV_OUTBOX = "/dev/outbox"
 
-PUBLIC = (SIGN_IN, SIGN_UP, VERIFY_EMAIL, FORGOT_PASSWORD, RESET_PASSWORD, MAGIC_LINK, "/invite/")
+PUBLIC = (SIGN_IN, SIGN_UP, VERIFY_EMAIL, FORGOT_PASSWORD, RESET_PASSWORD, MAGIC_LINK, SECOND_FACTOR, "/invite/")
 
 
 def sign_in(next_path: str = "", email: str = "") -> str:

@@ -6,7 +6,7 @@ process never imports the app's settings. Prints one JSON object:
 
 Usage: python tests/e2e/seed.py SPEC_JSON, where SPEC_JSON is
 {"users": {key: "Display Name"}, "orgs": {key: {"name": "...", "admin": user_key, "members": [user_key, ...]}},
- "active": {user_key: org_key}}
+ "active": {user_key: org_key}, "passwords": {user_key: "..."}}
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import resonance.models  # noqa: E402,F401  (every table registered)
+from resonance.core import security  # noqa: E402
 from resonance.core.ids import utcnow  # noqa: E402
 from resonance.identity import sessions  # noqa: E402
 from resonance.identity.models import User  # noqa: E402
@@ -33,7 +34,9 @@ def main(spec: dict) -> dict:
     tag = secrets.token_hex(4)
     with system_session() as db:
         for key, name in spec.get("users", {}).items():
-            user = User(email=f"{key}-{tag}@example.com", name=name, email_verified_at=utcnow())
+            password = spec.get("passwords", {}).get(key)
+            user = User(email=f"{key}-{tag}@example.com", name=name, email_verified_at=utcnow(),
+                        password_hash=security.hash_password(password) if password else None)
             db.add(user)
             db.flush()
             claimed = sessions.claim(session=db, ticket=sessions.start(session=db, user=user, user_agent="e2e seed"))

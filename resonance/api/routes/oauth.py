@@ -18,7 +18,7 @@ from resonance.api.deps import cookie_token, request_client_ip, same_origin
 from resonance.api.routes import auth
 from resonance.core.config import get_settings
 from resonance.core.errors import NotFound
-from resonance.identity import magic_links, sessions
+from resonance.identity import magic_links, mfa, sessions
 from resonance.identity.models import AuthSession, User
 from resonance.identity.oauth import flow, linking, providers
 from resonance.identity.oauth.errors import Refused
@@ -39,15 +39,20 @@ def _refused(code: str, provider: str = "", *, connecting: bool = False) -> Redi
     return _to_app(routes.ACCOUNT if connecting else routes.SIGN_IN, oauth_error=code, provider=provider)
 
 
-def _ticket(request: Request, session: Session, user: User) -> str:
-    """A new session for `user`, opening the organization they last used (as password sign-in does)."""
+def _ticket(request: Request, session: Session, user: User, next_path: str = "/") -> str | Response:
+    """A new session for `user`, opening the organization they last used (as password sign-in does); for an account
+    with two-step verification, the step that asks for its code instead."""
+    if mfa.enrolled(session=session, user_id=user.id):
+        return auth.second_factor_step(mfa.challenge(user.id, auth.safe_next(next_path)))
     org_id = organizations.reopen_for(session=session, user_id=user.id)
     return sessions.start(session=session, user=user, ip=request_client_ip(request),
                           user_agent=request.headers.get("user-agent", ""), active_org_id=org_id)
 
 
-def _signed_in(request: Request, ticket: str, next_path: str) -> Response:
+def _signed_in(request: Request, ticket: str | Response, next_path: str) -> Response:
     # After the ticket's transaction committed: the same code path as password sign-in sets the cookie.
+    if isinstance(ticket, Response):
+        return ticket  # the second step comes first
     return auth.claim_session(request, ticket=ticket, next=auth.safe_next(next_path))
 
 
@@ -125,7 +130,7 @@ def _sign_in_or_verify(request: Request, session: Session, provider, finished: f
                             max_age=int(linking.EMAIL_CLAIM_LIFETIME.total_seconds()), secure=True, httponly=True,
                             samesite="lax")
         return response
-    return _ticket(request, session, user)
+    return _ticket(request, session, user, finished.next_path)
 
 
 def _connect(session: Session, provider, finished: flow.Finished) -> Response:

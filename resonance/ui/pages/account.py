@@ -1,4 +1,4 @@
-"""/account: profile, password and the devices this account is signed in on."""
+"""/account: profile, password, two-step verification, connected accounts and the devices signed in."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from resonance.ui.components.forms import error_callout, info_callout, strength_
 from resonance.ui.components.local_time import local_time
 from resonance.ui.components.settings import header_row, section
 from resonance.ui.components.social import provider_link
+from resonance.ui.components.two_step_section import two_step_section
 from resonance.ui.layout import dashboard
 from resonance.ui.states.account import AccountState
 from resonance.ui.states.auth import AuthState
@@ -138,6 +139,7 @@ def account_page() -> rx.Component:
     return dashboard(
         rx.grid(profile_section(), password_section(), columns=rx.breakpoints(initial="1", md="2"), spacing="4",
                 width="100%"),
+        two_step_section(),
         connected_accounts_section(),
         sessions_section(),
         title="Manage account",

@@ -9,6 +9,7 @@ from resonance.ui.components.auth_card import auth_card
 from resonance.ui.components.forms import error_callout, field, info_callout, strength_meter
 from resonance.ui.components.social import provider_buttons
 from resonance.ui.states.magic_link import MagicLinkState
+from resonance.ui.states.second_factor import SecondFactorState
 from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
 from resonance.ui.states.sign_in import SignInState
 from resonance.ui.states.sign_up import SignUpState
@@ -188,5 +189,26 @@ def magic_link_page() -> rx.Component:
         error_callout(MagicLinkState.error),
         rx.cond(MagicLinkState.action != "", confirm,
                 rx.cond(MagicLinkState.error == "", rx.center(rx.spinner(size="3"), width="100%"))),
+        rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
+    )
+
+
+def second_factor_page() -> rx.Component:
+    return auth_card(
+        "Two-step verification", "Enter the 6-digit code from your authenticator app, or one of your backup codes.",
+        error_callout(SecondFactorState.error),
+        rx.cond(
+            SecondFactorState.expired,
+            rx.link(rx.button("Sign in again", size="3", width="100%"), href=routes.SIGN_IN, width="100%"),
+            rx.form(
+                rx.vstack(
+                    field("Code", "code", placeholder="123456", auto_complete="one-time-code", input_id="mfa-code"),
+                    rx.button("Verify", type="submit", size="3", width="100%", id="mfa-submit",
+                              loading=SecondFactorState.busy),
+                    spacing="3", width="100%",
+                ),
+                on_submit=SecondFactorState.submit, width="100%",
+            ),
+        ),
         rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
     )

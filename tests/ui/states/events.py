@@ -12,12 +12,13 @@ from reflex.state import State
 from resonance.core.config import get_settings
 
 
-def state_for(cls, token: str | None = None, path: str = "/"):
+def state_for(cls, token: str | None = None, path: str = "/", cookies: dict[str, str] | None = None):
     """The page state of one browser tab at `path` (a query string included), with the session cookie its websocket
-    handshake carried."""
+    handshake carried (and any other `cookies`)."""
     root = State(_reflex_internal_init=True)
     state = root.get_substate(cls.get_full_name().split("."))
-    headers = {"cookie": f"{get_settings().SESSION_COOKIE_NAME}={token}"} if token else {}
+    jar = ({get_settings().SESSION_COOKIE_NAME: token} if token else {}) | (cookies or {})
+    headers = {"cookie": "; ".join(f"{name}={value}" for name, value in jar.items())} if jar else {}
     state._update_router_vars({constants.RouteVar.HEADERS: headers, constants.RouteVar.PATH: path.split("?")[0],
                                constants.RouteVar.ORIGIN: path, constants.RouteVar.CLIENT_IP: "203.0.113.9"}, {})
     return state
