@@ -6,7 +6,7 @@ from resonance.identity.models import AuthSession, EmailToken, User
 from resonance.identity.oauth.models import ExternalIdentity
 from resonance.mail.models import OutboxEmail
 from resonance.orgs.api_keys import ApiKey
-from resonance.orgs.models import AuditEvent, Invitation, Membership, Organization
+from resonance.orgs.models import AuditEvent, Invitation, JoinRequest, Membership, OrgDomain, Organization
 from resonance.orgs.purge import OrgFilePurge
 from resonance.voices.models import Voice
 
@@ -19,7 +19,9 @@ __all__ = [
     "ExternalIdentity",
     "Generation",
     "Invitation",
+    "JoinRequest",
     "Membership",
+    "OrgDomain",
     "OrgFilePurge",
     "Organization",
     "OutboxEmail",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from resonance.mail.layout import Body, Message, render
 
-__all__ = ["Message", "verify_email", "account_exists", "magic_link", "password_reset", "invitation"]
+__all__ = ["Message", "verify_email", "account_exists", "magic_link", "password_reset", "invitation", "domain_code"]
 
 
 def verify_email(*, name: str, code: str, link: str, minutes: int, another: bool = False) -> Message:
@@ -70,6 +70,18 @@ def invitation(*, org_name: str, inviter: str, role: str, link: str, days: int) 
                f"The invitation is valid for {days} days."],
         button="Accept invitation", link=link,
     ), template="invitation")
+
+
+def domain_code(*, org_name: str, domain: str, code: str, minutes: int) -> Message:
+    """To an address at a domain an Admin is verifying: a code only, typed where it was asked for."""
+    return render(f"{code} is your code to verify {domain} on Resonance", Body(
+        heading=f"Verify {domain} for {org_name}",
+        lines=[f"An admin of {org_name} on Resonance asked to verify {domain} with this address.",
+               f"If it was you, enter this code in the organization's settings. It expires in {minutes} minutes.",
+               f"Once verified, people with a verified address at {domain} can join or ask to join {org_name}."],
+        code=code,
+        after=["If it wasn't you, ignore this email: without the code nothing changes, and never share the code."],
+    ), template="domain_code")
 
 
 def _article(word: str) -> str:

@@ -1,10 +1,12 @@
-"""Organization tables: the tenant, who belongs to it, who is invited, and what its admins did."""
+"""Organization tables: the tenant, who belongs to it, who is invited, its verified email domains and the requests
+to join through them, and what its admins did."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from resonance.core.ids import new_id, utcnow
@@ -21,6 +23,19 @@ class InvitationStatus(StrEnum):
     ACCEPTED = "accepted"
     REVOKED = "revoked"
     EXPIRED = "expired"  # never stored: a pending invitation past its expiry reads as expired
+
+
+class DomainMode(StrEnum):
+    """What a verified domain offers people whose verified address is at it, on /org-selection."""
+
+    AUTOMATIC_INVITATION = "automatic_invitation"  # "Join": they become Members with one click
+    SUGGESTION = "suggestion"  # "Request to join": an Admin approves or declines
+
+
+class JoinRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
 
 
 class Organization(SQLModel, table=True):
@@ -63,6 +78,46 @@ class Invitation(SQLModel, OrgOwned, table=True):
     invited_by: str | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     expires_at: datetime
     accepted_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+VERIFIED = text("verified_at IS NOT NULL")
+
+
+class OrgDomain(SQLModel, OrgOwned, table=True):
+    """An email domain an organization added; it offers anything only once verified by an emailed code. A domain is
+    verified by one organization at most: the partial unique index settles two verifying at once."""
+
+    __tablename__ = "org_domains"
+    __table_args__ = (
+        UniqueConstraint("org_id", "domain"),
+        Index("ux_org_domains_verified", "domain", unique=True, sqlite_where=VERIFIED, postgresql_where=VERIFIED),
+    )
+
+    id: str = Field(default_factory=lambda: new_id("dom"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True, ondelete="CASCADE")
+    domain: str = Field(max_length=253)  # lower-case, IDNA A-labels (xn--…)
+    mode: str = Field(default=DomainMode.SUGGESTION, max_length=32)
+    verified_at: datetime | None = None
+    verified_email: str | None = Field(default=None, max_length=320)  # the address whose code proved it
+    created_by: str | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class JoinRequest(SQLModel, OrgOwned, table=True):
+    """A request to join, made through a verified domain in suggestion mode; one per person and organization."""
+
+    __tablename__ = "org_join_requests"
+    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+
+    id: str = Field(default_factory=lambda: new_id("jrq"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    email: str = Field(max_length=320)  # the verified address it was made with
+    domain: str = Field(max_length=253)
+    status: str = Field(default=JoinRequestStatus.PENDING, max_length=16)
+    decided_by: str | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    decided_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -98,3 +98,12 @@ def test_subject_is_one_line_that_fits_the_outbox_column():
 def test_text_part_has_no_markup():
     for build in MESSAGES.values():
         assert not re.search(r"<[a-z/][^>]*>", build().text)
+
+
+def test_the_domain_code_carries_the_code_the_domain_and_the_organization_and_no_link():
+    message = templates.domain_code(org_name="<b>Acme</b>", domain="bücher.de", code="482913", minutes=10)
+    page = _Page(message.html)
+    assert "Your code: 482913" in message.text and "482913" in page.words
+    assert "bücher.de" in message.subject and "\n" not in message.subject
+    assert "<b>Acme</b>" in page.words and "b" not in page.tags  # escaped in the HTML
+    assert page.hrefs == [] and "expires in 10 minutes" in message.text

@@ -33,8 +33,8 @@ class Rendezvous:
         self._locking: set[int] = set()
 
     def wrap_count(self, count):
-        def counted(session):
-            value = count(session)
+        def counted(session, *args):
+            value = count(session, *args)
             me = threading.get_ident()
             with self._changed:
                 self._counted.add(me)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 ROLE_LABELS = (("admin", "Admin"), ("member", "Member"))
+DOMAIN_MODE_LABELS = (("automatic_invitation", "Automatic invitation"), ("suggestion", "Suggestion"))
 STATUS_COLORS = (("pending", "blue"), ("accepted", "green"), ("revoked", "gray"), ("expired", "orange"))
 
 
@@ -33,10 +34,19 @@ def status_badge(status) -> rx.Component:
 
 def role_picker(*, trigger_id: str = "", trigger_class: str = "", **props) -> rx.Component:
     """Admin or Member; `props` go to the root (value/on_change, or name/default_value inside a form)."""
+    return _picker(ROLE_LABELS, trigger_id=trigger_id, trigger_class=trigger_class, min_width="110px", **props)
+
+
+def domain_mode_picker(**props) -> rx.Component:
+    """How a verified domain enrolls people: automatic invitation or suggestion; `props` go to the root."""
+    return _picker(DOMAIN_MODE_LABELS, trigger_class="domain-mode-select", min_width="190px", **props)
+
+
+def _picker(labels, *, trigger_id: str = "", trigger_class: str = "", min_width: str, **props) -> rx.Component:
     trigger = {"id": trigger_id} if trigger_id else {}
     return rx.select.root(
-        rx.select.trigger(class_name=trigger_class, min_width="110px", **trigger),
-        rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_LABELS]),
+        rx.select.trigger(class_name=trigger_class, min_width=min_width, **trigger),
+        rx.select.content(*[rx.select.item(label, value=value) for value, label in labels]),
         **props,
     )
 

@@ -1,13 +1,14 @@
-"""/org-selection state: my organizations, my pending invitations, and creating an organization."""
+"""/org-selection state: my organizations, my pending invitations, what my verified email domain offers (join, or
+request to join), and creating an organization."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from resonance.core.errors import ResonanceError
-from resonance.orgs import invitations, organizations
+from resonance.orgs import domain_enrolment, invitations, organizations
 from resonance.orgs.principal import require_user
-from resonance.orgs.scope import system_session
+from resonance.orgs.scope import system_session, tenant_session
 from resonance.ui import routes
 from resonance.ui.states.auth import AuthState
 
@@ -15,14 +16,16 @@ from resonance.ui.states.auth import AuthState
 class OrgSelectionState(AuthState):
     my_orgs: list[dict[str, str]] = []
     my_invitations: list[dict[str, str]] = []
+    domain_offers: list[dict[str, str]] = []
     error: str = ""
+    info: str = ""
 
     @rx.event
     def on_load(self):
         p = self._principal()
         if p is None:
             return rx.redirect(routes.sign_in(self._here()), replace=True)
-        self.ready, self.error = True, ""
+        self.ready, self.error, self.info = True, "", ""
         self._load(p)
 
     def _load(self, p) -> None:
@@ -34,6 +37,11 @@ class OrgSelectionState(AuthState):
             self.my_invitations = [
                 {"id": i.id, "org_name": i.org_name, "role": i.role}
                 for i in invitations.pending_for(session=session, email=p.email)
+            ]
+            self.domain_offers = [
+                {"org_id": o.org_id, "org_name": o.org_name, "domain": o.domain, "mode": o.mode,
+                 "requested": "1" if o.requested else ""}
+                for o in domain_enrolment.offers_for(session=session, actor=p)
             ]
 
     @rx.event
@@ -60,6 +68,32 @@ class OrgSelectionState(AuthState):
             self.error = str(error)
             return
         return self._switch_to(org_id)
+
+    @rx.event
+    def join_by_domain(self, org_id: str):
+        """An automatic invitation: in at once, then into the organization."""
+        if self._through_domain(org_id, domain_enrolment.join) is not None:
+            return self._switch_to(str(org_id))
+
+    @rx.event
+    def request_to_join(self, org_id: str):
+        if (p := self._through_domain(org_id, domain_enrolment.request_to_join)) is not None:
+            self._load(p)
+            name = next((o["org_name"] for o in self.domain_offers if o["org_id"] == org_id), "the organization")
+            self.info = f"Request sent. An admin of {name} will review it."
+
+    def _through_domain(self, org_id: str, action):
+        """Run a join or a request in the offered organization's tenant session; the principal, or None with the
+        error shown."""
+        self.error, self.info = "", ""
+        try:
+            p = require_user(self._principal())
+            with tenant_session(str(org_id)) as session:
+                action(session=session, actor=p, org_id=str(org_id))
+        except ResonanceError as error:
+            self.error = str(error)
+            return None
+        return p
 
     @rx.event
     def create(self, form: dict):

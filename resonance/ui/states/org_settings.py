@@ -1,4 +1,5 @@
-"""/settings/organization state: the organization's profile, members, invitations and audit log.
+"""/settings/organization state: the organization's profile, members, invitations, verified domains with their
+requests to join, and the audit log.
 
 Every handler re-derives the principal and runs the service in that principal's tenant session; the services
 decide who may do what (a Member calling an Admin handler gets `Forbidden`, shown as a toast)."""
@@ -10,10 +11,12 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
+from resonance.core import ratelimit
+from resonance.core.config import get_settings
 from resonance.core.errors import ResonanceError
 from resonance.jobs.default import default_runner
-from resonance.orgs import audit, invitations, members, organizations
-from resonance.orgs.principal import Principal, require_org
+from resonance.orgs import audit, domain_enrolment, domains, invitations, members, organizations
+from resonance.orgs.principal import Principal, require_admin, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.ui import formatting, routes
 from resonance.ui.states.auth import AuthState, error_toast
@@ -36,6 +39,8 @@ class OrgSettingsState(ConfirmState, AuthState):
     members: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
     audit_events: list[dict[str, str]] = []
+    domains: list[dict[str, str]] = []
+    join_requests: list[dict[str, str]] = []
 
     @rx.event
     def load(self):
@@ -56,12 +61,22 @@ class OrgSettingsState(ConfirmState, AuthState):
                 for m in members.list_members(session=session, actor=p)
             ]
             if not p.is_admin:
-                self.invitations, self.audit_events = [], []  # never left over from an earlier Admin view
+                # never left over from an earlier Admin view
+                self.invitations, self.audit_events, self.domains, self.join_requests = [], [], [], []
                 return
             self.invitations = [
                 {"id": i.id, "email": i.email, "role": i.role, "status": i.status,
                  "expires": formatting.iso(i.expires_at), "sent": formatting.iso(i.created_at)}
                 for i in invitations.list_for_org(session=session, actor=p)
+            ]
+            self.domains = [
+                {"id": d.id, "domain": d.domain, "mode": d.mode, "verified": "1" if d.verified_at else "",
+                 "code_sent_to": d.code_sent_to}
+                for d in domains.list_for_org(session=session, actor=p)
+            ]
+            self.join_requests = [
+                {"id": r.id, "name": r.name, "email": r.email, "requested": formatting.iso(r.requested_at)}
+                for r in domain_enrolment.pending_requests(session=session, actor=p)
             ]
             self.audit_events = [
                 {"id": e.id, "when": formatting.iso(e.created_at), "who": e.actor_email or "System",
@@ -70,6 +85,8 @@ class OrgSettingsState(ConfirmState, AuthState):
             ]
 
     def _name_for(self, action: str, item_id: str) -> str | None:
+        if action == "remove_domain":
+            return named(self.domains, item_id, "domain")
         rows = {"remove_member": self.members, "revoke_invitation": self.invitations}.get(action, [])
         return named(rows, item_id, "email")
 
@@ -136,4 +153,57 @@ class OrgSettingsState(ConfirmState, AuthState):
         return self._act(
             lambda s, p: invitations.revoke(session=s, actor=p, invitation_id=str(invitation_id)),
             "Invitation revoked.",
+        )
+
+    # Verified domains
+
+    @rx.event
+    def add_domain(self, form: dict):
+        domain = str(form.get("domain", ""))
+        return self._act(lambda s, p: domains.add(session=s, actor=p, domain=domain),
+                         "Domain added. Now send a code to an address at it.", reset_form("domain-add-form"))
+
+    @rx.event
+    def send_domain_code(self, form: dict):
+        domain_id, email = str(form.get("domain_id", "")), str(form.get("email", ""))
+
+        def send(s, p):
+            require_admin(p)  # before the address's sending limits count anything
+            ratelimit.hit_code_send(email, ip=self._client()[0])  # the limits of every emailed code
+            domains.send_code(session=s, actor=p, domain_id=domain_id, email=email)
+
+        minutes = int(get_settings().EMAIL_CODE_MINUTES)
+        return self._act(send, f"Code sent to {email.strip().lower()}. It expires in {minutes} minutes.")
+
+    @rx.event
+    def verify_domain(self, form: dict):
+        domain_id, code = str(form.get("domain_id", "")), str(form.get("code", ""))
+        return self._act(lambda s, p: domains.verify(session=s, actor=p, domain_id=domain_id, code=code),
+                         "Domain verified.")
+
+    @rx.event
+    def change_domain_mode(self, domain_id: str, mode: str):
+        return self._act(
+            lambda s, p: domains.set_mode(session=s, actor=p, domain_id=str(domain_id), mode=str(mode)),
+            "Enrollment mode changed.",
+        )
+
+    @rx.event
+    def remove_domain(self, domain_id: str):
+        self._answered()
+        return self._act(lambda s, p: domains.remove(session=s, actor=p, domain_id=str(domain_id)),
+                         "Domain removed.")
+
+    @rx.event
+    def approve_request(self, request_id: str):
+        return self._act(
+            lambda s, p: domain_enrolment.approve(session=s, actor=p, request_id=str(request_id)),
+            "Request approved: they are now a member.",
+        )
+
+    @rx.event
+    def decline_request(self, request_id: str):
+        return self._act(
+            lambda s, p: domain_enrolment.decline(session=s, actor=p, request_id=str(request_id)),
+            "Request declined.",
         )
