@@ -6,11 +6,12 @@ import reflex as rx
 
 from resonance.api.app import build_api
 from resonance.billing.lifespan import billing_background
-from resonance.core import redaction
+from resonance.core import error_tracking, logs
 from resonance.core.config import get_settings
 from resonance.jobs.default import default_runner
 from resonance.mail.delivery import mail_delivery
 from resonance.ui import routes
+from resonance.ui.event_logs import EventLogScope
 from resonance.ui.pages.account import account_page
 from resonance.ui.pages.api_docs import api_docs_page
 from resonance.ui.pages.api_keys import api_keys_page
@@ -56,13 +57,16 @@ from resonance.voices.warmup import voice_warmup
 
 import resonance.models  # noqa: F401  (every table registered before the first query)
 
-redaction.install()  # every record this process logs is scrubbed of tokens, links, keys and cookies
+# Every record this process logs is scrubbed of tokens, links, keys and cookies, and written as JSON in production.
+logs.configure()
+error_tracking.start()  # Sentry, when RESONANCE_SENTRY_DSN is set: before the app's routes are built
 
 app = rx.App(
     api_transformer=build_api(),
     head_components=[rx.el.link(rel="icon", href="/logo.svg")],
     stylesheets=["/styles.css"],
 )
+app.add_middleware(EventLogScope())  # each event's log lines get a request id (and the caller once known)
 
 
 @asynccontextmanager
@@ -76,6 +80,7 @@ async def job_runner():
         runner.stop()
 
 
+app.register_lifespan_task(logs.server_logs)  # the server's own log lines as JSON too, in each worker
 app.register_lifespan_task(job_runner)
 app.register_lifespan_task(mail_delivery)  # SMTP outbox deliverer (only when SMTP is configured)
 app.register_lifespan_task(billing_background)  # usage records to Polar (only when billing is on)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from resonance.api import v1
 from resonance.api.bodies import BodyLimits
 from resonance.api.headers import SecurityHeaders
+from resonance.api.request_ids import RequestIds
 from resonance.api.routes import audio, auth, oauth, polar_webhooks, voices
 
 
@@ -22,4 +23,5 @@ def build_api() -> FastAPI:
     # so these wrap every request it serves. Added last = outermost: the headers are on the body refusals too.
     api.add_middleware(BodyLimits)
     api.add_middleware(SecurityHeaders)
+    api.add_middleware(RequestIds)  # outermost: refusals and failures carry the request id too
     return api

@@ -23,8 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from resonance.api.http_middleware import HttpMiddleware
 from resonance.api.routes import voices as app_voices
 from resonance.api.v1 import auth as v1_auth
 from resonance.api.v1 import errors as v1_errors
@@ -117,16 +118,10 @@ def rule_for(method: str, path: str) -> BodyRule:
     return DEFAULT
 
 
-class BodyLimits:
+class BodyLimits(HttpMiddleware):
     """ASGI middleware: credentials before the body, and each body within its route's cap (see the module)."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         rule = rule_for(scope["method"], scope["path"])
         carries_body = _carries_body(headers)

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from resonance.api.http_middleware import HttpMiddleware
 from resonance.core.config import get_settings
 
 PERMISSIONS = ("accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
@@ -75,16 +76,10 @@ def security_headers() -> tuple[tuple[bytes, bytes], ...]:
     return _headers(tuple(settings.allowed_origins), hsts)
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware adding `security_headers()` to every HTTP response that does not set them itself."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = security_headers()
 
         async def with_headers(message: Message) -> None:

@@ -174,6 +174,34 @@ class Settings(BaseSettings):
     # counted in Redis when REDIS_URL is set (shared by every worker), else in each process's memory.
     API_RATE_LIMIT: str = "60/60"
 
+    # Logs and error tracking (issue #16, resonance/core/logs.py): auto writes JSON lines in production and readable
+    # lines in development. SENTRY_DSN (also read without the prefix) sends errors to Sentry; empty: off.
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    LOG_FORMAT: Literal["auto", "json", "console"] = "auto"
+    SENTRY_DSN: str = Field("", validation_alias=_both("SENTRY_DSN"))
+    SENTRY_ENVIRONMENT: str = ""  # empty: RESONANCE_ENV
+
+    @field_validator("LOG_LEVEL", "LOG_FORMAT", mode="before")
+    @classmethod
+    def _log_choice(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.upper() if value.lower() in ("debug", "info", "warning", "error") else value.lower()
+
+    @field_validator("SENTRY_DSN")
+    @classmethod
+    def _sentry_dsn(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from sentry_sdk.utils import BadDsn, Dsn
+            try:
+                Dsn(value)
+            except BadDsn as error:
+                raise ValueError(f"is not a Sentry DSN ({error}); copy it from the project's Client Keys page, "
+                                 f"e.g. https://<key>@o0.ingest.sentry.io/<project>") from None
+        return value
+
     @field_validator("API_RATE_LIMIT")
     @classmethod
     def _api_rate(cls, value: str) -> str:
@@ -408,7 +436,7 @@ def _origin(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-_SECRET_NAME = re.compile(r"SECRET|(PASSWORD|TOKEN|PRIVATE_KEY|API_KEY|DATABASE_URL|REDIS_URL|BROKER_URL|OIDC_PROVIDERS)$")
+_SECRET_NAME = re.compile(r"SECRET|(PASSWORD|TOKEN|PRIVATE_KEY|API_KEY|DATABASE_URL|REDIS_URL|BROKER_URL|OIDC_PROVIDERS|DSN)$")
 
 
 def _explain(error: ValidationError) -> str:

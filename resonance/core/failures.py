@@ -23,5 +23,6 @@ def report(log: logging.Logger, error: BaseException, message: str, what: str, *
         log.info(what + ": %s", *args, error)
         return str(error) or message
     reference = new_reference()
-    log.error(what + " (reference %s)", *args, reference, exc_info=error)
+    # The line carries the request id too (core/logs.py), so a reference leads to the rest of its request.
+    log.error(what + " (reference %s)", *args, reference, exc_info=error, extra={"reference": reference})
     return f"{message} Reference: {reference}"

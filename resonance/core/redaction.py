@@ -57,6 +57,18 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_tree(value: object) -> object:
+    """`value` with every string in it redacted: dicts and lists walked, numbers kept, other objects shown by repr
+    (a structured log line, an error tracker's event)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {key: redact_tree(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_tree(item) for item in value]
+    return redact(value if isinstance(value, str) else repr(value))
+
+
 def _redact_value(value: object) -> object:
     if value is None or isinstance(value, (bool, int, float)):
         return value  # keeps %d and %f placeholders working
@@ -74,8 +86,8 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.resonance_redacted = False
-        if record.name == DEV_OUTBOX and _is_dev():
-            return True
+        if exempt(record.name) or isinstance(record.msg, dict):
+            return True  # a structlog event (a dict) is scrubbed value by value as it is rendered (core/logs.py)
         before = (record.msg, record.args)
         if not record.args:
             record.msg = _redact_value(record.msg)
@@ -107,7 +119,10 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def _is_dev() -> bool:
+def exempt(logger_name: str) -> bool:
+    """Whether a logger's lines pass unscrubbed: the dev outbox's, in development only."""
+    if logger_name != DEV_OUTBOX:
+        return False
     from resonance.core.config import get_settings
 
     return get_settings().is_dev

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, select
 from sqlmodel import Session
 
-from resonance.core import security
+from resonance.core import logs, security
 from resonance.core.clock import clock
 from resonance.core.db import execute_alone, read_first_row
 from resonance.core.errors import Forbidden, Unauthenticated
@@ -61,7 +61,10 @@ def from_cookie(token: str | None) -> Principal | None:
     for the once-a-minute last-seen write or for revoking an expired session."""
     if not token:
         return None
-    return _admit(read_first_row(_LOOKUP, {"token_hash": security.digest(token)}, system=True))
+    found = _admit(read_first_row(_LOOKUP, {"token_hash": security.digest(token)}, system=True))
+    if found is not None:
+        logs.identify(user_id=found.user_id, org_id=found.org_id)  # the request's or event's log lines name them
+    return found
 
 
 def _admit(row, *, session: Session | None = None) -> Principal | None:

@@ -8,7 +8,7 @@ from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
 from resonance.api.v1.errors import ApiProblem
-from resonance.core import ratelimit
+from resonance.core import logs, ratelimit
 from resonance.orgs import api_keys
 from resonance.orgs.api_keys import Caller
 
@@ -28,6 +28,7 @@ def authenticate(key: str | None) -> Caller:
     caller = api_keys.authenticate(key.strip())
     if caller is None:
         raise ApiProblem(401, "invalid_api_key", "Invalid API key: unknown or revoked.")
+    logs.identify(user_id=caller.principal.user_id, org_id=caller.principal.org_id)
     return caller
 
 

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from resonance.core import logs
 from resonance.core.errors import RateLimited, ResonanceError, SubscriptionRequired
 from resonance.core.failures import report
 
@@ -43,6 +44,8 @@ class ErrorDetail(BaseModel):
     status: str = Field(description="Machine-readable reason, e.g. `invalid_api_key`, `voice_not_found`, "
                                     "`subscription_required`, `rate_limit_exceeded`, `invalid_request`")
     message: str = Field(description="What went wrong, in words that can be shown to a person")
+    request_id: str | None = Field(None, description="This request's id, also sent as the `X-Request-ID` header: "
+                                                     "quote it when asking for support")
 
 
 class ErrorResponse(BaseModel):
@@ -79,8 +82,10 @@ class ApiProblem(Exception):
 
 def problem(status_code: int, status: str, message: str, headers: dict[str, str] | None = None,
             extra: dict | None = None) -> JSONResponse:
-    return JSONResponse({"detail": {"status": status, "message": message, **(extra or {})}},
-                        status_code=status_code, headers=headers or None)
+    detail = {"status": status, "message": message, **(extra or {})}
+    if request_id := logs.request_id():
+        detail["request_id"] = request_id  # also the X-Request-ID header: what support asks for
+    return JSONResponse({"detail": detail}, status_code=status_code, headers=headers or None)
 
 
 def from_error(error: Exception, *, not_found: str = "not_found") -> JSONResponse:

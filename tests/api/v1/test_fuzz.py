@@ -173,5 +173,6 @@ def test_a_new_voice_with_a_control_character_in_a_field_is_refused_naming_it(te
     response = httpx.post(f"{base_url}/v1/voices/add", headers={"xi-api-key": team.secret}, data=data,
                           files={"files": ("nell.wav", speech_wav(12.0, 16000), "audio/wav")}, timeout=30)
     assert response.status_code == 422, response.text
-    assert response.json()["detail"] == {"status": "invalid_request", "message": message}
+    assert response.json()["detail"] == {"status": "invalid_request", "message": message,
+                                         "request_id": response.headers["x-request-id"]}
     assert all_rows(Voice) == []

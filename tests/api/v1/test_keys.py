@@ -72,7 +72,8 @@ def test_missing_and_unknown_keys_get_401_in_elevenlabs_shape(team, base_url):
             client_for(base_url, bad).models.list(request_options=NO_RETRY)
         assert refused.value.status_code == 401
         assert refused.value.body == {"detail": {"status": "invalid_api_key",
-                                                 "message": "Invalid API key: unknown or revoked."}}
+                                                 "message": "Invalid API key: unknown or revoked.",
+                                                 "request_id": refused.value.headers["x-request-id"]}}
 
 
 def test_last_used_is_written_at_most_once_a_minute(team, clock):

@@ -130,7 +130,8 @@ def test_unknown_and_foreign_voices_are_404_alike(team, rival, system_voice, eng
         error = refused(lambda: b"".join(team.client.text_to_speech.convert(voice_id, text="Hi.",
                                                                              request_options=NO_RETRY)))
         assert error.status_code == 404
-        assert error.body == {"detail": {"status": "voice_not_found", "message": "Voice not found"}}
+        assert error.body == {"detail": {"status": "voice_not_found", "message": "Voice not found",
+                                         "request_id": error.headers["x-request-id"]}}
     assert b"".join(rival.client.text_to_speech.convert(theirs.id, text="Hi.", output_format="pcm_8000"))
 
 
@@ -145,6 +146,7 @@ def test_a_voice_still_being_matched_is_412_with_its_match_and_when_to_poll_it(t
                    f"/v1/voices/{pending.id} until matching.status is done, then send this request again.",
         "voice_id": pending.id,
         "matching": {"status": "running", "progress": 0.42, "similarity": None, "error": ""},
+        "request_id": error.headers["x-request-id"],
     }}
     assert team.client.voices.get(pending.id).matching == error.body["detail"]["matching"]  # what it says to poll
     assert all_rows(Generation, org_id=team.org.id) == []
