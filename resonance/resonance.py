@@ -121,7 +121,9 @@ app.add_page(org_settings_page, route=routes.ORG_SETTINGS, title=title("Organiza
 app.add_page(billing_page, route=routes.BILLING, title=title("Billing"), on_load=[*ORG_GUARD, BillingState.load_page])
 app.add_page(api_keys_page, route=routes.API_KEYS, title=title("API keys"), on_load=[*ORG_GUARD, ApiKeysState.load])
 app.add_page(api_docs_page, route=routes.API_DOCS, title=title("API"), on_load=[*ORG_GUARD, ApiDocsState.load])
-app.add_page(account_page, route=routes.ACCOUNT, title=title("Manage account"), on_load=[*ORG_GUARD, AccountState.load, TwoStepState.load])
+app.add_page(account_page, route=routes.ACCOUNT, title=title("Manage account"),
+             on_load=[AuthState.require_account, ShellState.load, BillingState.load_card, AccountState.load,
+                      TwoStepState.load])
 
 if get_settings().is_dev:
     app.add_page(outbox_page, route=routes.DEV_OUTBOX, title=title("Dev outbox"), on_load=OutboxState.load)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from resonance.core import text_input
 from resonance.core.errors import Forbidden, Invalid, NotFound
+from resonance.identity import mfa
 from resonance.identity.models import User
 from resonance.orgs import audit, organizations
 from resonance.orgs.models import Membership, Role
@@ -25,14 +26,16 @@ class MemberView:
     email: str
     role: str
     joined_at: datetime
+    two_step: bool  # has two-step verification on
 
 
 def list_members(*, session: Session, actor: Principal) -> list[MemberView]:
     require_org(actor)
     rows = session.exec(
-        select(Membership, User).join(User, User.id == Membership.user_id).order_by(col(Membership.created_at))
+        select(Membership, User, mfa.enrolled_clause(User.id)).join(User, User.id == Membership.user_id)
+        .order_by(col(Membership.created_at))
     ).all()
-    return [MemberView(m.id, u.id, u.name, u.email, m.role, m.created_at) for m, u in rows]
+    return [MemberView(m.id, u.id, u.name, u.email, m.role, m.created_at, bool(on)) for m, u, on in rows]
 
 
 def change_role(*, session: Session, actor: Principal, membership_id: str, role: str) -> Membership:
@@ -61,6 +64,19 @@ def remove(*, session: Session, actor: Principal, membership_id: str) -> None:
                  detail=_email(session, membership))
     session.delete(membership)
     _clear_active(session, org_id=actor.org_id, user_id=membership.user_id)
+
+
+def reset_two_step(*, session: Session, actor: Principal, membership_id: str) -> None:
+    """Remove a member's second factors (they lost them all), so they sign in with their first factor and set new
+    ones up. The admin never sees any secret; audited."""
+    require_admin(actor)
+    organizations.lock_as_admin(session, actor)
+    membership = _get(session, membership_id)
+    if membership.user_id == actor.user_id:
+        raise Invalid("Change your own two-step verification on your account page.")
+    mfa.remove_all(session=session, user_id=membership.user_id)
+    audit.record(session=session, org_id=actor.org_id, actor=actor, action="member.two_step_reset",
+                 detail=_email(session, membership))
 
 
 def count(*, session: Session) -> int:

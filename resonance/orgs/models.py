@@ -47,6 +47,8 @@ class Organization(SQLModel, table=True):
     name: str = Field(max_length=80)
     slug: str = Field(index=True, unique=True, max_length=90)
     created_by: str | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    # Members without two-step verification are sent to set it up before they can enter (orgs/principal.py).
+    require_two_step: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

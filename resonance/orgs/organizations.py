@@ -1,4 +1,4 @@
-"""Creating, listing, switching, renaming, leaving and deleting organizations."""
+"""Creating, listing, switching, renaming, leaving and deleting organizations, and their two-step policy."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from resonance.core import text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden, Invalid, NotFound
+from resonance.identity import mfa
 from resonance.identity.models import AuthSession
 from resonance.orgs import audit, purge
 from resonance.orgs.models import Membership, Organization, Role
@@ -101,6 +102,26 @@ def rename(*, session: Session, actor: Principal, name: str) -> Organization:
     old, org.name, org.updated_at = org.name, _clean_name(name), clock.now()
     session.add(org)
     audit.record(session=session, org_id=org.id, actor=actor, action="organization.renamed", detail=f"{old} → {org.name}")
+    return org
+
+
+def two_step_required(*, session: Session, actor: Principal) -> bool:
+    require_org(actor)
+    return session.get(Organization, actor.org_id).require_two_step
+
+
+def set_two_step_required(*, session: Session, actor: Principal, required: bool) -> Organization:
+    """Require two-step verification of every member (those without it are sent to set it up before they enter:
+    orgs/principal.py), or stop requiring it. Audited."""
+    require_admin(actor)
+    if required and not mfa.enrolled(session=session, user_id=actor.user_id):
+        raise Forbidden("Turn on two-step verification for your own account first, so you are not locked out.")
+    org = session.get(Organization, actor.org_id)
+    if org.require_two_step != required:
+        org.require_two_step, org.updated_at = required, clock.now()
+        session.add(org)
+        audit.record(session=session, org_id=org.id, actor=actor,
+                     action="organization.two_step_required" if required else "organization.two_step_optional")
     return org
 
 

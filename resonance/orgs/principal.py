@@ -15,7 +15,7 @@ from resonance.core import logs, security
 from resonance.core.clock import clock
 from resonance.core.db import execute_alone, read_first_row
 from resonance.core.errors import Forbidden, Unauthenticated
-from resonance.identity import sessions
+from resonance.identity import mfa, sessions
 from resonance.identity.models import AuthSession, User
 from resonance.orgs.models import Membership, Organization, Role
 
@@ -29,6 +29,9 @@ class Principal:
     org_id: str | None = None
     org_name: str = ""
     role: str | None = None
+    # The active organization requires two-step verification and this user has none: it is left out (org_id None)
+    # until they set it up; this names it for the page that asks them to.
+    two_step_for: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -39,7 +42,8 @@ class Principal:
 # columns only, as every signed-in event runs it.
 _LOOKUP = (
     select(AuthSession.id, AuthSession.created_at, AuthSession.last_seen_at, AuthSession.revoked_at,
-           User.id, User.email, User.name, Membership.role, Organization.id, Organization.name)
+           User.id, User.email, User.name, Membership.role, Organization.id, Organization.name,
+           Organization.require_two_step, mfa.enrolled_clause(User.id))
     .join(User, User.id == AuthSession.user_id)
     .outerjoin(Membership, and_(Membership.org_id == AuthSession.active_org_id, Membership.user_id == User.id))
     .outerjoin(Organization, Organization.id == Membership.org_id)
@@ -70,7 +74,8 @@ def from_cookie(token: str | None) -> Principal | None:
 def _admit(row, *, session: Session | None = None) -> Principal | None:
     if row is None:
         return None
-    session_id, created_at, last_seen_at, revoked_at, user_id, email, name, role, org_id, org_name = row
+    (session_id, created_at, last_seen_at, revoked_at, user_id, email, name, role, org_id, org_name,
+     require_two_step, has_second_factor) = row
     now = clock.now()
     state = sessions.liveness(created_at=created_at, last_seen_at=last_seen_at, revoked_at=revoked_at, now=now)
     write = sessions.liveness_update(session_id, state, now)
@@ -81,6 +86,8 @@ def _admit(row, *, session: Session | None = None) -> Principal | None:
             execute_alone(write)  # one statement on auth_sessions: no unit of work needed
     if state not in (sessions.Liveness.LIVE, sessions.Liveness.DUE):
         return None
+    if org_id is not None and require_two_step and not has_second_factor:
+        return Principal(user_id, email, name, session_id, two_step_for=org_name)
     return Principal(user_id, email, name, session_id, org_id, org_name or "", role)
 
 

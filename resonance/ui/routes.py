@@ -21,6 +21,7 @@ BILLING = "/settings/billing"  # Admins; Polar returns here after checkout with 
 API_KEYS = "/settings/api-keys"  # Admins: organization keys for the public API
 API_DOCS = "/docs/api"  # the public API, for people
 ACCOUNT = "/account"
+TWO_STEP_REQUIRED = "/account?two_step=required"  # where an organization that requires it sends members without it
 DEV_OUTBOX = "/dev/outbox"
 
 PUBLIC = (SIGN_IN, SIGN_UP, VERIFY_EMAIL, FORGOT_PASSWORD, RESET_PASSWORD, MAGIC_LINK, SECOND_FACTOR, "/invite/")

@@ -91,6 +91,8 @@ ENTRY_POINTS: dict[str, tuple[Callable, Callable[[dict], Callable], bool]] = {
         session=s, actor=p, membership_id=target, role=Role.MEMBER), True),
     "members.remove": (in_tenant, lambda target: lambda s, p: members.remove(
         session=s, actor=p, membership_id=target), True),
+    "members.reset_two_step": (in_tenant, lambda target: lambda s, p: members.reset_two_step(
+        session=s, actor=p, membership_id=target), True),
     "invitations.revoke": (in_tenant, lambda target: lambda s, p: invitations.revoke(
         session=s, actor=p, invitation_id=target), True),
     "invitations.accept-by-id": (in_system, lambda target: lambda s, p: invitations.accept(
@@ -115,6 +117,7 @@ TARGETS = {
     "members.change_role": "member_membership",
     "members.change_role-demote-admin": "admin_membership",
     "members.remove": "member_membership",
+    "members.reset_two_step": "member_membership",
     "invitations.revoke": "invitation",
     "invitations.accept-by-id": "invitation",
     "organizations.switch": "org",

@@ -70,6 +70,14 @@ def two_step_section() -> rx.Component:
     return section(
         "Two-step verification",
         "After your password, an emailed link or a provider, signing in also asks for a code from your phone.",
+        rx.cond(S.required_by != "",
+                 rx.callout(S.required_by, " requires two-step verification. Set it up here to continue.",
+                            icon="shield_alert", color_scheme="amber", size="1", width="100%",
+                            id="two-step-required")),
+        rx.cond(S.unlocked != "",
+                 rx.callout(rx.hstack(rx.text("You can now use ", S.unlocked, "."),
+                                      rx.link("Continue", href="/", id="two-step-continue"), spacing="2", wrap="wrap"),
+                            icon="check", color_scheme="green", size="1", width="100%")),
         error_callout(S.error),
         rx.cond(
             S.codes.length() > 0, _new_codes(),

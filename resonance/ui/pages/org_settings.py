@@ -78,6 +78,16 @@ def general_tab() -> rx.Component:
                 "You lose access to this organization's voices and history. An admin can invite you back.",
                 rx.button("Leave organization", id="leave-org", color_scheme="red", variant="soft",
                           on_click=OrgSettingsState.leave)),
+        rx.cond(IS_ADMIN, section(
+            "Two-step verification",
+            "Require it of everyone: members without it are asked to set it up before they can use the organization.",
+            rx.hstack(
+                rx.switch(checked=OrgSettingsState.require_two_step, id="require-two-step",
+                          on_change=OrgSettingsState.set_two_step_required),
+                rx.text("Require two-step verification", size="2"),
+                spacing="2", align="center",
+            ),
+        )),
         rx.cond(IS_ADMIN, section("Danger zone", "Deleting the organization removes all of its data for everyone.",
                                   _delete_dialog(), danger=True)),
         spacing="4", width="100%",
@@ -95,6 +105,16 @@ def _remove_dialog() -> rx.Component:
     )
 
 
+def _reset_two_step_dialog() -> rx.Component:
+    return confirm_dialog(
+        "Reset two-step verification", "Remove every second factor of ", rx.text.strong(S.confirm_name),
+        "? They sign in with their password or an emailed link alone until they set it up again. Do this only for "
+        "someone who lost their phone and backup codes.",
+        open=S.confirm_action == "reset_two_step", on_cancel=S.cancel_confirm, confirm_label="Reset",
+        on_confirm=S.reset_two_step(S.confirm_id), confirm_id="member-two-step-reset-confirm",
+    )
+
+
 def _member_row(member) -> rx.Component:
     role = rx.cond(
         IS_ADMIN,
@@ -107,14 +127,24 @@ def _member_row(member) -> rx.Component:
             initials_avatar(member["initials"], size="1", color="indigo"),
             rx.text(member["name"], weight="medium"),
             rx.cond(member["you"] == "1", rx.badge("You", variant="outline", color_scheme="gray")),
+            rx.cond(member["two_step"] == "1", rx.tooltip(rx.icon("shield_check", size=14, color="var(--green-11)",
+                                                                   class_name="member-two-step"),
+                                                           content="Two-step verification on")),
             align="center", spacing="2",
         )),
         rx.table.cell(member["email"]),
         rx.table.cell(role),
         rx.table.cell(local_time(member["joined"], "date")),
         rx.cond(IS_ADMIN, rx.table.cell(
-            rx.button("Remove", size="1", variant="soft", color_scheme="red", class_name="member-remove",
-                      on_click=S.ask("remove_member", member["id"])),
+            rx.hstack(
+                rx.cond((member["two_step"] == "1") & (member["you"] != "1"),
+                        rx.button("Reset 2-step", size="1", variant="soft", color_scheme="gray",
+                                  class_name="member-two-step-reset", white_space="nowrap",
+                                  on_click=S.ask("reset_two_step", member["id"]))),
+                rx.button("Remove", size="1", variant="soft", color_scheme="red", class_name="member-remove",
+                          on_click=S.ask("remove_member", member["id"])),
+                spacing="2", justify="end",
+            ),
             text_align="right")),
         class_name="member-row", custom_attrs={"data-email": member["email"]}, align="center",
     )
@@ -129,6 +159,7 @@ def members_tab() -> rx.Component:
             width="100%", variant="ghost",
         ),
         _remove_dialog(),
+        _reset_two_step_dialog(),
     )
 
 

@@ -74,12 +74,24 @@ class AuthState(rx.State):
 
     @rx.event
     def require_org(self):
-        """on_load guard for organization pages: sign-in first, then an organization."""
+        """on_load guard for organization pages: sign-in first, then an organization (whose two-step policy the
+        person meets)."""
+        return self._guard(two_step_page=False)
+
+    @rx.event
+    def require_account(self):
+        """on_load guard for /account: as for organization pages, but open to someone whose organization requires
+        two-step verification they have not set up (they set it up there)."""
+        return self._guard(two_step_page=True)
+
+    def _guard(self, *, two_step_page: bool):
         p = self._principal()
-        self.ready = bool(p and p.org_id)
+        self.ready = bool(p and (p.org_id or (two_step_page and p.two_step_for)))
         if p is None:
             return rx.redirect(routes.sign_in(self._here()), replace=True)
-        if p.org_id is None:
+        if p.two_step_for and not two_step_page:
+            return rx.redirect(routes.TWO_STEP_REQUIRED, replace=True)
+        if p.org_id is None and not p.two_step_for:
             return rx.redirect(routes.ORG_SELECTION, replace=True)
 
     @rx.event

@@ -41,6 +41,7 @@ class OrgSettingsState(ConfirmState, AuthState):
     audit_events: list[dict[str, str]] = []
     domains: list[dict[str, str]] = []
     join_requests: list[dict[str, str]] = []
+    require_two_step: bool = False
 
     @rx.event
     def load(self):
@@ -57,9 +58,10 @@ class OrgSettingsState(ConfirmState, AuthState):
             self.members = [
                 {"id": m.membership_id, "name": m.name, "email": m.email, "role": m.role,
                  "initials": formatting.initials(m.name or m.email), "joined": formatting.iso(m.joined_at),
-                 "you": "1" if m.user_id == p.user_id else ""}
+                 "you": "1" if m.user_id == p.user_id else "", "two_step": "1" if m.two_step else ""}
                 for m in members.list_members(session=session, actor=p)
             ]
+            self.require_two_step = organizations.two_step_required(session=session, actor=p)
             if not p.is_admin:
                 # never left over from an earlier Admin view
                 self.invitations, self.audit_events, self.domains, self.join_requests = [], [], [], []
@@ -87,7 +89,8 @@ class OrgSettingsState(ConfirmState, AuthState):
     def _name_for(self, action: str, item_id: str) -> str | None:
         if action == "remove_domain":
             return named(self.domains, item_id, "domain")
-        rows = {"remove_member": self.members, "revoke_invitation": self.invitations}.get(action, [])
+        rows = {"remove_member": self.members, "reset_two_step": self.members,
+                "revoke_invitation": self.invitations}.get(action, [])
         return named(rows, item_id, "email")
 
     def _act(self, action: Action, success: str, *then):
@@ -138,6 +141,18 @@ class OrgSettingsState(ConfirmState, AuthState):
         self._answered()
         return self._act(lambda s, p: members.remove(session=s, actor=p, membership_id=str(membership_id)),
                          "Member removed.")
+
+    @rx.event
+    def reset_two_step(self, membership_id: str):
+        self._answered()
+        return self._act(lambda s, p: members.reset_two_step(session=s, actor=p, membership_id=str(membership_id)),
+                         "Two-step verification reset. They can sign in without it and set it up again.")
+
+    @rx.event
+    def set_two_step_required(self, required: bool):
+        return self._act(
+            lambda s, p: organizations.set_two_step_required(session=s, actor=p, required=bool(required)),
+            "Two-step verification is now required." if required else "Two-step verification is now optional.")
 
     # Invitations
 

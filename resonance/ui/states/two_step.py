@@ -23,6 +23,8 @@ class TwoStepState(AuthState):
     key: str = ""  # the same key as text, for apps that cannot scan
     codes: list[str] = []  # new backup codes, shown once
     error: str = ""
+    required_by: str = ""  # the organization that requires it of this person, who has none yet
+    unlocked: str = ""  # that organization, once it is set up: the page offers the way in
 
     @rx.var
     def codes_file(self) -> str:
@@ -30,7 +32,7 @@ class TwoStepState(AuthState):
 
     @rx.event
     def load(self):
-        self.qr = self.key = self.error = ""
+        self.qr = self.key = self.error = self.unlocked = self.required_by = ""
         self.codes = []
         self._refresh()
 
@@ -38,6 +40,9 @@ class TwoStepState(AuthState):
         p = self._principal()
         if p is None:
             return
+        if self.required_by and not p.two_step_for and p.org_id:
+            self.unlocked = p.org_name
+        self.required_by = p.two_step_for
         with system_session() as session:
             self.on = mfa.enrolled(session=session, user_id=p.user_id)
             self.backup_left = mfa.backup_codes_left(session=session, user_id=p.user_id) if self.on else 0

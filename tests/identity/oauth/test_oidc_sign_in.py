@@ -7,9 +7,12 @@ and the redirect into the app with the session cookie set exactly as password si
 from __future__ import annotations
 
 import httpx
+import pyotp
 import pytest
 from sqlmodel import select
 
+from resonance.api.routes.auth import SECOND_FACTOR_COOKIE
+from resonance.identity import mfa
 from resonance.identity.models import User
 from resonance.identity.oauth.models import ExternalIdentity
 from resonance.mail.models import OutboxEmail
@@ -67,6 +70,19 @@ def test_verified_email_signs_into_the_existing_account_in_its_last_organization
     principal = from_cookie(walker.session_cookie())
     assert principal.user_id == user.id and principal.org_id == org.id
     assert [link.provider for link in links_of(user.id)] == ["loopback"]
+
+
+def test_an_account_with_two_step_verification_gets_the_second_step_not_a_session(walker):
+    user = make_user(email=random_email("twostep"))
+    make_org(admin=user)
+    with system_session() as session:
+        secret = mfa.begin(session=session, user=session.get(User, user.id)).secret
+    with system_session() as session:
+        mfa.confirm(session=session, user_id=user.id, code=pyotp.TOTP(secret).now())
+    url, _ = walker.sign_in_at_provider(START, user.email)
+    assert url == f"{APP}/sign-in/two-step"
+    assert walker.session_cookie() is None
+    assert mfa.read_challenge(walker.app.cookies.get(SECOND_FACTOR_COOKIE))[0] == user.id
 
 
 def test_unverified_email_never_links_to_an_existing_account(walker):
