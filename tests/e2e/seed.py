@@ -6,7 +6,7 @@ process never imports the app's settings. Prints one JSON object:
 
 Usage: python tests/e2e/seed.py SPEC_JSON, where SPEC_JSON is
 {"users": {key: "Display Name"}, "orgs": {key: {"name": "...", "admin": user_key, "members": [user_key, ...]}},
- "active": {user_key: org_key}, "passwords": {user_key: "..."}}
+ "active": {user_key: org_key}, "passwords": {user_key: "..."}, "emails": {user_key: "address"}}
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def main(spec: dict) -> dict:
     with system_session() as db:
         for key, name in spec.get("users", {}).items():
             password = spec.get("passwords", {}).get(key)
-            user = User(email=f"{key}-{tag}@example.com", name=name, email_verified_at=utcnow(),
+            email = spec.get("emails", {}).get(key) or f"{key}-{tag}@example.com"
+            user = User(email=email, name=name, email_verified_at=utcnow(),
                         password_hash=security.hash_password(password) if password else None)
             db.add(user)
             db.flush()
