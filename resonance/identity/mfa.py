@@ -1,11 +1,12 @@
 """Two-step verification: an authenticator app (TOTP, RFC 6238: 30-second steps, 6 digits, one step either side
 accepted) and single-use backup codes.
 
-After the first factor (password, emailed link or a provider), an account with an authenticator gets no session: it
-gets a signed challenge (kept in an HttpOnly cookie by api/routes/auth.py) that only a right second code turns into
-one. Second-factor attempts count toward the same lockout as passwords (identity/signin.py). A code is accepted once:
-the newest accepted time step is recorded in the same statement that accepts it, so a replay in its window, or two
-requests racing with one code, find nothing to update.
+After the first factor (password, emailed link or a provider), an account with an authenticator or a passkey
+(identity/passkeys.py) gets no session: it gets a signed challenge (kept in an HttpOnly cookie by
+api/routes/auth.py) that only a right second code, or one of its passkeys, turns into one. Second-factor attempts
+count toward the same lockout as passwords (identity/signin.py). A code is accepted once: the newest accepted time
+step is recorded in the same statement that accepts it, so a replay in its window, or two requests racing with one
+code, find nothing to update.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlmodel import Session, col, delete, func, select, update
 from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.errors import Invalid, NotFound
-from resonance.identity import signin
+from resonance.identity import passkeys, signin
 from resonance.identity.models import BackupCode, TotpFactor, User
 
 ISSUER = "Resonance"
@@ -42,6 +43,11 @@ class Enrolment:
 
 
 def enrolled(*, session: Session, user_id: str) -> bool:
+    """Whether signing in takes a second step: the account has an authenticator app or a passkey."""
+    return totp_on(session=session, user_id=user_id) or passkeys.has_passkey(session=session, user_id=user_id)
+
+
+def totp_on(*, session: Session, user_id: str) -> bool:
     factor = session.get(TotpFactor, user_id)
     return factor is not None and factor.confirmed_at is not None
 
@@ -80,7 +86,7 @@ def confirm(*, session: Session, user_id: str, code: str) -> list[str]:
 
 def turn_off(*, session: Session, user_id: str, code: str) -> None:
     """Remove the authenticator and the backup codes; asks for a current code (or a backup code) first."""
-    if not enrolled(session=session, user_id=user_id):
+    if not totp_on(session=session, user_id=user_id):
         raise NotFound("Two-step verification is not on.")
     if verify_counted(session=session, user_id=user_id, code=code) is None:
         raise Invalid(WRONG)
@@ -90,7 +96,7 @@ def turn_off(*, session: Session, user_id: str, code: str) -> None:
 
 def new_backup_codes(*, session: Session, user_id: str) -> list[str]:
     """Replace the backup codes (the old ones stop working)."""
-    if not enrolled(session=session, user_id=user_id):
+    if not totp_on(session=session, user_id=user_id):
         raise NotFound("Two-step verification is not on.")
     return _new_backup_codes(session, user_id)
 
