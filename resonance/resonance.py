@@ -43,6 +43,7 @@ from resonance.ui.states.magic_link import MagicLinkState
 from resonance.ui.states.org_selection import OrgSelectionState
 from resonance.ui.states.org_settings import OrgSettingsState
 from resonance.ui.states.outbox import OutboxState
+from resonance.ui.states.passkeys import PasskeysState
 from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
 from resonance.ui.states.second_factor import SecondFactorState
 from resonance.ui.states.shell import ShellState
@@ -123,7 +124,7 @@ app.add_page(api_keys_page, route=routes.API_KEYS, title=title("API keys"), on_l
 app.add_page(api_docs_page, route=routes.API_DOCS, title=title("API"), on_load=[*ORG_GUARD, ApiDocsState.load])
 app.add_page(account_page, route=routes.ACCOUNT, title=title("Manage account"),
              on_load=[AuthState.require_account, ShellState.load, BillingState.load_card, AccountState.load,
-                      TwoStepState.load])
+                      TwoStepState.load, PasskeysState.load])
 
 if get_settings().is_dev:
     app.add_page(outbox_page, route=routes.DEV_OUTBOX, title=title("Dev outbox"), on_load=OutboxState.load)

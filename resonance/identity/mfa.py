@@ -1,11 +1,12 @@
 """Two-step verification: an authenticator app (TOTP, RFC 6238: 30-second steps, 6 digits, one step either side
 accepted) and single-use backup codes.
 
-After the first factor (password, emailed link or a provider), an account with an authenticator gets no session: it
-gets a signed challenge (kept in an HttpOnly cookie by api/routes/auth.py) that only a right second code turns into
-one. Second-factor attempts count toward the same lockout as passwords (identity/signin.py). A code is accepted once:
-the newest accepted time step is recorded in the same statement that accepts it, so a replay in its window, or two
-requests racing with one code, find nothing to update.
+After the first factor (password, emailed link or a provider), an account with an authenticator or a passkey
+(identity/passkeys.py) gets no session: it gets a signed challenge (kept in an HttpOnly cookie by
+api/routes/auth.py) that only a right second code, or one of its passkeys, turns into one. Second-factor attempts
+count toward the same lockout as passwords (identity/signin.py). A code is accepted once: the newest accepted time
+step is recorded in the same statement that accepts it, so a replay in its window, or two requests racing with one
+code, find nothing to update.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from datetime import timedelta
 
 import pyotp
 import segno
-from sqlalchemy import exists, literal
+from sqlalchemy import exists, literal, or_
 from sqlmodel import Session, col, delete, func, select, update
 
 from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.errors import Invalid, NotFound
 from resonance.identity import signin
-from resonance.identity.models import BackupCode, TotpFactor, User
+from resonance.identity.models import BackupCode, Passkey, TotpFactor, User
 
 ISSUER = "Resonance"
 STEP_SECONDS = 30
@@ -43,13 +44,20 @@ class Enrolment:
 
 
 def enrolled(*, session: Session, user_id: str) -> bool:
+    """Whether signing in takes a second step: the account has an authenticator app or a passkey."""
     return session.exec(select(enrolled_clause(literal(user_id)))).one()
 
 
 def enrolled_clause(user_id):
-    """SQL: whether the user (a column or a value) has a second factor; for queries that ask it of many rows, or in
-    the same round trip as something else (orgs/principal.py)."""
-    return exists().where(TotpFactor.user_id == user_id, col(TotpFactor.confirmed_at).is_not(None))
+    """SQL: `enrolled` of a user (a column or a value); for queries that ask it of many rows, or in the same round
+    trip as something else (orgs/principal.py)."""
+    return or_(exists().where(TotpFactor.user_id == user_id, col(TotpFactor.confirmed_at).is_not(None)),
+               exists().where(Passkey.user_id == user_id))
+
+
+def totp_on(*, session: Session, user_id: str) -> bool:
+    factor = session.get(TotpFactor, user_id)
+    return factor is not None and factor.confirmed_at is not None
 
 
 def begin(*, session: Session, user: User) -> Enrolment:
@@ -86,7 +94,7 @@ def confirm(*, session: Session, user_id: str, code: str) -> list[str]:
 
 def turn_off(*, session: Session, user_id: str, code: str) -> None:
     """Remove the authenticator and the backup codes; asks for a current code (or a backup code) first."""
-    if not enrolled(session=session, user_id=user_id):
+    if not totp_on(session=session, user_id=user_id):
         raise NotFound("Two-step verification is not on.")
     if verify_counted(session=session, user_id=user_id, code=code) is None:
         raise Invalid(WRONG)
@@ -97,11 +105,12 @@ def remove_all(*, session: Session, user_id: str) -> None:
     """Every second factor of the account, gone (an organization admin's reset for someone who lost them)."""
     session.exec(delete(BackupCode).where(BackupCode.user_id == user_id))
     session.exec(delete(TotpFactor).where(TotpFactor.user_id == user_id))
+    session.exec(delete(Passkey).where(Passkey.user_id == user_id))
 
 
 def new_backup_codes(*, session: Session, user_id: str) -> list[str]:
     """Replace the backup codes (the old ones stop working)."""
-    if not enrolled(session=session, user_id=user_id):
+    if not totp_on(session=session, user_id=user_id):
         raise NotFound("Two-step verification is not on.")
     return _new_backup_codes(session, user_id)
 

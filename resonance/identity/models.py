@@ -1,4 +1,4 @@
-"""Identity tables: users, their server-side sessions, one-time email tokens and second factors."""
+"""Identity tables: users, their server-side sessions, one-time email tokens, second factors and passkeys."""
 
 from __future__ import annotations
 
@@ -89,3 +89,34 @@ class BackupCode(SQLModel, table=True):
     code_hash: str = Field(index=True)
     used_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (a passkey): signs in alone (the authenticator verified the person) or as the second
+    step. Only the public key is stored; `sign_count` is the authenticator's counter, which must go up (a cloned
+    key would repeat or lower it) unless the authenticator keeps none (always 0)."""
+
+    __tablename__ = "passkeys"
+
+    id: str = Field(default_factory=lambda: new_id("pky"), primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    credential_id: str = Field(unique=True, max_length=1400)  # base64url, as the browser names it
+    public_key: str  # the COSE public key, base64url
+    sign_count: int = 0
+    transports: str = ""  # comma-separated hints for the browser (internal, hybrid, usb…)
+    name: str = Field(max_length=60)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class PasskeyChallenge(SQLModel, table=True):
+    """A WebAuthn challenge waiting for its answer: the page that asked keeps only the id (server side); the answer
+    consumes it in one statement, so it works once, and only before `expires_at`."""
+
+    __tablename__ = "passkey_challenges"
+
+    id: str = Field(default_factory=lambda: new_id("pkc"), primary_key=True)
+    challenge: str  # base64url
+    purpose: str  # register | sign_in | second_factor
+    user_id: str | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
+    expires_at: datetime = Field(index=True)

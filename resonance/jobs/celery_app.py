@@ -11,11 +11,17 @@ from functools import lru_cache
 
 from celery import Celery, signals
 
-from resonance.core import redaction
+from resonance.core import error_tracking, logs
 from resonance.core.config import Settings, get_settings
 from resonance.jobs import distributed
 
-redaction.install()  # worker processes: no secret reaches the log (Celery's own handlers included)
+logs.configure()  # worker processes log as the app does: JSON in production, no secret in any line
+error_tracking.start()  # Sentry, when RESONANCE_SENTRY_DSN is set
+
+
+@signals.setup_logging.connect
+def _keep_our_logging(**_kwargs) -> None:
+    """Connected, so Celery leaves the root logger to `logs.configure` instead of installing its own handlers."""
 
 
 def make_app(settings: Settings) -> Celery:

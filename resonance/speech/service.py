@@ -120,10 +120,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO)
-    from resonance.core import redaction
+    from resonance.core import logs
 
-    redaction.install()  # request logs carry no x-api-key
+    logs.configure()  # as the app logs: JSON in production; request logs carry no x-api-key
     app = build_speech_app()
     # Load before listening, so the first request is not the slow one; on a GPU host (onnxruntime-gpu installed)
     # RESONANCE_SPEECH_DEVICE=auto or cuda puts it on CUDAExecutionProvider, one chunk at a time.

@@ -24,3 +24,33 @@ def post_navigate(path: str, fields: dict[str, str]) -> rx.event.EventSpec:
 
 def sign_out() -> rx.event.EventSpec:
     return post_navigate("/api/auth/sign-out", {})
+
+
+# Passkeys: assets/passkeys.js runs the browser's WebAuthn prompt and answers {credential} or {error}.
+PASSKEYS_SCRIPT = "/passkeys.js"
+PASSKEY_ERRORS = {
+    "NotAllowedError": "The passkey prompt was cancelled or timed out.",
+    "InvalidStateError": "This device already holds a passkey for your account.",
+    "NotSupportedError": "This browser cannot use passkeys.",
+}
+PASSKEY_FAILED = "The passkey prompt did not work. Try again."
+
+
+def passkey_prompt(kind: str, options: str, callback) -> rx.event.EventSpec:
+    """Run navigator.credentials.create (`kind` "create") or .get ("get") with the server's options; `callback`
+    gets the answer."""
+    return rx.call_script(f"window.resonancePasskeys.{kind}({json.dumps(options)})", callback=callback)
+
+
+def passkey_answer(state, result) -> tuple[str, dict] | None:
+    """(the pending challenge's id, the credential) from a prompt's answer to a page whose state keeps the id in
+    `_passkey_ceremony` and shows `error`. The page forgets the id either way (one answer per challenge); None, with
+    the error set, when the browser gave no credential."""
+    ceremony_id, state._passkey_ceremony = state._passkey_ceremony, ""
+    result = result if isinstance(result, dict) else {}
+    credential = result.get("credential")
+    if isinstance(credential, dict):
+        state.error = ""
+        return ceremony_id, credential
+    state.error = PASSKEY_ERRORS.get(str(result.get("error", "")), PASSKEY_FAILED)
+    return None

@@ -56,6 +56,17 @@ def header_row(*titles: str, extra: rx.Component | None = None) -> rx.Component:
     return rx.table.header(rx.table.row(*cells, *([extra] if extra is not None else [])))
 
 
+def table_or_empty(rows, row, *titles: str, empty: str, **props) -> rx.Component:
+    """`rows` (a list var) as a table, `row` rendering each, with a blank last header over the row actions; `empty`
+    when there are none."""
+    return rx.cond(
+        rows.length() > 0,
+        rx.table.root(header_row(*titles, extra=rx.table.column_header_cell("")), rx.table.body(rx.foreach(rows, row)),
+                      width="100%", variant="ghost", **props),
+        rx.text(empty, size="2", color_scheme="gray"),
+    )
+
+
 def empty_row(text: str, columns: int) -> rx.Component:
     return rx.table.row(rx.table.cell(rx.text(text, size="2", color_scheme="gray"), col_span=columns))
 

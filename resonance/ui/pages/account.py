@@ -1,4 +1,4 @@
-"""/account: profile, password, two-step verification, connected accounts and the devices signed in."""
+"""/account: profile, password, two-step verification, passkeys, connected accounts and the devices signed in."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import reflex as rx
 
 from resonance.ui.components.forms import error_callout, info_callout, strength_meter
 from resonance.ui.components.local_time import local_time
-from resonance.ui.components.settings import header_row, section
+from resonance.ui.components.passkeys_section import passkeys_section
+from resonance.ui.components.settings import header_row, section, table_or_empty
 from resonance.ui.components.social import provider_link
 from resonance.ui.components.two_step_section import two_step_section
 from resonance.ui.layout import dashboard
@@ -116,15 +117,8 @@ def connected_accounts_section() -> rx.Component:
         "Connected accounts", "Sign in with these as well as your password. The last way to sign in cannot be removed.",
         info_callout(AccountState.connect_notice),
         error_callout(AccountState.connect_error),
-        rx.cond(
-            AccountState.connected.length() > 0,
-            rx.table.root(
-                header_row("Provider", "Email", "Connected", extra=rx.table.column_header_cell("")),
-                rx.table.body(rx.foreach(AccountState.connected, _connected_row)),
-                width="100%", variant="ghost",
-            ),
-            rx.text("No connected accounts yet.", size="2", color_scheme="gray"),
-        ),
+        table_or_empty(AccountState.connected, _connected_row, "Provider", "Email", "Connected",
+                       empty="No connected accounts yet."),
         rx.hstack(
             rx.foreach(AccountState.connect_options, lambda p: provider_link(
                 rx.button(rx.icon("link", size=14), "Connect ", p["label"], variant="outline", size="2"),
@@ -140,6 +134,7 @@ def account_page() -> rx.Component:
         rx.grid(profile_section(), password_section(), columns=rx.breakpoints(initial="1", md="2"), spacing="4",
                 width="100%"),
         two_step_section(),
+        passkeys_section(),
         connected_accounts_section(),
         sessions_section(),
         title="Manage account",

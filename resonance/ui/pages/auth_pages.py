@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.ui import routes
+from resonance.ui.browser import PASSKEYS_SCRIPT
 from resonance.ui.components.auth_card import auth_card
 from resonance.ui.components.forms import error_callout, field, info_callout, strength_meter
 from resonance.ui.components.social import provider_buttons
@@ -60,6 +61,9 @@ def sign_in_page() -> rx.Component:
         info_callout(SignInState.notice),
         error_callout(SignInState.error),
         rx.cond(SignInState.magic_mode, _magic_link_form(), _password_form()),
+        rx.script(src=PASSKEYS_SCRIPT),
+        rx.button(rx.icon("key_round", size=16), "Sign in with a passkey", type="button", variant="outline", size="3",
+                  width="100%", id="passkey-sign-in", on_click=SignInState.start_passkey),
         provider_buttons(SignInState.providers),
         rx.text("No account? ", rx.link("Sign up", href=routes.SIGN_UP), size="2"),
     )
@@ -194,21 +198,29 @@ def magic_link_page() -> rx.Component:
 
 
 def second_factor_page() -> rx.Component:
+    code_form = rx.form(
+        rx.vstack(
+            field("Code", "code", placeholder="123456", auto_complete="one-time-code", input_id="mfa-code"),
+            rx.button("Verify", type="submit", size="3", width="100%", id="mfa-submit", loading=SecondFactorState.busy),
+            spacing="3", width="100%",
+        ),
+        on_submit=SecondFactorState.submit, width="100%",
+    )
+    passkey_button = rx.button(rx.icon("key_round", size=16), "Use a passkey", type="button", size="3", width="100%",
+                               variant=rx.cond(SecondFactorState.has_code, "outline", "solid"), id="mfa-passkey",
+                               on_click=SecondFactorState.start_passkey)
     return auth_card(
-        "Two-step verification", "Enter the 6-digit code from your authenticator app, or one of your backup codes.",
+        "Two-step verification",
+        rx.cond(SecondFactorState.has_code,
+                "Enter the 6-digit code from your authenticator app, or one of your backup codes.",
+                "Confirm it is you with one of your passkeys."),
+        rx.script(src=PASSKEYS_SCRIPT),
         error_callout(SecondFactorState.error),
         rx.cond(
             SecondFactorState.expired,
             rx.link(rx.button("Sign in again", size="3", width="100%"), href=routes.SIGN_IN, width="100%"),
-            rx.form(
-                rx.vstack(
-                    field("Code", "code", placeholder="123456", auto_complete="one-time-code", input_id="mfa-code"),
-                    rx.button("Verify", type="submit", size="3", width="100%", id="mfa-submit",
-                              loading=SecondFactorState.busy),
-                    spacing="3", width="100%",
-                ),
-                on_submit=SecondFactorState.submit, width="100%",
-            ),
+            rx.vstack(rx.cond(SecondFactorState.has_code, code_form),
+                      rx.cond(SecondFactorState.has_passkey, passkey_button), spacing="3", width="100%"),
         ),
         rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
     )

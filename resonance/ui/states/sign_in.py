@@ -3,19 +3,22 @@ to exchange for the HttpOnly session cookie."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
+from sqlmodel import Session
 
 from resonance.api.routes.auth import safe_next
 from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
-from resonance.identity import accounts, magic_links, mfa, sessions, signin
+from resonance.identity import accounts, magic_links, mfa, passkeys, sessions, signin
 from resonance.identity.oauth import errors as oauth_errors
 from resonance.identity.oauth import providers
 from resonance.identity.models import User
 from resonance.orgs import organizations
 from resonance.orgs.scope import system_session
 from resonance.ui import routes
-from resonance.ui.browser import post_navigate
+from resonance.ui.browser import passkey_answer, passkey_prompt, post_navigate
 from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
 
@@ -44,6 +47,20 @@ def open_session(user: User, *, ip: str, user_agent: str, next_path: str):
     return post_navigate("/api/auth/session", {"ticket": ticket, "next": safe_next(next_path)})
 
 
+def ask_for_passkey(state: rx.State, options: Callable[[Session], passkeys.Ceremony], callback):
+    """Open the browser's passkey prompt for a sign-in page: a challenge from `options` (each one counted toward the
+    IP's sign-in limit), its id kept in the page's backend-only `_passkey_ceremony`; the page's `error` if refused."""
+    try:
+        ratelimit.hit(ratelimit.SIGN_IN, state._client()[0] or "?")
+        with system_session() as session:
+            ceremony = options(session)
+    except ResonanceError as error:
+        state.error = str(error)
+        return None
+    state._passkey_ceremony = ceremony.id
+    return passkey_prompt("get", ceremony.options, callback)
+
+
 def keep_sign_up_browser(browser: str | None, next_path: str):
     """Go to `next_path` (the verify page) through the route that keeps the browser's sign-up secret in its HttpOnly
     cookie: the codes of this browser's sign-up attempts work only with it."""
@@ -60,6 +77,7 @@ class SignInState(AuthState):
     providers: list[dict[str, str]] = []  # configured sign-in providers: name, label, start link
     magic_mode: bool = False  # the card shows "Email me a sign-in link" instead of the password form
     magic_sent: str = ""
+    _passkey_ceremony: str = ""  # the pending passkey challenge of this page (backend only)
 
     @rx.event
     def on_load(self):
@@ -69,7 +87,7 @@ class SignInState(AuthState):
         # A refused social sign-in or magic link comes back as a code; only our own sentence for it is shown.
         self.error = oauth_errors.message(params.get("oauth_error", ""), providers.label(params.get("provider", "")))
         self.providers = providers.buttons(next_path=params.get("next", ""))
-        self.magic_mode, self.magic_sent = False, ""
+        self.magic_mode, self.magic_sent, self._passkey_ceremony = False, "", ""
         return AuthState.redirect_signed_in
 
     @rx.event
@@ -111,3 +129,27 @@ class SignInState(AuthState):
             return
         self.busy = True
         return start_session(user, ip=ip, user_agent=agent, next_path=next_path)
+
+    @rx.event
+    def start_passkey(self):
+        """Sign in with a passkey alone: the browser offers the passkeys it holds for this site."""
+        self.error = ""
+        return ask_for_passkey(self, lambda session: passkeys.sign_in_options(session=session),
+                               SignInState.passkey_done)
+
+    @rx.event
+    def passkey_done(self, result: dict | None):
+        """The browser's answer: a passkey whose authenticator verified the person is both factors."""
+        if (answer := passkey_answer(self, result)) is None:
+            return
+        ceremony_id, credential = answer
+        ip, agent = self._client()
+        try:
+            with system_session() as session:
+                user = passkeys.authenticate(session=session, ceremony_id=ceremony_id, credential=credential)
+        except ResonanceError as error:
+            self.error = str(error)
+            return
+        self.busy = True
+        return open_session(user, ip=ip, user_agent=agent,
+                            next_path=self.router.url.query_parameters.get("next", "/"))

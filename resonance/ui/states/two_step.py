@@ -44,7 +44,7 @@ class TwoStepState(AuthState):
             self.unlocked = p.org_name
         self.required_by = p.two_step_for
         with system_session() as session:
-            self.on = mfa.enrolled(session=session, user_id=p.user_id)
+            self.on = mfa.totp_on(session=session, user_id=p.user_id)
             self.backup_left = mfa.backup_codes_left(session=session, user_id=p.user_id) if self.on else 0
 
     @rx.event
