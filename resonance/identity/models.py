@@ -1,4 +1,4 @@
-"""Identity tables: users, their server-side sessions, one-time email tokens and second factors."""
+"""Identity tables: users, their server-side sessions, one-time email tokens, second factors and security events."""
 
 from __future__ import annotations
 
@@ -89,3 +89,21 @@ class BackupCode(SQLModel, table=True):
     code_hash: str = Field(index=True)
     used_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SecurityEvent(SQLModel, table=True):
+    """A sign-in or a change to how an account signs in (identity/security_events.py): shown to its owner, to the
+    Admins of the organizations it belongs to, and mailed. `details` is JSON and never holds a secret."""
+
+    __tablename__ = "security_events"
+
+    id: str = Field(default_factory=lambda: new_id("sev"), primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=400)
+    device: str = Field(default="", max_length=64)  # devices.device: browser and system
+    network: str = Field(default="", max_length=64)  # devices.network: the /24 or /48, to tell a new device
+    place: str = Field(default="", max_length=64)  # devices.place: what people read
+    details: str = "{}"
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -9,7 +9,7 @@ import reflex as rx
 from resonance.api.routes.auth import SECOND_FACTOR_COOKIE
 from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
-from resonance.identity import mfa
+from resonance.identity import mfa, security_events
 from resonance.identity.models import User
 from resonance.orgs.scope import system_session
 from resonance.ui.states.auth import AuthState
@@ -44,7 +44,8 @@ class SecondFactorState(AuthState):
         try:
             ratelimit.hit(ratelimit.SIGN_IN, ip or "?")
             with system_session() as session:
-                right = mfa.verify_counted(session=session, user_id=user_id, code=str(form.get("code", "")))
+                right = mfa.verify_counted(session=session, user_id=user_id, code=str(form.get("code", "")),
+                                           ip=ip, user_agent=agent)
                 user = session.get(User, user_id)
         except ResonanceError as error:
             self.error = str(error)
@@ -53,4 +54,4 @@ class SecondFactorState(AuthState):
             self.error = mfa.WRONG
             return
         self.busy = True
-        return open_session(user, ip=ip, user_agent=agent, next_path=next_path)
+        return open_session(user, ip=ip, user_agent=agent, next_path=next_path, method=security_events.TWO_STEP)
