@@ -18,6 +18,7 @@ from resonance.ui.pages.api_keys import api_keys_page
 from resonance.ui.pages.auth_pages import (
     forgot_password_page,
     magic_link_page,
+    not_me_page,
     reset_password_page,
     second_factor_page,
     sign_in_page,
@@ -40,6 +41,7 @@ from resonance.ui.states.generation import GenerationState
 from resonance.ui.states.home import HomeState
 from resonance.ui.states.invite import InviteState
 from resonance.ui.states.magic_link import MagicLinkState
+from resonance.ui.states.not_me import NotMeState
 from resonance.ui.states.org_selection import OrgSelectionState
 from resonance.ui.states.org_settings import OrgSettingsState
 from resonance.ui.states.outbox import OutboxState
@@ -103,6 +105,7 @@ app.add_page(reset_password_page, route=routes.RESET_PASSWORD, title=title("New 
 app.add_page(magic_link_page, route=routes.MAGIC_LINK, title=title("Sign in"), on_load=MagicLinkState.on_load)
 app.add_page(second_factor_page, route=routes.SECOND_FACTOR, title=title("Two-step verification"),
              on_load=SecondFactorState.on_load)
+app.add_page(not_me_page, route=routes.NOT_ME, title=title("Secure your account"), on_load=NotMeState.on_load)
 app.add_page(invite_page, route=routes.INVITE, title=title("Invitation"), on_load=InviteState.on_load)
 
 # Signed in, no organization needed

@@ -34,7 +34,7 @@ from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, RateLimited
-from resonance.identity import sessions, tokens
+from resonance.identity import security_events, sessions, tokens
 from resonance.identity.models import EmailToken, User
 from resonance.identity.oauth.models import ExternalIdentity
 from resonance.identity.passwords import validate_password
@@ -223,24 +223,28 @@ def request_email(*, session: Session, user_id: str, email: str) -> str:
     return email
 
 
-def verify_claimed_email(*, session: Session, user_id: str, code: str, provider: str = "") -> User:
-    """The code sent by `request_email`: the address becomes the account's, verified."""
+def verify_claimed_email(*, session: Session, user_id: str, code: str, provider: str = "", ip: str = "",
+                         user_agent: str = "") -> User:
+    """The code sent by `request_email`: the address becomes the account's, verified (`ip` and `user_agent`: where
+    from, for the security email)."""
     user = session.get(User, user_id)
     if user is None or user.email is not None:
         raise Invalid(tokens.EXPIRED)
     row = tokens.consume_code(session=session, user=user, code=code, purpose=tokens.VERIFY_EMAIL)
     if row.email is None:
         raise Invalid(tokens.EXPIRED)
-    return _take_email(session, user, row.email, provider=provider)
+    return _take_email(session, user, row.email, provider=provider, ip=ip, user_agent=user_agent)
 
 
-def _take_email(session: Session, user: User, email: str, *, provider: str = "") -> User:
+def _take_email(session: Session, user: User, email: str, *, provider: str = "", ip: str = "",
+                user_agent: str = "") -> User:
     """`email` was just proven by the owner of `user`, an account without one. A verified account holding it stays
     separate (no merge: the person signs in there and connects the provider); an unverified registration of it is
     a claim never proven, and goes."""
     holder = find_by_email(session=session, email=email)
     if holder is not None and holder.email_verified_at is not None:
         raise Invalid(TAKEN.format(provider=provider or "this sign-in"), persist=True)
+    old = user.email
     if holder is not None:
         session.delete(holder)
     session.flush()  # the transaction is open before the savepoint (pysqlite would otherwise start it there)
@@ -251,6 +255,8 @@ def _take_email(session: Session, user: User, email: str, *, provider: str = "")
             session.flush()
     except IntegrityError:
         raise Invalid(TAKEN.format(provider=provider or "this sign-in")) from None
+    security_events.record(session, user, security_events.EMAIL_CHANGED, ip=ip, user_agent=user_agent,
+                           old_email=old, new_email=email)
     return user
 
 
@@ -272,7 +278,7 @@ def request_password_reset(*, session: Session, email: str) -> None:
         name=user.name, link=_url(f"/reset-password?token={issued.token}"), minutes=minutes))
 
 
-def reset_password(*, session: Session, token: str, password: str) -> User:
+def reset_password(*, session: Session, token: str, password: str, ip: str = "", user_agent: str = "") -> User:
     """Set a new password from a reset link; signs out every session and lifts a lockout."""
     row = tokens.peek_link(session=session, token=token, purpose=tokens.RESET_PASSWORD)
     if row is None:
@@ -287,10 +293,13 @@ def reset_password(*, session: Session, token: str, password: str) -> User:
     user.updated_at = clock.now()
     session.add(user)
     sessions.revoke_all(session=session, user_id=user.id)
+    security_events.record(session, user, security_events.PASSWORD_CHANGED, ip=ip, user_agent=user_agent,
+                           reset=True)
     return user
 
 
-def change_password(*, session: Session, user_id: str, current: str, new: str, keep_session_id: str) -> None:
+def change_password(*, session: Session, user_id: str, current: str, new: str, keep_session_id: str,
+                    ip: str = "", user_agent: str = "") -> None:
     """Change a password knowing the current one; other sessions are signed out (ASVS 3.3.3)."""
     user = session.get(User, user_id)
     if not user.password_hash or not security.verify_password(user.password_hash, current):
@@ -299,6 +308,7 @@ def change_password(*, session: Session, user_id: str, current: str, new: str, k
     user.password_hash, user.updated_at = security.hash_password(new), clock.now()
     session.add(user)
     sessions.revoke_all(session=session, user_id=user.id, except_id=keep_session_id)
+    security_events.record(session, user, security_events.PASSWORD_CHANGED, ip=ip, user_agent=user_agent)
 
 
 def rename(*, session: Session, user_id: str, name: str) -> User:

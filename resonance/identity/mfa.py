@@ -24,7 +24,7 @@ from sqlmodel import Session, col, delete, func, select, update
 from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.errors import Invalid, NotFound
-from resonance.identity import signin
+from resonance.identity import security_events, signin
 from resonance.identity.models import BackupCode, Passkey, TotpFactor, User
 
 ISSUER = "Resonance"
@@ -78,8 +78,9 @@ def begin(*, session: Session, user: User) -> Enrolment:
                      qr_svg="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
 
 
-def confirm(*, session: Session, user_id: str, code: str) -> list[str]:
-    """Turn the authenticator on with a first right code; returns the backup codes, shown once."""
+def confirm(*, session: Session, user_id: str, code: str, ip: str = "", user_agent: str = "") -> list[str]:
+    """Turn the authenticator on with a first right code; returns the backup codes, shown once. (`ip`,
+    `user_agent`, here and below: where the person acts from, for the security email.)"""
     factor = session.get(TotpFactor, user_id)
     if factor is None:
         raise NotFound("Start setting up your authenticator app first.")
@@ -89,29 +90,38 @@ def confirm(*, session: Session, user_id: str, code: str) -> list[str]:
         raise Invalid(WRONG)
     factor.confirmed_at = clock.now()
     session.add(factor)
+    _record(session, user_id, security_events.TWO_STEP_ON, ip, user_agent)
     return _new_backup_codes(session, user_id)
 
 
-def turn_off(*, session: Session, user_id: str, code: str) -> None:
+def turn_off(*, session: Session, user_id: str, code: str, ip: str = "", user_agent: str = "") -> None:
     """Remove the authenticator and the backup codes; asks for a current code (or a backup code) first."""
     if not totp_on(session=session, user_id=user_id):
         raise NotFound("Two-step verification is not on.")
-    if verify_counted(session=session, user_id=user_id, code=code) is None:
+    if verify_counted(session=session, user_id=user_id, code=code, ip=ip, user_agent=user_agent) is None:
         raise Invalid(WRONG)
-    remove_all(session=session, user_id=user_id)
+    _remove_authenticator(session, user_id)
+    _record(session, user_id, security_events.TWO_STEP_OFF, ip, user_agent)
 
 
 def remove_all(*, session: Session, user_id: str) -> None:
-    """Every second factor of the account, gone (an organization admin's reset for someone who lost them)."""
+    """Every second factor of the account, passkeys included, gone (an organization admin's reset for someone who
+    lost them); the account is told, as when it turns two-step verification off itself."""
+    _remove_authenticator(session, user_id)
+    session.exec(delete(Passkey).where(Passkey.user_id == user_id))
+    _record(session, user_id, security_events.TWO_STEP_OFF, "", "", reset_by_admin=True)
+
+
+def _remove_authenticator(session: Session, user_id: str) -> None:
     session.exec(delete(BackupCode).where(BackupCode.user_id == user_id))
     session.exec(delete(TotpFactor).where(TotpFactor.user_id == user_id))
-    session.exec(delete(Passkey).where(Passkey.user_id == user_id))
 
 
-def new_backup_codes(*, session: Session, user_id: str) -> list[str]:
+def new_backup_codes(*, session: Session, user_id: str, ip: str = "", user_agent: str = "") -> list[str]:
     """Replace the backup codes (the old ones stop working)."""
     if not totp_on(session=session, user_id=user_id):
         raise NotFound("Two-step verification is not on.")
+    _record(session, user_id, security_events.BACKUP_CODES_RENEWED, ip, user_agent)
     return _new_backup_codes(session, user_id)
 
 
@@ -120,8 +130,9 @@ def backup_codes_left(*, session: Session, user_id: str) -> int:
                         .where(BackupCode.user_id == user_id, col(BackupCode.used_at).is_(None))).one()
 
 
-def verify(*, session: Session, user_id: str, code: str) -> str | None:
-    """'totp' or 'backup' when `code` is a right, unused code of the user's; None otherwise. Uses it up."""
+def verify(*, session: Session, user_id: str, code: str, ip: str = "", user_agent: str = "") -> str | None:
+    """'totp' or 'backup' when `code` is a right, unused code of the user's; None otherwise. Uses it up (a backup
+    code is recorded and mailed: the owner learns of it, and how many are left)."""
     code = "".join(str(code or "").split()).replace("-", "").lower()
     if not code or not text_input.is_line(code):
         return None
@@ -134,14 +145,18 @@ def verify(*, session: Session, user_id: str, code: str) -> str | None:
                         .where(BackupCode.user_id == user_id, BackupCode.code_hash == security.digest(code),
                                col(BackupCode.used_at).is_(None))
                         .values(used_at=clock.now()))
-    return "backup" if used.rowcount == 1 else None
+    if used.rowcount != 1:
+        return None
+    _record(session, user_id, security_events.BACKUP_CODE_USED, ip, user_agent,
+            left=backup_codes_left(session=session, user_id=user_id))
+    return "backup"
 
 
-def verify_counted(*, session: Session, user_id: str, code: str) -> str | None:
+def verify_counted(*, session: Session, user_id: str, code: str, ip: str = "", user_agent: str = "") -> str | None:
     """`verify`, the attempt counted toward the account's lockout first (a locked account is refused, right code or
     not); a right code clears the count."""
     settle = signin.second_factor_attempt(user_id)
-    kind = verify(session=session, user_id=user_id, code=code)
+    kind = verify(session=session, user_id=user_id, code=code, ip=ip, user_agent=user_agent)
     settle(session, kind is not None)
     return kind
 
@@ -157,6 +172,10 @@ def read_challenge(token: str | None) -> tuple[str, str] | None:
     if claims is None or not isinstance(claims.get("u"), str):
         return None
     return claims["u"], str(claims.get("next") or "/")
+
+
+def _record(session: Session, user_id: str, kind: str, ip: str, user_agent: str, **details) -> None:
+    security_events.record(session, session.get(User, user_id), kind, ip=ip, user_agent=user_agent, **details)
 
 
 def _accept_totp(session: Session, factor: TotpFactor, code: str) -> bool:

@@ -1,4 +1,5 @@
-"""Identity tables: users, their server-side sessions, one-time email tokens, second factors and passkeys."""
+"""Identity tables: users, their server-side sessions, one-time email tokens, second factors, passkeys and security
+events."""
 
 from __future__ import annotations
 
@@ -120,3 +121,19 @@ class PasskeyChallenge(SQLModel, table=True):
     purpose: str  # register | sign_in | second_factor
     user_id: str | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
     expires_at: datetime = Field(index=True)
+class SecurityEvent(SQLModel, table=True):
+    """A sign-in or a change to how an account signs in (identity/security_events.py): shown to its owner, to the
+    Admins of the organizations it belongs to, and mailed. `details` is JSON and never holds a secret."""
+
+    __tablename__ = "security_events"
+
+    id: str = Field(default_factory=lambda: new_id("sev"), primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=400)
+    device: str = Field(default="", max_length=64)  # devices.device: browser and system
+    network: str = Field(default="", max_length=64)  # devices.network: the /24 or /48, to tell a new device
+    place: str = Field(default="", max_length=64)  # devices.place: what people read
+    details: str = "{}"
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -30,7 +30,7 @@ from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.db import first_row_alone
 from resonance.core.errors import Invalid, NotFound, Unauthenticated
-from resonance.identity import signin
+from resonance.identity import security_events, signin
 from resonance.identity.models import Passkey, PasskeyChallenge, User
 
 RP_NAME = "Resonance"
@@ -104,9 +104,9 @@ def registration_options(*, session: Session, user: User) -> Ceremony:
 
 
 def add_passkey(*, session: Session, user_id: str, ceremony_id: str, credential: dict | str,
-                fallback_name: str) -> Passkey:
+                fallback_name: str, ip: str = "", user_agent: str = "") -> Passkey:
     """Keep the passkey the browser created for the challenge `ceremony_id` of `user_id`. Named after its provider
-    when known, else `fallback_name` (the browser and system)."""
+    when known, else `fallback_name` (the browser and system). The account is told (security_events)."""
     challenge = _consume(ceremony_id, REGISTER, user_id)
     rp_id, origin = relying_party()
     try:
@@ -126,6 +126,8 @@ def add_passkey(*, session: Session, user_id: str, ceremony_id: str, credential:
                       name=_clean_name(PROVIDERS.get(verified.aaguid) or fallback_name or "Passkey"))
     session.add(passkey)
     session.flush()
+    security_events.record(session, session.get(User, user_id), security_events.PASSKEY_ADDED, ip=ip,
+                           user_agent=user_agent, name=passkey.name)
     return passkey
 
 
@@ -201,10 +203,13 @@ def rename_passkey(*, session: Session, user_id: str, passkey_id: str, name: str
     return passkey
 
 
-def remove_passkey(*, session: Session, user_id: str, passkey_id: str) -> Passkey:
-    """Remove one of `user_id`'s passkeys (it no longer signs in); returns it, for the caller's records."""
+def remove_passkey(*, session: Session, user_id: str, passkey_id: str, ip: str = "",
+                   user_agent: str = "") -> Passkey:
+    """Remove one of `user_id`'s passkeys (it no longer signs in; the account is told); returns it."""
     passkey = _own(session, user_id, passkey_id)
     session.delete(passkey)
+    security_events.record(session, session.get(User, user_id), security_events.PASSKEY_REMOVED, ip=ip,
+                           user_agent=user_agent, name=passkey.name)
     return passkey
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select, update
 from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
+from resonance.identity import security_events
 from resonance.identity.models import AuthSession, User
 
 HANDOFF_AUDIENCE = "resonance:session-handoff"
@@ -28,9 +29,11 @@ class Claimed:
     cookie_token: str
 
 
-def start(*, session: Session, user: User, ip: str = "", user_agent: str = "", active_org_id: str | None = None) -> str:
+def start(*, session: Session, user: User, ip: str = "", user_agent: str = "", active_org_id: str | None = None,
+          method: str = "") -> str:
     """Create a new, unclaimed session for `user` (opening `active_org_id`, whose membership the caller checked)
-    and return the ticket that claims it."""
+    and return the ticket that claims it. Every sign-in passes here: it is recorded as a security event (how:
+    `method`, security_events.PASSWORD…, or a provider's name), mailed when from a new device."""
     nonce = security.new_token()
     row = AuthSession(
         user_id=user.id, handoff_hash=security.digest(nonce), ip=ip[:64], user_agent=user_agent[:400],
@@ -38,6 +41,7 @@ def start(*, session: Session, user: User, ip: str = "", user_agent: str = "", a
     )
     session.add(row)
     session.flush()
+    security_events.record(session, user, security_events.SIGNED_IN, ip=ip, user_agent=user_agent, method=method)
     lifetime = timedelta(seconds=get_settings().HANDOFF_SECONDS)
     return security.sign({"sid": row.id, "nonce": nonce}, audience=HANDOFF_AUDIENCE, lifetime=lifetime)
 

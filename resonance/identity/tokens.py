@@ -19,6 +19,7 @@ from resonance.identity.models import EmailToken, User
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"
 SIGN_IN_LINK = "sign_in_link"
+NOT_ME = "not_me"  # the "This wasn't me" link of a security email (identity/not_me.py)
 
 EXPIRED = "This code or link has expired or was already used. Request a new one."
 
@@ -55,12 +56,7 @@ def issue(*, session: Session, user: User, purpose: str, with_code: bool, email:
     if last is not None and (wait := last.created_at + timedelta(seconds=s.EMAIL_RESEND_SECONDS) - now) > timedelta(0):
         seconds = max(1, int(wait.total_seconds() + 0.999))
         raise RateLimited(f"Please wait {seconds} s before asking for another email", retry_after=seconds)
-    session.exec(
-        update(EmailToken)
-        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, col(EmailToken.used_at).is_(None),
-               _of_browser(browser if browser else ANY_BROWSER))
-        .values(used_at=now)
-    )
+    void(session=session, user_id=user.id, purpose=purpose, browser=browser if browser else ANY_BROWSER)
     token = security.new_token()
     code = security.new_code() if with_code else None
     session.add(
@@ -72,6 +68,25 @@ def issue(*, session: Session, user: User, purpose: str, with_code: bool, email:
         )
     )
     return Issued(token, code)
+
+
+def issue_link(*, session: Session, user: User, purpose: str, lifetime: timedelta) -> str:
+    """A link token (no code) that leaves the user's other live tokens of `purpose` working, with no resend
+    cooldown: one per notice mail, each usable once (the mails are paced by what they tell of)."""
+    token = security.new_token()
+    session.add(EmailToken(user_id=user.id, purpose=purpose, token_hash=security.digest(token),
+                           expires_at=clock.now() + lifetime))
+    return token
+
+
+def void(*, session: Session, user_id: str, purpose: str, browser=ANY_BROWSER) -> None:
+    """The user's unused tokens of `purpose` (of `browser`) stop working."""
+    session.exec(
+        update(EmailToken)
+        .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose, col(EmailToken.used_at).is_(None),
+               _of_browser(browser))
+        .values(used_at=clock.now())
+    )
 
 
 def latest(*, session: Session, user: User, purpose: str, browser=ANY_BROWSER) -> EmailToken | None:

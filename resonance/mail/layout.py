@@ -34,6 +34,7 @@ class Body:
     link: str = ""
     code: str = ""
     after: list[str] = field(default_factory=list)
+    footer: str = FOOTER
 
 
 def _logo() -> str:
@@ -101,7 +102,8 @@ def _html(subject: str, body: Body) -> str:
         "</tr></table></td></tr>"
         '<tr><td style="background:#ffffff;border-radius:12px;padding:28px 28px 14px;'
         f'box-shadow:0 10px 30px rgba(0,0,0,0.08);border:1px solid #e5e7eb">{content}</td></tr>'
-        f'<tr><td style="padding:16px 4px;font-size:12px;line-height:1.5;color:{MUTED}">{html.escape(FOOTER)}</td></tr>'
+        f'<tr><td style="padding:16px 4px;font-size:12px;line-height:1.5;color:{MUTED}">'
+        f"{html.escape(body.footer)}</td></tr>"
         "</table></td></tr></table></body></html>"
     )
 
@@ -113,7 +115,7 @@ def _text(body: Body) -> str:
     if body.link:
         parts.append(f"{body.button}: {body.link}")
     parts += body.after
-    parts += ["--", f"Resonance. {FOOTER}"]
+    parts += ["--", f"Resonance. {body.footer}"]
     return "\n\n".join(parts) + "\n"
 
 

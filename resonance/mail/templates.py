@@ -3,9 +3,13 @@ every value, so user-provided names pass through here as they are)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from resonance.mail.layout import Body, Message, render
 
-__all__ = ["Message", "verify_email", "account_exists", "magic_link", "password_reset", "invitation", "domain_code"]
+__all__ = ["Message", "verify_email", "account_exists", "magic_link", "password_reset", "invitation", "domain_code",
+           "Notice", "new_sign_in", "password_changed", "email_changed", "two_step_changed", "backup_code_used",
+           "backup_codes_renewed", "passkey_changed"]
 
 
 def verify_email(*, name: str, code: str, link: str, minutes: int, another: bool = False) -> Message:
@@ -82,6 +86,93 @@ def domain_code(*, org_name: str, domain: str, code: str, minutes: int) -> Messa
         code=code,
         after=["If it wasn't you, ignore this email: without the code nothing changes, and never share the code."],
     ), template="domain_code")
+
+
+# Security emails (identity/security_events.py): what happened to the account, when and from where, and a "This
+# wasn't me" button that secures it.
+
+NOT_ME_BUTTON = "This wasn't me"
+SECURITY_FOOTER = "We send this email whenever someone signs in from a new device or changes how your account signs in."
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What every security email says besides the event: to whom, when, from which device and place, and the
+    "This wasn't me" link."""
+
+    name: str
+    when: str  # "14 Dec 2026, 09:00 UTC"
+    device: str
+    place: str
+    link: str
+    hours: int  # how long the link works
+
+
+def _security(subject: str, heading: str, what: str, notice: Notice, *, template: str) -> Message:
+    seen = [f"When: {notice.when}", f"Device: {notice.device}", f"From: {notice.place}"]
+    return render(subject, Body(
+        heading=heading,
+        lines=[f"Hi {notice.name},", what, *seen, "If this was you, there is nothing to do."],
+        button=NOT_ME_BUTTON, link=notice.link,
+        after=["If it wasn't you, follow the button: it signs your account out everywhere and emails you a link to "
+               f"choose a new password. It works once, for {notice.hours} hours."],
+        footer=SECURITY_FOOTER,
+    ), template=template)
+
+
+def new_sign_in(notice: Notice, *, how: str) -> Message:
+    """`how`: "with your password", "with Google"… ("" when unknown)."""
+    how = f" {how}" if how else ""
+    what = f"Your Resonance account was signed in{how} from a device and network it has not used before."
+    return _security("New sign-in to your Resonance account", "New sign-in to your account", what, notice,
+                     template="new_sign_in")
+
+
+def password_changed(notice: Notice, *, reset: bool = False) -> Message:
+    what = ("The password of your Resonance account was reset with a link we emailed you." if reset
+            else "The password of your Resonance account was changed.")
+    return _security("Your Resonance password was changed", "Your password was changed",
+                     what + " Every other session was signed out.", notice, template="password_changed")
+
+
+def email_changed(notice: Notice, *, old: str | None, new: str) -> Message:
+    what = (f"The email address of your Resonance account changed from {old} to {new}." if old
+            else f"{new} is now the email address of your Resonance account.")
+    return _security("Your Resonance email address was changed", "Your email address was changed", what, notice,
+                     template="email_changed")
+
+
+def two_step_changed(notice: Notice, *, on: bool) -> Message:
+    if on:
+        return _security("Two-step verification is on for your Resonance account", "Two-step verification is on",
+                         "Signing in to your Resonance account now also asks for a code from your authenticator app.",
+                         notice, template="two_step_on")
+    return _security("Two-step verification is off for your Resonance account", "Two-step verification is off",
+                     "Signing in to your Resonance account no longer asks for a code from an authenticator app.",
+                     notice, template="two_step_off")
+
+
+def backup_code_used(notice: Notice, *, left: int) -> Message:
+    return _security("A backup code of your Resonance account was used", "A backup code was used",
+                     f"One of your backup codes was used. {left} of them are left; each works once.", notice,
+                     template="backup_code_used")
+
+
+def backup_codes_renewed(notice: Notice) -> Message:
+    return _security("New backup codes for your Resonance account", "Your backup codes were replaced",
+                     "New backup codes were made for your Resonance account; the old ones no longer work.", notice,
+                     template="backup_codes_renewed")
+
+
+def passkey_changed(notice: Notice, *, added: bool, passkey: str = "") -> Message:
+    named = f" ({passkey})" if passkey else ""
+    if added:
+        return _security("A passkey was added to your Resonance account", "A passkey was added",
+                         f"A passkey{named} can now sign in to your Resonance account.", notice,
+                         template="passkey_added")
+    return _security("A passkey was removed from your Resonance account", "A passkey was removed",
+                     f"A passkey{named} can no longer sign in to your Resonance account.", notice,
+                     template="passkey_removed")
 
 
 def _article(word: str) -> str:

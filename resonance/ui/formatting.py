@@ -1,5 +1,5 @@
-"""Plain-text renderings for state vars (strings only): times as ISO UTC for the browser to format, durations,
-initials and user agents."""
+"""Plain-text renderings for state vars (strings only): times as ISO UTC for the browser to format, durations and
+initials (user agents: identity/devices.py)."""
 
 from __future__ import annotations
 
@@ -35,20 +35,3 @@ def clip(text: str, limit: int) -> str:
     """`text` with its whitespace collapsed, cut to at most `limit` characters with "…" where it was cut."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
-
-
-# Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari", Android also says "Linux".
-_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"),
-             ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
-_SYSTEMS = (("iPhone", "iOS"), ("iPad", "iPadOS"), ("Android", "Android"), ("CrOS", "ChromeOS"),
-            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"), ("Linux", "Linux"))
-
-
-def device(user_agent: str) -> str:
-    """A short readable form of a user agent: `Chrome on Linux`, `Safari on iOS`, `Unknown device`."""
-    agent = user_agent or ""
-    browser = next((name for marker, name in _BROWSERS if marker in agent), "")
-    system = next((name for marker, name in _SYSTEMS if marker in agent), "")
-    if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"

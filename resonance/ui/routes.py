@@ -10,6 +10,7 @@ FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
 MAGIC_LINK = "/sign-in/link"  # the emailed sign-in link lands here (?token=)
 SECOND_FACTOR = "/sign-in/two-step"  # the code of an account with two-step verification
+NOT_ME = "/security/not-me"  # a security email's "This wasn't me" link lands here (?token=)
 INVITE = "/invite/[token]"
 ORG_SELECTION = "/org-selection"
 VOICES = "/voices"
@@ -24,7 +25,8 @@ ACCOUNT = "/account"
 TWO_STEP_REQUIRED = "/account?two_step=required"  # where an organization that requires it sends members without it
 DEV_OUTBOX = "/dev/outbox"
 
-PUBLIC = (SIGN_IN, SIGN_UP, VERIFY_EMAIL, FORGOT_PASSWORD, RESET_PASSWORD, MAGIC_LINK, SECOND_FACTOR, "/invite/")
+PUBLIC = (SIGN_IN, SIGN_UP, VERIFY_EMAIL, FORGOT_PASSWORD, RESET_PASSWORD, MAGIC_LINK, SECOND_FACTOR, NOT_ME,
+          "/invite/")
 
 
 def sign_in(next_path: str = "", email: str = "") -> str:

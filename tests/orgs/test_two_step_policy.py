@@ -9,7 +9,7 @@ import pytest
 
 from resonance.core.errors import Forbidden, Invalid
 from resonance.identity import mfa
-from resonance.identity.models import BackupCode, TotpFactor, User
+from resonance.identity.models import BackupCode, Passkey, TotpFactor, User
 from resonance.orgs import members, organizations
 from resonance.orgs.models import AuditEvent
 from resonance.orgs.scope import system_session, tenant_session
@@ -107,3 +107,16 @@ def test_an_admin_cannot_reset_their_own_factors_here(team):
     with tenant_session(team["org"].id) as session, pytest.raises(Invalid, match="account page"):
         members.reset_two_step(session=session, actor=admin, membership_id=own.membership_id)
     assert len(all_rows(TotpFactor)) == 1
+
+
+def test_a_passkey_meets_the_policy_and_an_admins_reset_removes_it_too(team):
+    turn_on(team["admin"])
+    require(signed_in(team["admin"], team["org"])[0])
+    _, token = signed_in(team["member"], team["org"])
+    with system_session() as session:  # what adding one on /account stores (tests/identity/test_passkeys.py)
+        session.add(Passkey(user_id=team["member"].id, credential_id="cred-1", public_key="key", name="Phone"))
+    assert resolve(token).org_id == team["org"].id
+    with tenant_session(team["org"].id) as session:
+        members.reset_two_step(session=session, actor=signed_in(team["admin"], team["org"])[0],
+                               membership_id=team["membership"].id)
+    assert all_rows(Passkey) == [] and resolve(token).org_id is None

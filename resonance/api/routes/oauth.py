@@ -18,7 +18,7 @@ from resonance.api.deps import cookie_token, request_client_ip, same_origin
 from resonance.api.routes import auth
 from resonance.core.config import get_settings
 from resonance.core.errors import NotFound
-from resonance.identity import magic_links, mfa, sessions
+from resonance.identity import magic_links, mfa, security_events, sessions
 from resonance.identity.models import AuthSession, User
 from resonance.identity.oauth import flow, linking, providers
 from resonance.identity.oauth.errors import Refused
@@ -39,14 +39,15 @@ def _refused(code: str, provider: str = "", *, connecting: bool = False) -> Redi
     return _to_app(routes.ACCOUNT if connecting else routes.SIGN_IN, oauth_error=code, provider=provider)
 
 
-def _ticket(request: Request, session: Session, user: User, next_path: str = "/") -> str | Response:
-    """A new session for `user`, opening the organization they last used (as password sign-in does); for an account
-    with two-step verification, the step that asks for its code instead."""
+def _ticket(request: Request, session: Session, user: User, next_path: str = "/", *, method: str) -> str | Response:
+    """A new session for `user` (signed in by `method`: a provider's name or security_events.LINK), opening the
+    organization they last used (as password sign-in does); for an account with two-step verification, the step
+    that asks for its code instead."""
     if mfa.enrolled(session=session, user_id=user.id):
         return auth.second_factor_step(mfa.challenge(user.id, auth.safe_next(next_path)))
     org_id = organizations.reopen_for(session=session, user_id=user.id)
     return sessions.start(session=session, user=user, ip=request_client_ip(request),
-                          user_agent=request.headers.get("user-agent", ""), active_org_id=org_id)
+                          user_agent=request.headers.get("user-agent", ""), active_org_id=org_id, method=method)
 
 
 def _signed_in(request: Request, ticket: str | Response, next_path: str) -> Response:
@@ -130,7 +131,7 @@ def _sign_in_or_verify(request: Request, session: Session, provider, finished: f
                             max_age=int(linking.EMAIL_CLAIM_LIFETIME.total_seconds()), secure=True, httponly=True,
                             samesite="lax")
         return response
-    return _ticket(request, session, user, finished.next_path)
+    return _ticket(request, session, user, finished.next_path, method=provider.name)
 
 
 def _connect(session: Session, provider, finished: flow.Finished) -> Response:
@@ -158,7 +159,8 @@ def magic_sign_in(request: Request, token: str) -> Response:
     same_origin(request)
     try:
         with system_session() as session:
-            ticket = _ticket(request, session, magic_links.consume(session=session, token=token))
+            ticket = _ticket(request, session, magic_links.consume(session=session, token=token),
+                             method=security_events.LINK)
     except Refused as error:
         return _refused(error.code)
     return _signed_in(request, ticket, "/")

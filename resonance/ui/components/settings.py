@@ -1,8 +1,10 @@
-"""Building blocks shared by the settings pages: section cards, role pickers and badges, table headers."""
+"""Building blocks shared by the settings pages: section cards, role pickers and badges, table headers, log rows."""
 
 from __future__ import annotations
 
 import reflex as rx
+
+from resonance.ui.components.local_time import local_time
 
 ROLE_LABELS = (("admin", "Admin"), ("member", "Member"))
 DOMAIN_MODE_LABELS = (("automatic_invitation", "Automatic invitation"), ("suggestion", "Suggestion"))
@@ -64,6 +66,18 @@ def table_or_empty(rows, row, *titles: str, empty: str, **props) -> rx.Component
         rx.table.root(header_row(*titles, extra=rx.table.column_header_cell("")), rx.table.body(rx.foreach(rows, row)),
                       width="100%", variant="ghost", **props),
         rx.text(empty, size="2", color_scheme="gray"),
+    )
+
+
+def log_row(when, *cells, class_name: str) -> rx.Component:
+    """A row of a log (the audit log, security activity): its time in the viewer's zone, then `cells`; the last one
+    in grey."""
+    *main, last = cells
+    return rx.table.row(
+        rx.table.cell(rx.text(local_time(when), size="2", white_space="nowrap")),
+        *(rx.table.cell(cell) for cell in main),
+        rx.table.cell(rx.text(last, size="2", color_scheme="gray")),
+        class_name=class_name, align="center",
     )
 
 

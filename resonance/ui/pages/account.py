@@ -1,4 +1,5 @@
-"""/account: profile, password, two-step verification, passkeys, connected accounts and the devices signed in."""
+"""/account: profile, password, two-step verification, passkeys, connected accounts, the devices signed in and the
+account's security activity."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import reflex as rx
 from resonance.ui.components.forms import error_callout, info_callout, strength_meter
 from resonance.ui.components.local_time import local_time
 from resonance.ui.components.passkeys_section import passkeys_section
-from resonance.ui.components.settings import header_row, section, table_or_empty
+from resonance.ui.components.settings import header_row, log_row, section, table_or_empty
 from resonance.ui.components.social import provider_link
 from resonance.ui.components.two_step_section import two_step_section
 from resonance.ui.layout import dashboard
@@ -129,6 +130,27 @@ def connected_accounts_section() -> rx.Component:
     )
 
 
+def _security_row(row) -> rx.Component:
+    return log_row(row["when"], rx.text(row["what"], weight="medium"), row["device"], row["place"],
+                   class_name="security-row")
+
+
+def security_activity_section() -> rx.Component:
+    return section(
+        "Security activity",
+        "Your latest sign-ins and changes to how you sign in. New devices and changes are also emailed to you.",
+        rx.cond(
+            AccountState.security.length() > 0,
+            rx.table.root(
+                header_row("When", "What", "Device", "From"),
+                rx.table.body(rx.foreach(AccountState.security, _security_row)),
+                width="100%", variant="ghost",
+            ),
+            rx.text("Nothing yet.", size="2", color_scheme="gray"),
+        ),
+    )
+
+
 def account_page() -> rx.Component:
     return dashboard(
         rx.grid(profile_section(), password_section(), columns=rx.breakpoints(initial="1", md="2"), spacing="4",
@@ -137,5 +159,6 @@ def account_page() -> rx.Component:
         passkeys_section(),
         connected_accounts_section(),
         sessions_section(),
+        security_activity_section(),
         title="Manage account",
     )

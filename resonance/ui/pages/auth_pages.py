@@ -1,4 +1,5 @@
-"""Public identity pages: sign in, sign up, verify email, forgot and reset password, the sign-in link's landing."""
+"""Public identity pages: sign in, sign up, verify email, forgot and reset password, the sign-in link's landing, and
+a security email's "This wasn't me"."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from resonance.ui.components.auth_card import auth_card
 from resonance.ui.components.forms import error_callout, field, info_callout, strength_meter
 from resonance.ui.components.social import provider_buttons
 from resonance.ui.states.magic_link import MagicLinkState
+from resonance.ui.states.not_me import NotMeState
 from resonance.ui.states.second_factor import SecondFactorState
 from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
 from resonance.ui.states.sign_in import SignInState
@@ -222,5 +224,22 @@ def second_factor_page() -> rx.Component:
             rx.vstack(rx.cond(SecondFactorState.has_code, code_form),
                       rx.cond(SecondFactorState.has_passkey, passkey_button), spacing="3", width="100%"),
         ),
+        rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
+    )
+
+
+def not_me_page() -> rx.Component:
+    confirm = rx.vstack(
+        rx.text("Sign ", rx.text.strong(NotMeState.email, id="not-me-email"), " out everywhere and email a link to "
+                "choose a new password?", size="3"),
+        rx.button("Secure my account", size="3", width="100%", color_scheme="red", id="not-me-submit",
+                  loading=NotMeState.busy, on_click=NotMeState.secure),
+        spacing="3", width="100%",
+    )
+    return auth_card(
+        "This wasn't me", "If you did not do what our email told you about, secure your account now.",
+        error_callout(NotMeState.error),
+        info_callout(NotMeState.done),
+        rx.cond((NotMeState.email != "") & (NotMeState.done == ""), confirm),
         rx.link("Back to sign in", href=routes.SIGN_IN, size="2"),
     )

@@ -15,6 +15,7 @@ from resonance.ui.components.settings import (
     domain_mode_picker,
     empty_row,
     header_row,
+    log_row,
     role_badge,
     role_picker,
     section,
@@ -354,18 +355,14 @@ def invitations_tab() -> rx.Component:
 # Audit log
 
 def _audit_row(event) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text(local_time(event["when"]), size="2", white_space="nowrap")),
-        rx.table.cell(event["who"]),
-        rx.table.cell(rx.code(event["action"], variant="soft", size="2")),
-        rx.table.cell(rx.text(event["detail"], size="2", color_scheme="gray")),
-        class_name="audit-row", align="center",
-    )
+    return log_row(event["when"], event["who"], rx.code(event["action"], variant="soft", size="2"), event["detail"],
+                   class_name="audit-row")
 
 
 def audit_tab() -> rx.Component:
     return section(
-        "Audit log", "The latest 100 actions in this organization.",
+        "Audit log",
+        "The latest 100 actions in this organization, with its members' sign-ins and security changes.",
         rx.table.root(
             header_row("When", "Who", "Action", "Detail"),
             rx.table.body(rx.foreach(OrgSettingsState.audit_events, _audit_row)),

@@ -1,4 +1,4 @@
-"""/account state: profile name, password change and the user's signed-in sessions.
+"""/account state: profile name, password change, the user's signed-in sessions and security activity.
 
 Identity data spans organizations, so these handlers use a system session, always keyed by the principal's own
 user id. Passwords pass through handlers only: they are never kept in state."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.core.errors import Invalid, NotFound, ResonanceError
-from resonance.identity import accounts, passwords, sessions
+from resonance.identity import accounts, devices, passwords, security_events, sessions
 from resonance.identity.oauth import errors as oauth_errors
 from resonance.identity.oauth import linking, providers
 from resonance.orgs.principal import Principal, require_user
@@ -21,6 +21,7 @@ from resonance.ui.states.org_settings import reset_form
 
 class AccountState(AuthState):
     sessions: list[dict[str, str]] = []
+    security: list[dict[str, str]] = []  # the user's own latest security events: when, what, device, place
     strength: int = 0
     strength_label: str = ""
     strength_hint: str = ""
@@ -44,6 +45,7 @@ class AccountState(AuthState):
         if p is not None:
             self._load_sessions(p)
             self._load_connected(p)
+            self._load_security(p)
 
     def _load_connected(self, p: Principal) -> None:
         with system_session() as session:
@@ -69,11 +71,17 @@ class AccountState(AuthState):
             rows = sessions.active_for(session=session, user_id=p.user_id)
         rows.sort(key=lambda r: r.id != p.session_id)  # this device first, then by last activity
         self.sessions = [
-            {"id": r.id, "device": formatting.device(r.user_agent), "ip": r.ip or "Unknown",
+            {"id": r.id, "device": devices.device(r.user_agent), "ip": r.ip or "Unknown",
              "last_seen": formatting.iso(r.last_seen_at), "created": formatting.iso(r.created_at),
              "current": "1" if r.id == p.session_id else ""}
             for r in rows
         ]
+
+    def _load_security(self, p: Principal) -> None:
+        with system_session() as session:
+            rows = security_events.recent_for(session=session, user_id=p.user_id)
+        self.security = [{"id": r.id, "when": formatting.iso(r.created_at), "what": security_events.describe(r),
+                          "device": r.device or "Unknown device", "place": r.place} for r in rows]
 
     def _clear_strength(self) -> None:
         self.strength, self.strength_label, self.strength_hint, self.password_length = 0, "", "", 0
@@ -103,12 +111,14 @@ class AccountState(AuthState):
             p = require_user(self._principal())
             if new != repeat:
                 raise Invalid("The new passwords do not match.")
+            ip, agent = self._client()
             await in_system_session(accounts.change_password, user_id=p.user_id, current=current, new=new,
-                                    keep_session_id=p.session_id)
+                                    keep_session_id=p.session_id, ip=ip, user_agent=agent)
         except ResonanceError as error:
             return error_toast(error)
         self._clear_strength()
         self._load_sessions(p)
+        self._load_security(p)
         return [rx.toast.success("Password changed. Your other sessions were signed out."),
                 reset_form("password-form")]
 

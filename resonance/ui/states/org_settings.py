@@ -81,9 +81,9 @@ class OrgSettingsState(ConfirmState, AuthState):
                 for r in domain_enrolment.pending_requests(session=session, actor=p)
             ]
             self.audit_events = [
-                {"id": e.id, "when": formatting.iso(e.created_at), "who": e.actor_email or "System",
+                {"id": e.id, "when": formatting.iso(e.created_at), "who": e.who or "System",
                  "action": e.action, "detail": e.detail}
-                for e in audit.recent(session=session, actor=p)
+                for e in audit.log(session=session, actor=p)
             ]
 
     def _name_for(self, action: str, item_id: str) -> str | None:

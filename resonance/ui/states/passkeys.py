@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.core.errors import ResonanceError
-from resonance.identity import passkeys
+from resonance.identity import devices, passkeys
 from resonance.identity.models import Passkey, User
 from resonance.orgs.principal import require_user
 from resonance.orgs.scope import system_session
@@ -66,9 +66,11 @@ class PasskeysState(ConfirmState, AuthState):
         ceremony_id, credential = answer
         try:
             p = require_user(self._principal())
+            ip, agent = self._client()
             with system_session() as session:
                 passkeys.add_passkey(session=session, user_id=p.user_id, ceremony_id=ceremony_id,
-                                     credential=credential, fallback_name=formatting.device(self._client()[1]))
+                                     credential=credential, fallback_name=devices.device(agent), ip=ip,
+                                     user_agent=agent)
         except ResonanceError as error:
             self.error = str(error)
             return
@@ -103,8 +105,10 @@ class PasskeysState(ConfirmState, AuthState):
         self._answered()
         try:
             p = require_user(self._principal())
+            ip, agent = self._client()
             with system_session() as session:
-                passkeys.remove_passkey(session=session, user_id=p.user_id, passkey_id=str(passkey_id))
+                passkeys.remove_passkey(session=session, user_id=p.user_id, passkey_id=str(passkey_id), ip=ip,
+                                        user_agent=agent)
         except ResonanceError as error:
             return error_toast(error)
         self._refresh()

@@ -60,8 +60,10 @@ class ResetPasswordState(AuthState):
             self.error = "The two passwords do not match."
             return
         token = self.router.url.query_parameters.get("token", "")
+        ip, agent = self._client()
         try:
-            user = await in_system_session(accounts.reset_password, token=token, password=form.get("password", ""))
+            user = await in_system_session(accounts.reset_password, token=token, password=form.get("password", ""),
+                                           ip=ip, user_agent=agent)
         except ResonanceError as error:
             self.error = str(error)
             return

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from resonance.api.routes.auth import SECOND_FACTOR_COOKIE
 from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
-from resonance.identity import mfa, passkeys
+from resonance.identity import mfa, passkeys, security_events
 from resonance.identity.models import User
 from resonance.orgs.scope import system_session
 from resonance.ui.browser import passkey_answer
@@ -50,8 +50,9 @@ class SecondFactorState(AuthState):
         code = str(form.get("code", ""))
 
         def check(session, user_id: str) -> User | None:
-            ratelimit.hit(ratelimit.SIGN_IN, self._client()[0] or "?")
-            right = mfa.verify_counted(session=session, user_id=user_id, code=code)
+            ip, agent = self._client()
+            ratelimit.hit(ratelimit.SIGN_IN, ip or "?")
+            right = mfa.verify_counted(session=session, user_id=user_id, code=code, ip=ip, user_agent=agent)
             return session.get(User, user_id) if right else None
 
         return self._finish(check)
@@ -93,4 +94,4 @@ class SecondFactorState(AuthState):
             self.error = mfa.WRONG
             return None
         self.busy = True
-        return open_session(user, ip=ip, user_agent=agent, next_path=next_path)
+        return open_session(user, ip=ip, user_agent=agent, next_path=next_path, method=security_events.TWO_STEP)

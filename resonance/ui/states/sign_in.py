@@ -11,7 +11,7 @@ from sqlmodel import Session
 from resonance.api.routes.auth import safe_next
 from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
-from resonance.identity import accounts, magic_links, mfa, passkeys, sessions, signin
+from resonance.identity import accounts, magic_links, mfa, passkeys, security_events, sessions, signin
 from resonance.identity.oauth import errors as oauth_errors
 from resonance.identity.oauth import providers
 from resonance.identity.models import User
@@ -29,21 +29,22 @@ NOTICES = {
 }
 
 
-def start_session(user: User, *, ip: str, user_agent: str, next_path: str):
-    """After the first factor: the second step for an account with two-step verification (its challenge posted to
-    the backend, which keeps it in an HttpOnly cookie), else the session."""
+def start_session(user: User, *, ip: str, user_agent: str, next_path: str, method: str):
+    """After the first factor (`method`: security_events.PASSWORD…): the second step for an account with two-step
+    verification (its challenge posted to the backend, which keeps it in an HttpOnly cookie), else the session."""
     with system_session() as session:
         if mfa.enrolled(session=session, user_id=user.id):
             return post_navigate("/api/auth/second-factor", {"challenge": mfa.challenge(user.id, safe_next(next_path))})
-    return open_session(user, ip=ip, user_agent=user_agent, next_path=next_path)
+    return open_session(user, ip=ip, user_agent=user_agent, next_path=next_path, method=method)
 
 
-def open_session(user: User, *, ip: str, user_agent: str, next_path: str):
+def open_session(user: User, *, ip: str, user_agent: str, next_path: str, method: str):
     """Create the session and post its ticket to the backend, which sets the cookie and redirects."""
     with system_session() as session:
         # Back in the organization the person last worked in, so `next` pages open without a detour.
         org_id = organizations.reopen_for(session=session, user_id=user.id)
-        ticket = sessions.start(session=session, user=user, ip=ip, user_agent=user_agent, active_org_id=org_id)
+        ticket = sessions.start(session=session, user=user, ip=ip, user_agent=user_agent, active_org_id=org_id,
+                                method=method)
     return post_navigate("/api/auth/session", {"ticket": ticket, "next": safe_next(next_path)})
 
 
@@ -128,7 +129,7 @@ class SignInState(AuthState):
             self.error = str(error)
             return
         self.busy = True
-        return start_session(user, ip=ip, user_agent=agent, next_path=next_path)
+        return start_session(user, ip=ip, user_agent=agent, next_path=next_path, method=security_events.PASSWORD)
 
     @rx.event
     def start_passkey(self):
@@ -151,5 +152,5 @@ class SignInState(AuthState):
             self.error = str(error)
             return
         self.busy = True
-        return open_session(user, ip=ip, user_agent=agent,
+        return open_session(user, ip=ip, user_agent=agent, method=security_events.PASSKEY,
                             next_path=self.router.url.query_parameters.get("next", "/"))

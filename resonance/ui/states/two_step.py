@@ -30,6 +30,10 @@ class TwoStepState(AuthState):
     def codes_file(self) -> str:
         return "data:text/plain;charset=utf-8," + quote("Resonance backup codes\n\n" + "\n".join(self.codes) + "\n")
 
+    def _where(self) -> dict[str, str]:
+        ip, agent = self._client()
+        return {"ip": ip, "user_agent": agent}
+
     @rx.event
     def load(self):
         self.qr = self.key = self.error = self.unlocked = self.required_by = ""
@@ -67,7 +71,8 @@ class TwoStepState(AuthState):
         try:
             p = require_user(self._principal())
             with system_session() as session:
-                codes = mfa.confirm(session=session, user_id=p.user_id, code=str(form.get("code", "")))
+                codes = mfa.confirm(session=session, user_id=p.user_id, code=str(form.get("code", "")),
+                                    **self._where())
         except ResonanceError as error:
             self.error = str(error)
             return
@@ -81,7 +86,7 @@ class TwoStepState(AuthState):
         try:
             p = require_user(self._principal())
             with system_session() as session:
-                self.codes = mfa.new_backup_codes(session=session, user_id=p.user_id)
+                self.codes = mfa.new_backup_codes(session=session, user_id=p.user_id, **self._where())
         except ResonanceError as error:
             return error_toast(error)
         self._refresh()
@@ -101,7 +106,7 @@ class TwoStepState(AuthState):
         try:
             p = require_user(self._principal())
             with system_session() as session:
-                mfa.turn_off(session=session, user_id=p.user_id, code=str(form.get("code", "")))
+                mfa.turn_off(session=session, user_id=p.user_id, code=str(form.get("code", "")), **self._where())
         except ResonanceError as error:
             self.error = str(error)
             return

@@ -13,7 +13,7 @@ import reflex as rx
 
 from resonance.core import ratelimit
 from resonance.core.errors import Invalid, ResonanceError
-from resonance.identity import accounts
+from resonance.identity import accounts, security_events
 from resonance.identity.oauth import linking, providers
 from resonance.orgs.scope import system_session
 from resonance.ui import routes
@@ -94,7 +94,8 @@ class VerifyEmailState(AuthState):
                     if claim is None:
                         raise Invalid(CLAIM_EXPIRED)
                     user = accounts.verify_claimed_email(session=session, user_id=claim[0],
-                                                         code=form.get("code", ""), provider=self.provider_label)
+                                                         code=form.get("code", ""), provider=self.provider_label,
+                                                         ip=ip, user_agent=agent)
                 else:
                     user = accounts.verify_code(session=session, email=self.email, code=form.get("code", ""),
                                                 browser=self._cookie(accounts.SIGN_UP_COOKIE))
@@ -102,7 +103,8 @@ class VerifyEmailState(AuthState):
             self.error = str(error)
             return
         next_path = self.router.url.query_parameters.get("next", "") or routes.ORG_SELECTION
-        return start_session(user, ip=ip, user_agent=agent, next_path=next_path)
+        return start_session(user, ip=ip, user_agent=agent, next_path=next_path,
+                             method=security_events.EMAIL_CODE)
 
     @rx.event
     def resend(self):
