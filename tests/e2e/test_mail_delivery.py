@@ -108,12 +108,14 @@ def test_sign_up_code_and_reset_link_arrive_by_smtp_and_work(mail_app: RunningAp
         b.click("#sign-in-submit")
         b.wait_path("/org-selection")
 
-        # Each mail was delivered once, and the dev outbox says so.
+        # Each mail was delivered once (the reset's security notice too), and the dev outbox says so.
+        server.wait_for(email, subject_has="Your Resonance password was changed", timeout=15)
         assert sorted(r.message["Subject"] for r in server.received if email in r.rcpt_tos) == [
-            f"{code} is your Resonance verification code", "Reset your Resonance password"]
+            f"{code} is your Resonance verification code", "Reset your Resonance password",
+            "Your Resonance password was changed"]
         b.open("/dev/outbox")
-        b.wait(lambda _: [el.text for el in b.elements(".outbox-status")][:2] == ["sent", "sent"],
-               "both mails to show as sent")
+        b.wait(lambda _: [el.text for el in b.elements(".outbox-status")][:3] == ["sent", "sent", "sent"],
+               "the mails to show as sent")
     finally:
         for browser in (a, b):
             browser.driver.quit()
