@@ -354,3 +354,12 @@ def new_driver(profile: Path, *, microphone: bool | Path = False, console_log: b
     return driver
 
 
+
+
+def signed_in(new_browser, cookie: str) -> Browser:
+    """A new browser holding `cookie` as its session (as the sign-in route would have set it)."""
+    b = new_browser()
+    b.open("/sign-in")
+    b.driver.add_cookie({"name": SESSION_COOKIE, "value": cookie, "path": "/", "secure": True, "httpOnly": True,
+                         "sameSite": "Lax"})
+    return b

@@ -13,7 +13,7 @@ import pytest
 from elevenlabs import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
-from .e2e_support import ROOT, SESSION_COOKIE, Browser, RunningApp, _python
+from .e2e_support import ROOT, RunningApp, _python, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -34,14 +34,6 @@ get_storage().put("voices/system/e2e-evelyn", audio.to_wav(np.zeros(2400, np.flo
 """
 
 
-def signed_in(app: RunningApp, new_browser, cookie: str) -> Browser:
-    b = new_browser()
-    b.open("/sign-in")
-    b.driver.add_cookie({"name": SESSION_COOKIE, "value": cookie, "path": "/", "secure": True, "httpOnly": True,
-                         "sameSite": "Lax"})
-    return b
-
-
 def test_admin_creates_copies_uses_and_revokes_a_key(app: RunningApp, new_browser):
     seeded = app.seed({"users": {"ada": "Ada Admin", "mel": "Mel Member"},
                        "orgs": {"acme": {"name": "Acme API", "admin": "ada", "members": ["mel"]}},
@@ -50,7 +42,7 @@ def test_admin_creates_copies_uses_and_revokes_a_key(app: RunningApp, new_browse
                           timeout=120)
     assert done.returncode == 0, done.stderr
 
-    b = signed_in(app, new_browser, seeded["users"]["ada"]["cookie"])
+    b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
     b.open("/settings/api-keys")
     b.wait_text("#api-base-url", app.url)
     b.fill("#api-key-name", "CI script")
@@ -97,7 +89,7 @@ def test_admin_creates_copies_uses_and_revokes_a_key(app: RunningApp, new_browse
     b.wait_text("#api-docs-base-url", app.url)
 
     # A Member has no API keys page.
-    m = signed_in(app, new_browser, seeded["users"]["mel"]["cookie"])
+    m = signed_in(new_browser, seeded["users"]["mel"]["cookie"])
     m.open("/settings/api-keys")
     m.wait_path("/")
     m.wait_text("[data-sonner-toast]", "Only admins can manage API keys.")

@@ -10,7 +10,7 @@ import time
 import pyotp
 import pytest
 
-from .e2e_support import PASSWORD, SESSION_COOKIE, Browser, RunningApp
+from .e2e_support import PASSWORD, Browser, RunningApp, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -28,14 +28,6 @@ def sign_in_by_link(b: Browser, email: str) -> None:
     b.click("#magic-sign-in")
     b.wait_path("/sign-in/two-step")
     assert b.cookie() is None  # the first factor alone opened no session
-
-
-def signed_in(new_browser, cookie: str) -> Browser:
-    b = new_browser()
-    b.open("/sign-in")
-    b.driver.add_cookie({"name": SESSION_COOKIE, "value": cookie, "path": "/", "secure": True, "httpOnly": True,
-                         "sameSite": "Lax"})
-    return b
 
 
 def set_up_on_account_page(b: Browser, *, wrong_first: bool = False) -> tuple[pyotp.TOTP, list[str]]:

@@ -8,17 +8,9 @@ import secrets
 
 import pytest
 
-from .e2e_support import SESSION_COOKIE, Browser, RunningApp
+from .e2e_support import Browser, RunningApp, signed_in
 
 pytestmark = pytest.mark.e2e
-
-
-def signed_in(new_browser, cookie: str) -> Browser:
-    b = new_browser()
-    b.open("/sign-in")
-    b.driver.add_cookie({"name": SESSION_COOKIE, "value": cookie, "path": "/", "secure": True, "httpOnly": True,
-                         "sameSite": "Lax"})
-    return b
 
 
 def invitations_tab(b: Browser) -> None:
