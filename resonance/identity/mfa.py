@@ -105,11 +105,10 @@ def turn_off(*, session: Session, user_id: str, code: str, ip: str = "", user_ag
 
 
 def remove_all(*, session: Session, user_id: str) -> None:
-    """Every second factor of the account, passkeys included, gone (an organization admin's reset for someone who
-    lost them); the account is told, as when it turns two-step verification off itself."""
+    """Every second factor of the account, passkeys included, gone: an admin's reset for someone who lost them, or
+    "This wasn't me" (identity/not_me.py), where they may be an intruder's. The caller records why."""
     _remove_authenticator(session, user_id)
     session.exec(delete(Passkey).where(Passkey.user_id == user_id))
-    _record(session, user_id, security_events.TWO_STEP_OFF, "", "", reset_by_admin=True)
 
 
 def _remove_authenticator(session: Session, user_id: str) -> None:

@@ -17,10 +17,15 @@ from sqlmodel import Session, col, select, update
 from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
+from resonance.core.errors import Forbidden
 from resonance.identity import security_events
 from resonance.identity.models import AuthSession, User
 
 HANDOFF_AUDIENCE = "resonance:session-handoff"
+# Adding a way to sign in asks for a session this young: a stolen, older session cookie cannot plant a passkey or an
+# authenticator of its own (as GitHub's "sudo mode").
+RECENT_SIGN_IN = timedelta(minutes=15)
+SIGN_IN_AGAIN = "For your security, sign out and sign in again (within the last 15 minutes) to add a way to sign in."
 
 
 @dataclass(frozen=True)
@@ -156,3 +161,11 @@ def revoke_all(*, session: Session, user_id: str, except_id: str | None = None) 
     if except_id:
         query = query.where(AuthSession.id != except_id)
     return session.exec(query.values(revoked_at=clock.now())).rowcount
+
+
+def require_recent_sign_in(*, session: Session, session_id: str) -> None:
+    """Refuse unless the session signed in within RECENT_SIGN_IN (before adding a passkey, an authenticator app or
+    new backup codes)."""
+    row = session.get(AuthSession, session_id)
+    if row is None or row.created_at + RECENT_SIGN_IN < clock.now():
+        raise Forbidden(SIGN_IN_AGAIN)

@@ -7,7 +7,8 @@ cannot overwrite each other's count. An attempt first takes one of the LOCKOUT_T
 lockout period, and only then verifies the password; the statement that takes the last place also locks the account.
 However many guesses arrive at once, at most LOCKOUT_THRESHOLD passwords are verified per period, and a locked
 account is refused before any argon2 work: its message says it is locked, so answering sooner tells nothing more.
-A right password clears the count and the lock.
+A right password clears the count and the lock, except for an account with two-step verification: its second-step
+attempts count here too, and only a right second step clears them.
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ def authenticate(*, session: Session, email: str, password: str, ip: str) -> Use
         if failures >= threshold:
             raise Forbidden(_locked_message(timedelta(seconds=lock_seconds)))
         raise Unauthenticated(WRONG)
-    execute_alone(update(User).where(User.id == user_id).values(failed_signins=0, locked_until=None))
+    # A right password clears the count, unless a second step follows: then only that step's success does, or
+    # someone holding the password could re-open the count between rounds of guessing codes.
+    from resonance.identity.mfa import enrolled_clause  # mfa counts its attempts here
+
+    execute_alone(update(User).where(User.id == user_id, ~enrolled_clause(User.id))
+                  .values(failed_signins=0, locked_until=None))
     user = session.get(User, user_id)
     if user.email_verified_at is None:
         raise EmailNotVerified("Verify your email address first. We sent you a code.")

@@ -10,12 +10,13 @@ from sqlmodel import Session, col, func, select
 
 from resonance.core import text_input
 from resonance.core.errors import Forbidden, Invalid, NotFound
-from resonance.identity import mfa
+from resonance.identity import mfa, security_events
 from resonance.identity.models import User
 from resonance.orgs import audit, organizations
 from resonance.orgs.models import Membership, Role
 from resonance.orgs.organizations import _clear_active
 from resonance.orgs.principal import Principal, require_admin, require_org
+from resonance.orgs.scope import unscoped
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,16 @@ def reset_two_step(*, session: Session, actor: Principal, membership_id: str) ->
     membership = _get(session, membership_id)
     if membership.user_id == actor.user_id:
         raise Invalid("Change your own two-step verification on your account page.")
+    with unscoped(session):
+        elsewhere = session.exec(select(func.count(Membership.id)).where(Membership.user_id == membership.user_id,
+                                                                         Membership.org_id != actor.org_id)).one()
+    if elsewhere:
+        # Factors belong to the account: an admin of one organization must not weaken it for the others.
+        raise Forbidden("They belong to other organizations too, so their two-step verification can't be reset "
+                        "from here. They can sign in with a backup code, or contact support.")
     mfa.remove_all(session=session, user_id=membership.user_id)
+    security_events.record(session, session.get(User, membership.user_id), security_events.TWO_STEP_OFF,
+                           reset_by=actor.email)
     audit.record(session=session, org_id=actor.org_id, actor=actor, action="member.two_step_reset",
                  detail=_email(session, membership))
 

@@ -16,13 +16,15 @@ from resonance.api.app import build_api
 from resonance.api.routes.auth import SECOND_FACTOR_COOKIE
 from resonance.core.clock import clock
 from resonance.core.errors import Forbidden, Invalid
-from resonance.identity import magic_links, mfa
+from resonance.identity import magic_links, mfa, signin
 from resonance.identity.models import AuthSession, TotpFactor, User
 from resonance.mail.models import OutboxEmail
 from resonance.orgs.scope import system_session
 from resonance.ui.states.second_factor import EXPIRED, SecondFactorState
+from resonance.ui.states.passkeys import PasskeysState
 from resonance.ui.states.sign_in import SignInState
-from tests.factories import PASSWORD, all_rows, make_user
+from resonance.ui.states.two_step import TwoStepState
+from tests.factories import PASSWORD, all_rows, make_user, start_session
 from tests.ui.states.events import fire, state_for
 
 API = "https://api.test"
@@ -187,3 +189,38 @@ def test_an_emailed_link_leads_to_the_second_step_not_a_session(client, sqlite_d
     answer = client.post(f"/api/auth/magic/{token}", headers={"Origin": APP})
     assert answer.status_code == 303 and answer.headers["location"] == f"{APP}/sign-in/two-step"
     assert SECOND_FACTOR_COOKIE in answer.headers["set-cookie"] and all_rows(AuthSession) == []
+
+
+def test_the_password_again_does_not_reopen_the_count_of_wrong_codes(sqlite_db, frozen, configure):
+    """Someone holding the password guesses codes, signs in with it again, guesses on: the lock comes all the same."""
+    configure(LOCKOUT_THRESHOLD=4)
+    user = make_user()
+    secret, _ = enrol(user)
+    wrong = "000000" if code_at(secret) != "000000" else "111111"
+    guesses = []
+    for _ in range(2):
+        with system_session() as session:
+            signin.authenticate(session=session, email=user.email, password=PASSWORD, ip="198.51.100.40")
+        page = state_for(SecondFactorState, cookies={SECOND_FACTOR_COOKIE: mfa.challenge(user.id, "/")})
+        for _ in range(2):
+            fire(page, "submit", form={"code": wrong})
+            guesses.append(page.error)
+    assert "locked" in guesses[-1]
+    with system_session() as session, pytest.raises(Forbidden, match="locked"):
+        signin.authenticate(session=session, email=user.email, password=PASSWORD, ip="198.51.100.41")
+
+
+def test_adding_a_way_to_sign_in_needs_a_recent_sign_in(sqlite_db, frozen):
+    """A stolen, older session cookie cannot plant an authenticator, a passkey or backup codes of its own."""
+    user = make_user()
+    _, token = start_session(user)
+    frozen.advance(minutes=16)
+    two_step = state_for(TwoStepState, token, path="/account")
+    assert "sign in again" in fire(two_step, "start") and two_step.qr == ""
+    keys = state_for(PasskeysState, token, path="/account")
+    fire(keys, "start_add")
+    assert "sign in again" in keys.error and not keys.adding
+    assert all_rows(TotpFactor) == []
+    _, fresh = start_session(user)
+    assert "sign in again" not in fire(state_for(TwoStepState, fresh, path="/account"), "start")
+    assert len(all_rows(TotpFactor)) == 1

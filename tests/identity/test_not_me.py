@@ -1,16 +1,19 @@
 """The "This wasn't me" link of a security email: its page names the account and changes nothing until the click,
-which signs the account out everywhere and mails a password reset link; the link works once (and every other
+which signs the account out everywhere, removes its password and second factors (an intruder may have added
+their own) and mails a password reset link; the link works once (and every other
 "This wasn't me" link of the account stops working with it), and a forged or expired one is refused."""
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 
-from resonance.identity import security_events, tokens
-from resonance.identity.models import AuthSession, User
+from resonance.core.errors import Unauthenticated
+from resonance.identity import mfa, security_events, signin, tokens
+from resonance.identity.models import AuthSession, BackupCode, Passkey, TotpFactor, User
 from resonance.orgs.scope import system_session
 from resonance.ui.states.not_me import NotMeState
-from tests.factories import all_rows, link_token, make_user, outbox, resolve, start_session
+from tests.factories import PASSWORD, all_rows, link_token, make_user, outbox, resolve, start_session
 from tests.ui.states.events import fire, state_for
 
 pytestmark = pytest.mark.usefixtures("sqlite_db")
@@ -106,3 +109,19 @@ def test_the_link_expires(clock):
     state = page(token)
     fire(state, "secure")
     assert state.error == tokens.EXPIRED and len(live_sessions(user)) == 1
+
+
+def test_the_click_also_removes_what_an_intruder_could_sign_in_with(clock):
+    """A hijacked session added a passkey and an authenticator, and the password is known: none of them survives."""
+    user = make_user()
+    with system_session() as session:
+        secret = mfa.begin(session=session, user=session.get(User, user.id)).secret
+    with system_session() as session:
+        mfa.confirm(session=session, user_id=user.id, code=pyotp.TOTP(secret).now())
+        session.add(Passkey(user_id=user.id, credential_id="intruder-key", public_key="key", name="Not mine"))
+    fire(page(notice(user, security_events.PASSKEY_ADDED)), "secure")
+    assert all_rows(TotpFactor) == [] and all_rows(BackupCode) == [] and all_rows(Passkey) == []
+    with system_session() as session:
+        assert session.get(User, user.id).password_hash is None
+        with pytest.raises(Unauthenticated):
+            signin.authenticate(session=session, email=user.email, password=PASSWORD, ip="198.51.100.60")

@@ -120,3 +120,13 @@ def test_a_passkey_meets_the_policy_and_an_admins_reset_removes_it_too(team):
         members.reset_two_step(session=session, actor=signed_in(team["admin"], team["org"])[0],
                                membership_id=team["membership"].id)
     assert all_rows(Passkey) == [] and resolve(token).org_id is None
+
+
+def test_a_member_of_other_organizations_too_cannot_be_reset_from_one(team):
+    """Factors belong to the account: one organization's admin must not weaken it for the others."""
+    turn_on(team["member"])
+    make_org(admin=team["member"], name="Their Own")
+    admin = signed_in(team["admin"], team["org"])[0]
+    with tenant_session(team["org"].id) as session, pytest.raises(Forbidden, match="other organizations"):
+        members.reset_two_step(session=session, actor=admin, membership_id=team["membership"].id)
+    assert len(all_rows(TotpFactor)) == 1

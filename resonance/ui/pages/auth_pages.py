@@ -230,8 +230,8 @@ def second_factor_page() -> rx.Component:
 
 def not_me_page() -> rx.Component:
     confirm = rx.vstack(
-        rx.text("Sign ", rx.text.strong(NotMeState.email, id="not-me-email"), " out everywhere and email a link to "
-                "choose a new password?", size="3"),
+        rx.text("Sign ", rx.text.strong(NotMeState.email, id="not-me-email"), " out everywhere, remove its password, "
+                "passkeys and two-step verification, and email a link to choose a new password?", size="3"),
         rx.button("Secure my account", size="3", width="100%", color_scheme="red", id="not-me-submit",
                   loading=NotMeState.busy, on_click=NotMeState.secure),
         spacing="3", width="100%",

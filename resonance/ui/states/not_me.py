@@ -11,8 +11,9 @@ from resonance.orgs.scope import system_session
 from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
 
-DONE = ("Your account is signed out everywhere, this browser included. We emailed {email} a link to choose a new "
-        "password: use it before signing in again.")
+DONE = ("Your account is signed out everywhere, this browser included, and its password, passkeys and two-step "
+        "verification are removed. We emailed {email} a link to choose a new password: use it to sign in again, "
+        "then set up two-step verification anew.")
 
 
 class NotMeState(AuthState):

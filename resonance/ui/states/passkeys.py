@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.core.errors import ResonanceError
-from resonance.identity import devices, passkeys
+from resonance.identity import devices, passkeys, sessions
 from resonance.identity.models import Passkey, User
 from resonance.orgs.principal import require_user
 from resonance.orgs.scope import system_session
@@ -51,6 +51,7 @@ class PasskeysState(ConfirmState, AuthState):
         try:
             p = require_user(self._principal())
             with system_session() as session:
+                sessions.require_recent_sign_in(session=session, session_id=p.session_id)
                 ceremony = passkeys.registration_options(session=session, user=session.get(User, p.user_id))
         except ResonanceError as error:
             self.error = str(error)

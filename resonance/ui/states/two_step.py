@@ -8,7 +8,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from resonance.core.errors import ResonanceError
-from resonance.identity import mfa
+from resonance.identity import mfa, sessions
 from resonance.identity.models import User
 from resonance.orgs.principal import require_user
 from resonance.orgs.scope import system_session
@@ -56,6 +56,7 @@ class TwoStepState(AuthState):
         try:
             p = require_user(self._principal())
             with system_session() as session:
+                sessions.require_recent_sign_in(session=session, session_id=p.session_id)
                 enrolment = mfa.begin(session=session, user=session.get(User, p.user_id))
         except ResonanceError as error:
             return error_toast(error)
@@ -86,6 +87,7 @@ class TwoStepState(AuthState):
         try:
             p = require_user(self._principal())
             with system_session() as session:
+                sessions.require_recent_sign_in(session=session, session_id=p.session_id)
                 self.codes = mfa.new_backup_codes(session=session, user_id=p.user_id, **self._where())
         except ResonanceError as error:
             return error_toast(error)
