@@ -8,8 +8,7 @@ import pytest
 
 from resonance.ui.samples import QUICK_ACTIONS
 
-from .e2e_support import Browser, RunningApp
-from .test_api_keys import signed_in
+from .e2e_support import Browser, RunningApp, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +25,7 @@ def wave_motion(b: Browser) -> list[str]:
 def test_the_hero_moves_where_it_may_and_quick_actions_fill_the_editor(app: RunningApp, new_browser, tmp_path):
     seeded = app.seed({"users": {"ada": "Ada Admin"}, "orgs": {"acme": {"name": "Acme Home", "admin": "ada"}},
                        "active": {"ada": "acme"}})
-    b = signed_in(app, new_browser, seeded["users"]["ada"]["cookie"])
+    b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
     print(f"\ndashboard screenshots: {tmp_path}")
     b.open("/")
     b.element("#dashboard-hero")

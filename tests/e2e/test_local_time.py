@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .e2e_support import RunningApp
-from .test_api_keys import signed_in
+from .e2e_support import RunningApp, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +33,7 @@ def _shown(b, css: str) -> tuple[datetime, str, str]:
 def test_times_read_in_the_viewers_zone_and_locale(app: RunningApp, new_browser):
     seeded = app.seed({"users": {"ada": "Ada Zone"}, "orgs": {"tz": {"name": "Zone Co", "admin": "ada"}},
                        "active": {"ada": "tz"}})
-    b = signed_in(app, new_browser, seeded["users"]["ada"]["cookie"])
+    b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
     b.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ZONE})
     b.driver.execute_cdp_cmd("Emulation.setLocaleOverride", {"locale": LOCALE})
     assert b.driver.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone") == ZONE

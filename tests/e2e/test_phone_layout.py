@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from .e2e_support import ROOT, Browser, RunningApp, _python
-from .test_api_keys import ADD_VOICE, signed_in
+from .e2e_support import ROOT, Browser, RunningApp, _python, signed_in
+from .test_api_keys import ADD_VOICE
 
 pytestmark = pytest.mark.e2e
 
@@ -97,7 +97,7 @@ def test_phone_pages_fit(app: RunningApp, new_browser):
     done = subprocess.run([_python(), "-c", ADD_VOICE], cwd=ROOT, env=app.env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    b = signed_in(app, new_browser, seeded["users"]["ada"]["cookie"])
+    b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
     b.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
 
     # Text to speech: the editor, then a finished generation with its player.

@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
-from .e2e_support import ROOT, Browser, RunningApp, _python
-from .test_api_keys import ADD_VOICE, signed_in
+from .e2e_support import ROOT, Browser, RunningApp, _python, signed_in
+from .test_api_keys import ADD_VOICE
 from .test_voices import pick
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,7 @@ def test_no_state_of_an_earlier_visit_shows(app: RunningApp, new_browser):
     done = subprocess.run([_python(), "-c", ADD_VOICE], cwd=ROOT, env=app.env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    b = signed_in(app, new_browser, seeded["users"]["ada"]["cookie"])
+    b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
     b.open("/")
 
     # The dashboard's counter counts what is in the box, on every visit.
