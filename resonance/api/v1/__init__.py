@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from resonance.api.v1 import history, models, text_to_speech, user, voices
+from resonance.api.v1.openai_compat import speech as openai_speech
 
 OPENAPI_PATH = "/v1/openapi.json"
 
@@ -38,7 +39,7 @@ GET /v1/voices/{voice_id} until `matching.status` is `done` (or `failed`).
 
 def build_router() -> APIRouter:
     v1 = APIRouter(prefix="/v1")
-    for part in (voices, text_to_speech, history, models, user):
+    for part in (voices, text_to_speech, history, models, user, openai_speech):
         v1.include_router(part.router)
     return v1
 
