@@ -29,6 +29,7 @@ from resonance.api.http_middleware import HttpMiddleware
 from resonance.api.routes import voices as app_voices
 from resonance.api.v1 import auth as v1_auth
 from resonance.api.v1 import errors as v1_errors
+from resonance.api.v1.openai_compat import errors as openai_errors
 from resonance.core import ratelimit
 from resonance.core.config import get_settings
 from resonance.core.errors import RateLimited
@@ -61,6 +62,15 @@ def _v1_credentials(headers: Headers) -> Response | None:
         v1_auth.authenticate(headers.get(v1_auth.HEADER))
     except v1_errors.ApiProblem as refused:
         return v1_errors.from_error(refused)
+    return None
+
+
+def _openai_credentials(headers: Headers) -> Response | None:
+    """OpenAI's clients send the key as `Authorization: Bearer`, and read refusals in OpenAI's shape."""
+    try:
+        v1_auth.authenticate_bearer(headers)
+    except v1_errors.ApiProblem as refused:
+        return openai_errors.openai_error(refused)
     return None
 
 
@@ -99,6 +109,8 @@ def _size(limit: int) -> str:
 VOICE_UPLOAD_V1 = BodyRule(lambda: get_settings().VOICE_MAX_BYTES + FORM_MARGIN, _v1_upload_credentials,
                            _v1_too_large)
 V1_WRITE = BodyRule(lambda: JSON_MAX_BYTES, _v1_credentials, _v1_too_large)
+OPENAI_WRITE = BodyRule(lambda: JSON_MAX_BYTES, _openai_credentials,
+                        lambda limit: openai_errors.reshape(_v1_too_large(limit)))
 V1_READ = BodyRule(lambda: JSON_MAX_BYTES, None, _v1_too_large)  # the preview link carries its own signed token
 VOICE_UPLOAD_APP = BodyRule(lambda: get_settings().VOICE_MAX_BYTES, _session_credentials,
                             lambda _limit: app_voices.too_large())
@@ -110,6 +122,8 @@ def rule_for(method: str, path: str) -> BodyRule:
     if path.startswith("/v1/"):
         if method in READ_ONLY:
             return V1_READ
+        if path.rstrip("/") == "/v1/audio/speech":
+            return OPENAI_WRITE
         return VOICE_UPLOAD_V1 if path.rstrip("/") == "/v1/voices/add" else V1_WRITE
     if path == "/api/voices/create" and method not in READ_ONLY:
         return VOICE_UPLOAD_APP

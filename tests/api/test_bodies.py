@@ -231,3 +231,27 @@ def test_other_routes_take_no_large_body(server, sqlite_db, spool):
     assert response.status_code == 413
     assert meter.received[-1] <= 256 * 1024 + READ
     assert_nothing_spooled(spool)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer rsk_not-a-real-key", "Basic rsk_not-a-real-key"],
+                         ids=["no-key", "wrong-key", "not-bearer"])
+def test_openai_speech_without_valid_bearer_key_is_401_in_openai_shape_before_a_byte_is_read(server, team, spool,
+                                                                                           authorization):
+    base, meter = server
+    body = Stream(total=4 * MIB, head=b'{"input": "')
+    headers = {"Content-Type": "application/json", **({"Authorization": authorization} if authorization else {})}
+    response = httpx.post(f"{base}/v1/audio/speech", content=iter(body), headers=headers, timeout=60)
+    expected = "invalid_api_key" if authorization == "Bearer rsk_not-a-real-key" else "needs_authorization"
+    assert response.status_code == 401 and response.json()["error"]["code"] == expected
+    assert meter.received[-1] == 0 and response.headers["connection"] == "close"
+    assert_nothing_spooled(spool)
+
+
+def test_openai_speech_body_is_capped_in_kilobytes_in_openai_shape(server, team, spool):
+    base, meter = server
+    body = Stream(total=4 * MIB, head=b'{"input": "')
+    response = httpx.post(f"{base}/v1/audio/speech", content=iter(body), timeout=60,
+                          headers={"Authorization": f"Bearer {team.secret}", "Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"]["code"] == "file_too_large"
+    assert meter.received[-1] <= 256 * 1024 + READ
+    assert_nothing_spooled(spool)

@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from resonance.api.v1 import history, models, text_to_speech, user, voices
+from resonance.api.v1.openai_compat import speech as openai_speech
 
 OPENAPI_PATH = "/v1/openapi.json"
 
@@ -31,6 +32,12 @@ of its stock voices shaped to the recording: not a clone) or `cloned` (spoken fr
 engine); `category_description` says it in a sentence. A new voice is matched in the background: poll
 GET /v1/voices/{voice_id} until `matching.status` is `done` (or `failed`).
 
+**Output formats** (`output_format`): `mp3_<rate>_<kbps>`, `pcm_<rate>` (raw 16-bit little-endian mono),
+`wav_<rate>` (16-bit mono WAV), `ulaw_8000` and `alaw_8000` (raw G.711), `opus_48000_<kbps>` (Ogg Opus).
+
+**OpenAI**: `POST /v1/audio/speech` takes OpenAI's request with the same key as `Authorization: Bearer <key>` and
+answers errors in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`.
+
 **Limits**: text of at most 5,000 characters; a number of requests per key per time window (RESONANCE_API_RATE_LIMIT,
 60 per 60 s by default).
 """
@@ -38,7 +45,7 @@ GET /v1/voices/{voice_id} until `matching.status` is `done` (or `failed`).
 
 def build_router() -> APIRouter:
     v1 = APIRouter(prefix="/v1")
-    for part in (voices, text_to_speech, history, models, user):
+    for part in (voices, text_to_speech, history, models, user, openai_speech):
         v1.include_router(part.router)
     return v1
 

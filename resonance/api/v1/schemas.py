@@ -33,6 +33,12 @@ class VoiceSettings(BaseModel):
     speed: float | None = Field(None, ge=0.5, le=2.0, description="Speaking rate, 1.0 normal (0.5–2.0)")
 
 
+# What GET /v1/voices/settings/default and /v1/voices/{voice_id}/settings answer: voices keep no settings of their
+# own, so every voice's are these. Only `speed` changes the audio; the others are ElevenLabs' defaults.
+DEFAULT_VOICE_SETTINGS = VoiceSettings(stability=0.5, similarity_boost=0.75, style=0.0, use_speaker_boost=True,
+                                       speed=1.0)
+
+
 Category = Literal["premade", "matched", "cloned"]
 CATEGORY_DESCRIPTION = (
     "`premade`: a built-in voice. `matched`: the organization's own voice, spoken by Kokoro as a blend of its stock "
@@ -217,3 +223,20 @@ class Subscription(BaseModel):
     open_invoices: list[dict] = []
     has_open_invoices: bool = False
     estimated_cost: Price | None = Field(None, description="Resonance: this period's estimated cost, billing on")
+
+
+class User(BaseModel):
+    """ElevenLabs' user, read as "the API key's organization": Resonance has no per-key user to show."""
+
+    user_id: str = Field(description="The key creator's user id; the key's id once that account is deleted")
+    workspace_id: str = Field(description="The organization's id")
+    subscription: Subscription
+    is_new_user: bool = False
+    can_use_delayed_payment_methods: bool = False
+    is_onboarding_completed: bool = True
+    is_onboarding_checklist_completed: bool = True
+    first_name: str | None = None
+    is_api_key_hashed: bool = Field(True, description="Keys are stored as digests: the secret is never shown again")
+    xi_api_key_preview: str | None = Field(None, description="The key's prefix, as the app's API keys page shows it")
+    created_at: int = Field(description="When the organization was created (Unix seconds)")
+    seat_type: Literal["workspace_member"] = Field("workspace_member", description="A key has Member rights")

@@ -14,12 +14,13 @@ from fastapi.responses import Response, StreamingResponse
 from resonance.api.v1 import speech
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, ApiProblem, route_class
-from resonance.api.v1.formats import DEFAULT_FORMAT, OutputFormat, parse
+from resonance.api.v1.formats import DEFAULT_FORMAT, Format, OutputFormat, parse
 from resonance.api.v1.models import check_model
 from resonance.api.v1.schemas import TextToSpeechRequest
 from resonance.api.v1.voices import matching_out
 from resonance.generations.service import VoiceUnavailable
 from resonance.generations.submit import submit_generation
+from resonance.orgs.api_keys import Caller
 from resonance.speech.engine import SpeechParams
 
 router = APIRouter(prefix="/text-to-speech", tags=["text-to-speech"], route_class=route_class("voice_not_found"),
@@ -32,22 +33,31 @@ router = APIRouter(prefix="/text-to-speech", tags=["text-to-speech"], route_clas
                                                                 "schema": {"type": "integer"}}}},
                               502: {"description": "Speech generation failed (`speech_failed`)"}})
 
-AUDIO = {200: {"description": "Audio: MP3, or raw 16-bit little-endian mono PCM for `pcm_*` formats",
-               "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}},
-                           "audio/pcm": {"schema": {"type": "string", "format": "binary"}}},
+AUDIO = {200: {"description": "Audio in the output format: MP3, raw 16-bit little-endian mono PCM (`pcm_*`), WAV "
+                              "(`wav_*`), raw G.711 mu-law or A-law bytes (`ulaw_8000`, `alaw_8000`), Ogg Opus "
+                              "(`opus_48000_*`)",
+               "content": {media_type: {"schema": {"type": "string", "format": "binary"}}
+                           for media_type in dict.fromkeys(parse(name).media_type for name in OutputFormat)},
                "headers": {"history-item-id": {"description": "The history item this call created",
                                                "schema": {"type": "string"}}}}}
 
-OutputFormatQuery = Annotated[OutputFormat, Query(description="`mp3_<sample rate>_<kbps>` or `pcm_<sample rate>`")]
+OutputFormatQuery = Annotated[OutputFormat, Query(
+    description="`mp3_<sample rate>_<kbps>`, `pcm_<sample rate>`, `wav_<sample rate>`, `ulaw_8000`, `alaw_8000` or "
+                "`opus_48000_<kbps>`")]
 MATCH_POLL_S = 5  # Retry-After while a voice is being matched: a client polls the voice about this often
 
 
 async def _start(caller, voice_id: str, body: TextToSpeechRequest) -> str:
     check_model(body.model_id)
     speed = body.voice_settings.speed if body.voice_settings and body.voice_settings.speed is not None else 1.0
+    return await start(caller, voice_id, body.text, speed)
+
+
+async def start(caller: Caller, voice_id: str, text: str, speed: float) -> str:
+    """Queue the generation (the app's use case: validation, gate, metering) and return its id; a voice that cannot
+    speak yet is 412 `voice_not_ready`. Shared with OpenAI's /v1/audio/speech."""
     try:
-        return await run_in_threadpool(submit_generation, caller.principal, body.text, voice_id,
-                                       SpeechParams(speed=speed))
+        return await run_in_threadpool(submit_generation, caller.principal, text, voice_id, SpeechParams(speed=speed))
     except VoiceUnavailable as error:
         if error.match is None:
             raise
@@ -84,8 +94,12 @@ async def convert(voice_id: str, body: TextToSpeechRequest, caller: CurrentCalle
 async def stream(voice_id: str, body: TextToSpeechRequest, caller: CurrentCaller, request: Request,
                  output_format: OutputFormatQuery = DEFAULT_FORMAT) -> StreamingResponse:
     """Speak `text` with the voice, sending audio as it is produced: the first bytes follow the first sentence."""
-    fmt = parse(output_format)
-    generation_id = await _start(caller, voice_id, body)
+    return await streamed(caller, await _start(caller, voice_id, body), parse(output_format), request)
+
+
+async def streamed(caller: Caller, generation_id: str, fmt: Format, request: Request) -> StreamingResponse:
+    """The generation's audio in `fmt`, sent chunk by chunk as it is spoken (answered once the first chunk is
+    there, so a failure up to then is a proper error). Shared with OpenAI's /v1/audio/speech."""
     first = await speech.first_chunk(caller.principal.org_id, generation_id, request)
     return StreamingResponse(speech.chunks(first, fmt), media_type=fmt.media_type, headers=_headers(generation_id))
 

@@ -1,4 +1,6 @@
-"""/v1/user/subscription: this period's characters and the organization's standing, in ElevenLabs' shape.
+"""/v1/user: the key's organization as ElevenLabs' user (`workspace_id` its id, `seat_type` workspace_member).
+
+/v1/user/subscription: this period's characters and the organization's standing, in ElevenLabs' shape.
 
 - Billing off (no POLAR_ACCESS_TOKEN): tier `unlimited`, status `active`, `character_limit` 2,147,483,647 (no
   limit), `character_count` the characters of this calendar month's finished generations (UTC).
@@ -18,15 +20,28 @@ from sqlmodel import col, func, select
 
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, route_class
-from resonance.api.v1.schemas import UNLIMITED, Price, Subscription
+from resonance.api.v1.schemas import UNLIMITED, Price, Subscription, User
 from resonance.billing import service as billing
 from resonance.core.clock import clock
 from resonance.generations.models import Generation
 from resonance.jobs import rows
+from resonance.orgs.api_keys import ApiKey
+from resonance.orgs.models import Organization
 from resonance.orgs.scope import tenant_session
 from resonance.voices.models import Voice, VoiceVariant
 
 router = APIRouter(prefix="/user", tags=["user"], route_class=route_class("not_found"), responses=COMMON_RESPONSES)
+
+
+@router.get("", response_model=User, summary="The key's organization, as a user")
+def get_user(caller: CurrentCaller) -> User:
+    org_id = caller.principal.org_id
+    with tenant_session(org_id) as session:
+        key = session.get(ApiKey, caller.key_id)
+        organization = session.get(Organization, org_id)
+        prefix, created = key.prefix if key else None, organization.created_at
+    return User(user_id=caller.principal.user_id or caller.key_id, workspace_id=org_id,
+                subscription=subscription(caller), xi_api_key_preview=prefix, created_at=_unix(created) or 0)
 
 
 @router.get("/subscription", response_model=Subscription, summary="Usage and subscription")

@@ -20,6 +20,7 @@ from resonance.api.ranges import serve_object
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, ApiProblem, route_class
 from resonance.api.v1.schemas import (
+    DEFAULT_VOICE_SETTINGS,
     MODEL_ID,
     AddVoiceResponse,
     FineTuning,
@@ -27,6 +28,7 @@ from resonance.api.v1.schemas import (
     Matching,
     StatusResponse,
     Voice,
+    VoiceSettings,
 )
 from resonance.api.v1.storage_cleanup import remove_files
 from resonance.core import security
@@ -106,6 +108,21 @@ def list_voices(caller: CurrentCaller, request: Request,
         found = voices.list_voices(session=session)
     base, engine = str(request.base_url), voice_labels.active_engine()
     return GetVoicesResponse(voices=[voice_out(v, base, engine) for v in (*found.custom, *found.system)])
+
+
+@router.get("/settings/default", response_model=VoiceSettings, summary="Default voice settings")
+def default_settings(caller: CurrentCaller) -> VoiceSettings:
+    """The settings text to speech uses when a request sends none: `speed` 1.0; the others, ElevenLabs' defaults,
+    are accepted and do not change the audio."""
+    return DEFAULT_VOICE_SETTINGS
+
+
+@router.get("/{voice_id}/settings", response_model=VoiceSettings, summary="A voice's settings")
+def voice_settings(voice_id: str, caller: CurrentCaller) -> VoiceSettings:
+    """Voices keep no settings of their own: every voice's are the defaults (404 for another organization's)."""
+    with tenant_session(caller.principal.org_id) as session:
+        voices.get_voice(session=session, voice_id=voice_id)
+    return DEFAULT_VOICE_SETTINGS
 
 
 @router.get("/{voice_id}", response_model=Voice, summary="Get a voice")

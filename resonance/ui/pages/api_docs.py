@@ -37,7 +37,16 @@ ENDPOINTS = (
     ("DELETE", "/v1/history/{history_item_id}", "Delete an item and its audio"),
     ("GET", "/v1/models", f"The one model, {MODEL_ID}; ElevenLabs model ids (eleven_multilingual_v2, "
                           "eleven_flash_v2_5, …) are accepted as aliases of it"),
+    ("GET", "/v1/user", "The key's organization as a user (workspace_id, seat_type workspace_member) with its "
+                        "subscription"),
     ("GET", "/v1/user/subscription", "This period's characters, the limit and the status (below)"),
+    ("GET", "/v1/voices/settings/default", "The settings used when a request sends none (speed 1.0)"),
+    ("GET", "/v1/voices/{voice_id}/settings", "A voice's settings: voices keep none of their own, so the defaults"),
+    ("POST", "/v1/audio/speech", "OpenAI-compatible (key as Authorization: Bearer): model (tts-1, tts-1-hd, "
+                                 "gpt-4o-mini-tts), input, voice (a voice id or name, or alloy, ash, ballad, cedar, "
+                                 "coral, echo, fable, marin, nova, onyx, sage, shimmer, verse), response_format (mp3, "
+                                 "opus, aac, flac, wav, pcm: 24 kHz 16-bit), speed → streamed audio; errors in "
+                                 "OpenAI's shape"),
 )
 
 ERRORS = (
@@ -109,7 +118,10 @@ def api_docs_page() -> rx.Component:
                 _table(("Method", "Path", "What it does"), ENDPOINTS, code_columns=2)),
         section("Output formats",
                 "The output_format query parameter of the text-to-speech endpoints (default mp3_44100_128). pcm_* is "
-                "raw 16-bit little-endian mono samples without a header; other values answer 422.",
+                "raw 16-bit little-endian mono samples without a header (audio/pcm); wav_* a 16-bit mono WAV file "
+                "(audio/wav; streamed, its size fields read 0xFFFFFFFF); ulaw_8000 and alaw_8000 raw G.711 bytes "
+                "for telephony (audio/basic, audio/x-alaw-basic); opus_48000_* Ogg Opus (audio/ogg); mp3_* "
+                "audio/mpeg. Other values answer 422.",
                 rx.text(formats, size="2", font_family="monospace")),
         section("Errors",
                 'Errors have ElevenLabs\' shape: {"detail": {"status": "...", "message": "..."}}. ElevenLabs SDKs '

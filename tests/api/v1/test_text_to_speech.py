@@ -110,7 +110,7 @@ def test_stream_speaks_through_raw_http_with_the_history_item_header(team, syste
 @pytest.mark.parametrize("body, query, status, message", [
     ({"text": "x" * 5001}, {}, "invalid_request", "text: String should have at most 5000 characters"),
     ({"text": "   "}, {}, "invalid_request", "Please enter some text"),
-    ({"text": "Hi."}, {"output_format": "ulaw_8000"}, "invalid_request", "output_format: Input should be"),
+    ({"text": "Hi."}, {"output_format": "ulaw_16000"}, "invalid_request", "output_format: Input should be"),
     ({"text": "Hi.", "model_id": "gpt-4"}, {}, "model_not_found", "Unknown model_id 'gpt-4'"),
     ({"text": "Hi.", "voice_settings": {"speed": 3}}, {}, "invalid_request", "voice_settings.speed"),
     ({}, {}, "invalid_request", "text: Field required"),
