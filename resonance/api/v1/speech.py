@@ -17,6 +17,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 
+import numpy as np
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -76,15 +77,23 @@ def _started(row: Generation) -> bool:
     return row.chunks_done > 0 or row.status == rows.DONE
 
 
+async def finished(org_id: str, generation_id: str, request: Request) -> Generation:
+    """The row once its audio is done."""
+    return await wait(org_id, generation_id, _done, request=request, max_delay=POLL_MAX_WHOLE_S)
+
+
 async def whole(org_id: str, generation_id: str, fmt: Format, request: Request) -> bytes:
     """The finished audio in `fmt`."""
-    row = await wait(org_id, generation_id, _done, request=request, max_delay=POLL_MAX_WHOLE_S)
+    row = await finished(org_id, generation_id, request)
     return await run_in_threadpool(_encode_stored, row.object_key, fmt)
 
 
+def stored_audio(key: str) -> tuple[np.ndarray, int]:
+    return audio.read_wav(get_storage().get(key))
+
+
 def _encode_stored(key: str, fmt: Format) -> bytes:
-    samples, rate = audio.read_wav(get_storage().get(key))
-    return encode(samples, rate, fmt)
+    return encode(*stored_audio(key), fmt)
 
 
 async def first_chunk(org_id: str, generation_id: str, request: Request) -> Generation:
@@ -92,25 +101,27 @@ async def first_chunk(org_id: str, generation_id: str, request: Request) -> Gene
     return await wait(org_id, generation_id, _started, request=request)
 
 
-async def chunks(row: Generation, fmt: Format) -> AsyncIterator[bytes]:
-    """Each chunk in `fmt` as the job stores it, then the encoder's tail. A failure after the first bytes ends the
-    response abruptly (the client sees an incomplete transfer, not a short "complete" file)."""
-    encoder, sent = Encoder(fmt), 0
+async def stored_chunks(row: Generation) -> AsyncIterator[tuple[np.ndarray, int]]:
+    """(samples, rate) of each chunk as the job stores it, in order, until the generation is done."""
+    sent = 0
     while True:
         while sent < row.chunks_done:
-            data = await run_in_threadpool(_encode_chunk, encoder, row, sent)
-            if data:
-                yield data
+            yield await run_in_threadpool(stored_audio, files.chunk_key(row, sent))
             sent += 1
         if row.status == rows.DONE:
-            tail = encoder.finish()
-            if tail:
-                yield tail
             return
         expected = sent
         row = await wait(row.org_id, row.id, lambda r: r.chunks_done > expected or r.status == rows.DONE)
 
 
-def _encode_chunk(encoder: Encoder, row: Generation, index: int) -> bytes:
-    samples, rate = audio.read_wav(get_storage().get(files.chunk_key(row, index)))
-    return encoder.feed(samples, rate)
+async def chunks(row: Generation, fmt: Format) -> AsyncIterator[bytes]:
+    """Each chunk in `fmt` as the job stores it, then the encoder's tail. A failure after the first bytes ends the
+    response abruptly (the client sees an incomplete transfer, not a short "complete" file)."""
+    encoder = Encoder(fmt)
+    async for samples, rate in stored_chunks(row):
+        data = await run_in_threadpool(encoder.feed, samples, rate)
+        if data:
+            yield data
+    tail = encoder.finish()
+    if tail:
+        yield tail

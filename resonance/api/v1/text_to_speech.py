@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from resonance.api.v1 import speech
+from resonance.api.v1 import speech, timestamps
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, SUBSCRIPTION, ApiProblem, route_class
 from resonance.api.v1.formats import DEFAULT_FORMAT, Format, OutputFormat, parse
@@ -95,6 +95,41 @@ async def stream(voice_id: str, body: TextToSpeechRequest, caller: CurrentCaller
                  output_format: OutputFormatQuery = DEFAULT_FORMAT) -> StreamingResponse:
     """Speak `text` with the voice, sending audio as it is produced: the first bytes follow the first sentence."""
     return await streamed(caller, await _start(caller, voice_id, body), parse(output_format), request)
+
+
+TIMED = {200: {"description": "The audio in the output format, base64-encoded, with when each character of `text` is "
+                              "spoken (`alignment`; `normalized_alignment` is the same: the text is spoken as "
+                              "written). Timings come from speech recognition's word timestamps on the audio",
+               "headers": AUDIO[200]["headers"]}}
+TIMED_STREAM = {200: {"description": "Newline-delimited JSON: per chunk of speech, as it is spoken, its audio "
+                                     "(`audio_base64`, in the output format) and the `alignment` of the characters "
+                                     "it speaks, in seconds from the start of the whole audio",
+                      "content": {"application/x-ndjson": {
+                          "schema": timestamps.AudioWithTimestamps.model_json_schema()}},
+                      "headers": AUDIO[200]["headers"]}}
+
+
+@router.post("/{voice_id}/with-timestamps", summary="Text to speech with character timings", responses=TIMED)
+async def convert_with_timestamps(voice_id: str, body: TextToSpeechRequest, caller: CurrentCaller, request: Request,
+                                  response: Response,
+                                  output_format: OutputFormatQuery = DEFAULT_FORMAT) -> timestamps.AudioWithTimestamps:
+    """Speak `text` with the voice; the answer is JSON: the whole audio, base64, and each character's timing."""
+    fmt = parse(output_format)
+    generation_id = await _start(caller, voice_id, body)
+    row = await speech.finished(caller.principal.org_id, generation_id, request)
+    response.headers.update(_headers(generation_id))
+    return await timestamps.whole(row, body.text, fmt)
+
+
+@router.post("/{voice_id}/stream/with-timestamps", summary="Text to speech with character timings, streamed",
+             response_class=StreamingResponse, responses=TIMED_STREAM)
+async def stream_with_timestamps(voice_id: str, body: TextToSpeechRequest, caller: CurrentCaller, request: Request,
+                                 output_format: OutputFormatQuery = DEFAULT_FORMAT) -> StreamingResponse:
+    """Speak `text` with the voice, sending a JSON line per chunk as it is spoken: its audio and its timings."""
+    fmt, generation_id = parse(output_format), await _start(caller, voice_id, body)
+    first = await speech.first_chunk(caller.principal.org_id, generation_id, request)
+    return StreamingResponse(timestamps.lines(first, body.text, fmt), media_type="application/x-ndjson",
+                             headers=_headers(generation_id))
 
 
 async def streamed(caller: Caller, generation_id: str, fmt: Format, request: Request) -> StreamingResponse:

@@ -37,6 +37,13 @@ def transcribe(samples_16k: np.ndarray) -> str:
     return " ".join(segment.text for segment in segments).strip()
 
 
+def heard_words(samples_16k: np.ndarray) -> list[tuple[str, float, float]]:
+    """(word, start s, end s) of each word heard in mono 16 kHz audio, with Whisper's word timestamps."""
+    segments, _ = _whisper().transcribe(np.asarray(samples_16k, np.float32), language="en", beam_size=1,
+                                        vad_filter=False, word_timestamps=True)
+    return [(word.word.strip(), word.start, word.end) for segment in segments for word in segment.words or ()]
+
+
 def letters(text: str) -> str:
     """Lower-case letters and apostrophes only (Whisper writes "lifelike" as "life-like")."""
     return re.sub(r"[^a-z']", "", text.lower().replace("’", "'"))

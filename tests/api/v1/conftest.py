@@ -2,7 +2,7 @@
 process, so it shares the test's database and storage settings), driven by the official `elevenlabs` SDK.
 
 Generations are spoken by a job runner thread as in the app; the engine is the stand-in tone engine unless a test
-asks for Kokoro.
+asks for Kokoro (the `kokoro` fixture).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from resonance.orgs import api_keys
 from resonance.orgs.models import Organization
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session, tenant_session
+from resonance.speech.kokoro import KokoroEngine, load_model
 from resonance.voices import labels
 from tests.factories import make_org, make_user, signed_in
 from tests.fakes import ToneEngine
@@ -57,6 +58,19 @@ def runner():
     running.start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def kokoro_engine() -> KokoroEngine:
+    load_model()
+    return KokoroEngine()
+
+
+@pytest.fixture
+def kokoro(monkeypatch, kokoro_engine) -> KokoroEngine:
+    """The real engine (Kokoro-82M on this machine) speaks the generations."""
+    use_engine(monkeypatch, kokoro_engine)
+    return kokoro_engine
 
 
 @dataclass

@@ -8,30 +8,15 @@ import time
 
 import av
 import numpy as np
-import pytest
 
 from resonance.generations.models import Generation
 from resonance.speech import audio
-from resonance.speech.kokoro import KokoroEngine, load_model
 from resonance.storage import get_storage
-from tests.api.v1.conftest import use_engine
 from tests.factories import all_rows
 
 TEXT = "Hello from Resonance. This voice is spoken on the server."
 STORY = ("The lighthouse stood alone. Its keeper climbed the stairs each night. "
          "Ships saw the beam and knew home was near.")
-
-
-@pytest.fixture(scope="module")
-def kokoro_engine() -> KokoroEngine:
-    load_model()
-    return KokoroEngine()
-
-
-@pytest.fixture
-def kokoro(monkeypatch, kokoro_engine) -> KokoroEngine:
-    use_engine(monkeypatch, kokoro_engine)
-    return kokoro_engine
 
 
 def newest(org_id: str) -> Generation:
