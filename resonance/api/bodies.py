@@ -108,6 +108,8 @@ def _size(limit: int) -> str:
 
 VOICE_UPLOAD_V1 = BodyRule(lambda: get_settings().VOICE_MAX_BYTES + FORM_MARGIN, _v1_upload_credentials,
                            _v1_too_large)
+# Editing a voice may carry a recording (refused with a 422 that says why, rather than a 413 about the size)
+VOICE_EDIT_V1 = BodyRule(lambda: get_settings().VOICE_MAX_BYTES + FORM_MARGIN, _v1_credentials, _v1_too_large)
 V1_WRITE = BodyRule(lambda: JSON_MAX_BYTES, _v1_credentials, _v1_too_large)
 OPENAI_WRITE = BodyRule(lambda: JSON_MAX_BYTES, _openai_credentials,
                         lambda limit: openai_errors.reshape(_v1_too_large(limit)))
@@ -124,12 +126,19 @@ def rule_for(method: str, path: str) -> BodyRule:
             return V1_READ
         if path.rstrip("/") == "/v1/audio/speech":
             return OPENAI_WRITE
-        return VOICE_UPLOAD_V1 if path.rstrip("/") == "/v1/voices/add" else V1_WRITE
+        if path.rstrip("/") == "/v1/voices/add":
+            return VOICE_UPLOAD_V1
+        return VOICE_EDIT_V1 if _is_voice_edit(path) else V1_WRITE
     if path == "/api/voices/create" and method not in READ_ONLY:
         return VOICE_UPLOAD_APP
     if path == "/api/webhooks/polar":
         return WEBHOOK
     return DEFAULT
+
+
+def _is_voice_edit(path: str) -> bool:
+    parts = path.rstrip("/").split("/")  # "", "v1", "voices", voice_id, "edit"
+    return len(parts) == 5 and parts[2] == "voices" and parts[4] == "edit"
 
 
 class BodyLimits(HttpMiddleware):

@@ -6,6 +6,7 @@ Runs in the actor's tenant session: another organization's generation or custom 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import tuple_, update
 from sqlmodel import Session, col, select
@@ -102,19 +103,42 @@ def get_generation(*, session: Session, generation_id: str) -> Generation:
     return generation
 
 
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Narrows the history list: one voice, a creation window (`after` <= created_at < `before`), text holding
+    `search` (any case)."""
+
+    voice_id: str | None = None
+    after: datetime | None = None
+    before: datetime | None = None
+    search: str = ""
+
+
 def list_generations(*, session: Session, before: Generation | None = None, limit: int = PAGE_SIZE,
-                     voice_id: str | None = None) -> list[Generation]:
-    """The organization's generations (of one voice, if given), newest first, a page at a time (`before` = the last
-    row already shown)."""
-    if voice_id and not text_input.is_line(voice_id):
-        return []  # no voice has such an id
+                     voice_id: str | None = None, where: HistoryFilter | None = None) -> list[Generation]:
+    """The organization's generations (narrowed by `voice_id` or `where`), newest first, a page at a time
+    (`before` = the last row already shown)."""
+    where = where or HistoryFilter(voice_id=voice_id)
+    if not all(text_input.is_line(value or "") for value in (where.voice_id, where.search)):
+        return []  # no voice has such an id, no text holds such a search
     stmt = select(Generation).order_by(col(Generation.created_at).desc(), col(Generation.id).desc())
     if before is not None:
         # A row-value comparison, so the (org_id, created_at, id) index seeks straight to the cursor at any depth.
         stmt = stmt.where(tuple_(col(Generation.created_at), col(Generation.id)) < (before.created_at, before.id))
-    if voice_id:
-        stmt = stmt.where(Generation.voice_id == voice_id)
+    if where.voice_id:
+        stmt = stmt.where(Generation.voice_id == where.voice_id)
+    if where.after is not None:
+        stmt = stmt.where(col(Generation.created_at) >= where.after)
+    if where.before is not None:
+        stmt = stmt.where(col(Generation.created_at) < where.before)
+    if where.search.strip():
+        stmt = stmt.where(col(Generation.text).ilike(f"%{_escape_like(where.search.strip())}%", escape="\\"))
     return list(session.exec(stmt.limit(limit)))
+
+
+def _escape_like(value: str) -> str:
+    """`%` and `_` in a search are the characters themselves, not wildcards."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def cancel_generation(*, session: Session, actor: Principal, generation_id: str) -> None:

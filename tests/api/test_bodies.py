@@ -129,12 +129,12 @@ def multipart_stream(boundary: str) -> Stream:
     return Stream(head=head)
 
 
-def upload_v1(base: str, key: str | None) -> tuple[httpx.Response, Stream]:
+def upload_v1(base: str, key: str | None, path: str = "/v1/voices/add") -> tuple[httpx.Response, Stream]:
     body = multipart_stream("resonanceboundary")
     headers = {"Content-Type": "multipart/form-data; boundary=resonanceboundary"}
     if key is not None:
         headers["xi-api-key"] = key
-    response = httpx.post(f"{base}/v1/voices/add", content=iter(body), headers=headers, timeout=60)
+    response = httpx.post(f"{base}{path}", content=iter(body), headers=headers, timeout=60)
     return response, body
 
 
@@ -153,6 +153,18 @@ def test_v1_upload_without_valid_key_is_401_before_a_byte_is_read(server, team, 
     assert body.sent < 21 * MIB  # the connection was closed, not drained
     assert_nothing_spooled(spool)
     assert response.headers["connection"] == "close"
+
+
+def test_v1_voice_edit_without_valid_key_is_401_before_a_byte_is_read_and_with_one_stops_at_the_cap(server, team,
+                                                                                                    spool):
+    """Editing a voice takes a recording-sized body (to refuse a recording with a 422 saying why): the same guard."""
+    base, meter = server
+    response, body = upload_v1(base, None, "/v1/voices/voi_any/edit")
+    assert response.status_code == 401 and meter.received[-1] == 0 and body.sent < 21 * MIB
+    assert response.headers["connection"] == "close"
+    response, body = upload_v1(base, team.secret, "/v1/voices/voi_any/edit")
+    assert response.status_code == 413 and meter.received[-1] <= 21 * MIB and body.sent < 40 * MIB
+    assert spool.open == 0 and list(spool.folder.iterdir()) == []
 
 
 def test_v1_upload_over_the_organizations_limit_is_429_before_a_byte_is_read(server, team, spool):

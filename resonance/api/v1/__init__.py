@@ -8,20 +8,21 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
-from resonance.api.v1 import history, models, text_to_speech, user, voices
+from resonance.api.v1 import history, models, text_to_speech, user, voices, voices_search
 from resonance.api.v1.openai_compat import speech as openai_speech
 
 OPENAPI_PATH = "/v1/openapi.json"
 
 DESCRIPTION = """\
-Resonance's public API speaks ElevenLabs' v1 shapes, so ElevenLabs SDKs and tools work by changing their base URL
-to this server.
+Resonance's public API speaks ElevenLabs' v1 shapes (and, for `voices.search`, GET /v2/voices), so ElevenLabs SDKs
+and tools work by changing their base URL to this server.
 
 **Authentication**: an organization API key in the `xi-api-key` header. Admins create keys under Settings → API
 keys; the secret is shown once. A key acts for its organization with Member rights.
 
-**Errors**: `{"detail": {"status": "...", "message": "..."}}` with 401 (`needs_authorization`, `invalid_api_key`),
-402 (`subscription_required`: billing is on and the organization has no active subscription), 403
+**Errors**: `{"detail": {"status": "...", "message": "..."}}` with 400 (`voice_not_editable`: a built-in voice), 401
+(`needs_authorization`, `invalid_api_key`), 402 (`subscription_required`: billing is on and the organization has no
+active subscription), 403
 (`missing_permissions`), 404 (`voice_not_found`, `history_item_not_found`: unknown or another organization's), 412
 (`voice_not_ready`: the voice is still being matched, with its `matching` status and a `Retry-After` header, or its
 matching failed), 413 (`file_too_large`), 422 (`invalid_request`, `model_not_found`), 429 (`rate_limit_exceeded`,
@@ -50,15 +51,23 @@ def build_router() -> APIRouter:
     return v1
 
 
+def build_v2_router() -> APIRouter:
+    """ElevenLabs' v2 calls (for now `voices.search`), under the same key and error shape as /v1."""
+    v2 = APIRouter(prefix="/v2")
+    v2.include_router(voices_search.router)
+    return v2
+
+
 def mount(api: FastAPI) -> None:
-    """Add the /v1 routes and their own OpenAPI document to the app."""
-    v1 = build_router()
+    """Add the /v1 and /v2 routes and their OpenAPI document (/v1/openapi.json) to the app."""
+    v1, v2 = build_router(), build_v2_router()
     api.include_router(v1)
+    api.include_router(v2)
     cache: dict[str, dict] = {}
 
     @api.get(OPENAPI_PATH, include_in_schema=False)
     def openapi_document() -> JSONResponse:
         if "document" not in cache:
             cache["document"] = get_openapi(title="Resonance API", version="1.0.0", description=DESCRIPTION,
-                                            routes=v1.routes)
+                                            routes=[*v1.routes, *v2.routes])
         return JSONResponse(cache["document"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-from typing import Annotated
+import io
+import zipfile
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
@@ -12,8 +14,14 @@ from sqlmodel import Session, col, select
 
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, ApiProblem, route_class
-from resonance.api.v1.formats import DEFAULT_FORMAT, encode, parse
-from resonance.api.v1.schemas import MODEL_ID, GetHistoryResponse, HistoryItem, StatusResponse
+from resonance.api.v1.formats import DEFAULT_FORMAT, Format, OutputFormat, encode, parse
+from resonance.api.v1.schemas import (
+    MODEL_ID,
+    DownloadHistoryRequest,
+    GetHistoryResponse,
+    HistoryItem,
+    StatusResponse,
+)
 from resonance.api.v1.storage_cleanup import remove_files
 from resonance.billing.service import count_characters
 from resonance.generations import service as generations
@@ -28,6 +36,8 @@ from resonance.voices.models import Voice
 router = APIRouter(prefix="/history", tags=["history"], route_class=route_class("history_item_not_found"),
                    responses={**COMMON_RESPONSES, **NOT_FOUND})
 
+WAV_FORMAT = OutputFormat.WAV_44100  # `output_format` `wav` of a download
+UNIX_MAX = 253_402_300_799  # the last second of year 9999, the latest moment a datetime holds
 _STATES = {rows.DONE: "created", rows.FAILED: "failed", rows.CANCELLED: "failed"}
 
 
@@ -50,10 +60,15 @@ def _variants(session: Session, generations_: list[Generation]) -> dict[str, str
     return dict(session.exec(select(Voice.id, Voice.variant).where(col(Voice.id).in_(ids))).all())
 
 
-def _page(session: Session, *, size: int, after_id: str | None, voice_id: str | None) -> list[Generation]:
+def _page(session: Session, *, size: int, after_id: str | None,
+          where: generations.HistoryFilter) -> list[Generation]:
     """Newest first, keyset-paged after `after_id` (an id of this organization, else 404)."""
     after = generations.get_generation(session=session, generation_id=after_id) if after_id else None
-    return generations.list_generations(session=session, before=after, limit=size, voice_id=voice_id)
+    return generations.list_generations(session=session, before=after, limit=size, where=where)
+
+
+def _moment(unix: int | None) -> datetime | None:
+    return None if unix is None else datetime.fromtimestamp(unix, UTC)
 
 
 @router.get("", response_model=GetHistoryResponse, summary="List history")
@@ -63,9 +78,23 @@ def list_history(
     start_after_history_item_id: Annotated[str | None, Query(description="The last item of the previous page")]
     = None,
     voice_id: Annotated[str | None, Query(description="Only items spoken with this voice")] = None,
+    date_before_unix: Annotated[int | None, Query(ge=0, le=UNIX_MAX, description="Only items made before this "
+                                                                                  "moment (Unix seconds)")] = None,
+    date_after_unix: Annotated[int | None, Query(ge=0, le=UNIX_MAX, description="Only items made at or after this "
+                                                                                 "moment (Unix seconds)")] = None,
+    search: Annotated[str | None, Query(max_length=200, description="Only items whose text holds this, any case")]
+    = None,
+    source: Annotated[Literal["TTS", "STS", "Flows"] | None, Query(
+        description="Every item is `TTS`: `STS` and `Flows` list none")] = None,
+    sort_direction: Annotated[Literal["desc"] | None, Query(description="Newest first only")] = None,
+    model_id: Annotated[str | None, Query(description="Accepted and ignored: every item is resonance_v1")] = None,
 ) -> GetHistoryResponse:
+    if source not in (None, "TTS"):
+        return GetHistoryResponse(history=[], has_more=False)
+    where = generations.HistoryFilter(voice_id=voice_id, after=_moment(date_after_unix),
+                                      before=_moment(date_before_unix), search=search or "")
     with tenant_session(caller.principal.org_id) as session:
-        found = _page(session, size=page_size + 1, after_id=start_after_history_item_id, voice_id=voice_id)
+        found = _page(session, size=page_size + 1, after_id=start_after_history_item_id, where=where)
         page = found[:page_size]
         variants = _variants(session, page)
     clones = labels.active_engine().clones
@@ -83,30 +112,66 @@ def get_item(history_item_id: str, caller: CurrentCaller) -> HistoryItem:
     return item_out(generation, variant, clones=labels.active_engine().clones)
 
 
+_NO_AUDIO = {409: {"description": "Still being generated (`audio_not_ready`), failed (`speech_failed`) or "
+                                  "cancelled (`history_item_cancelled`)"}}
+
+
 @router.get("/{history_item_id}/audio", summary="Get a history item's audio", response_class=Response,
             responses={200: {"description": "MP3 (44.1 kHz, 128 kb/s)",
                              "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}},
-                       409: {"description": "Still being generated (`audio_not_ready`), failed (`speech_failed`) "
-                                            "or cancelled (`history_item_cancelled`)"}})
+                       **_NO_AUDIO})
 async def get_audio(history_item_id: str, caller: CurrentCaller) -> Response:
-    def read() -> Generation:
-        with tenant_session(caller.principal.org_id) as session:
-            return generations.get_generation(session=session, generation_id=history_item_id)
-
-    generation = await run_in_threadpool(read)
-    if generation.status == rows.FAILED:
-        raise ApiProblem(409, "speech_failed", generation.error or "Speech generation failed; this item has no audio")
-    if generation.status == rows.CANCELLED:
-        raise ApiProblem(409, "history_item_cancelled", "The generation was cancelled; this item has no audio")
-    if generation.object_key is None:
-        raise ApiProblem(409, "audio_not_ready", "The audio is still being generated; try again shortly")
-    data = await run_in_threadpool(_mp3, generation.object_key)
+    [generation] = await run_in_threadpool(_with_audio, caller.principal.org_id, [history_item_id])
+    data = await run_in_threadpool(_encoded, generation.object_key, parse(DEFAULT_FORMAT))
     return Response(data, media_type="audio/mpeg")
 
 
-def _mp3(key: str) -> bytes:
+@router.post("/download", summary="Download history items' audio", response_class=Response,
+             responses={200: {"description": "One item: its audio (MP3, or WAV with `output_format` `wav`). "
+                                             "Several: a zip of them, each named after its item's id",
+                              "content": {"audio/mpeg": {}, "audio/wav": {}, "application/zip": {}}},
+                        **_NO_AUDIO})
+async def download(body: DownloadHistoryRequest, caller: CurrentCaller) -> Response:
+    """The audio of one item, or a zip of several (404 if any is unknown or another organization's, 409 if any has
+    no audio)."""
+    found = await run_in_threadpool(_with_audio, caller.principal.org_id, list(dict.fromkeys(body.history_item_ids)))
+    fmt = parse(WAV_FORMAT if body.output_format == "wav" else DEFAULT_FORMAT)
+    extension = "wav" if body.output_format == "wav" else "mp3"
+    if len(found) == 1:
+        data = await run_in_threadpool(_encoded, found[0].object_key, fmt)
+        return Response(data, media_type=fmt.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{found[0].id}.{extension}"'})
+    data = await run_in_threadpool(_zip, found, fmt, extension)
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="history.zip"'})
+
+
+def _with_audio(org_id: str, ids: list[str]) -> list[Generation]:
+    """The items, in order; 404 for one that is not the organization's, 409 for one without audio."""
+    with tenant_session(org_id) as session:
+        found = [generations.get_generation(session=session, generation_id=i) for i in ids]
+    for generation in found:
+        if generation.status == rows.FAILED:
+            raise ApiProblem(409, "speech_failed",
+                             generation.error or "Speech generation failed; this item has no audio")
+        if generation.status == rows.CANCELLED:
+            raise ApiProblem(409, "history_item_cancelled", "The generation was cancelled; this item has no audio")
+        if generation.object_key is None:
+            raise ApiProblem(409, "audio_not_ready", "The audio is still being generated; try again shortly")
+    return found
+
+
+def _encoded(key: str, fmt: Format) -> bytes:
     samples, rate = audio.read_wav(get_storage().get(key))
-    return encode(samples, rate, parse(DEFAULT_FORMAT))
+    return encode(samples, rate, fmt)
+
+
+def _zip(found: list[Generation], fmt: Format, extension: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # MP3 and WAV gain little from deflate
+        for generation in found:
+            archive.writestr(f"{generation.id}.{extension}", _encoded(generation.object_key, fmt))
+    return buffer.getvalue()
 
 
 @router.delete("/{history_item_id}", response_model=StatusResponse, summary="Delete a history item")

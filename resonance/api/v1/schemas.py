@@ -14,6 +14,7 @@ from resonance.generations.service import MAX_CHARS
 from resonance.voices import labels
 
 UNLIMITED = 2_147_483_647  # what a limit reads when there is none (billing off, or pay as you go)
+MAX_DOWNLOAD = 50  # history items in one POST /v1/history/download: the zip is built in memory
 MODEL_ID = "resonance_v1"  # the one model: the configured speech engine (Kokoro-82M by default)
 
 
@@ -102,6 +103,14 @@ class GetVoicesResponse(BaseModel):
     voices: list[Voice]
 
 
+class GetVoicesV2Response(BaseModel):
+    voices: list[Voice]
+    has_more: bool
+    total_count: int = Field(description="Voices matching the query, on every page")
+    next_page_token: str | None = Field(None, description="Pass as `next_page_token` for the next page; null on the "
+                                                          "last")
+
+
 class AddVoiceResponse(BaseModel):
     voice_id: str
     requires_verification: bool = False
@@ -111,6 +120,15 @@ class AddVoiceResponse(BaseModel):
 
 class StatusResponse(BaseModel):
     status: Literal["ok"] = "ok"
+
+
+class DownloadHistoryRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    history_item_ids: list[str] = Field(min_length=1, max_length=MAX_DOWNLOAD,
+                                        description=f"1–{MAX_DOWNLOAD} of the organization's items")
+    output_format: Literal["default", "mp3", "wav"] | None = Field(
+        None, description="`default`/`mp3` (MP3, 44.1 kHz, 128 kb/s, the default) or `wav` (16-bit, 44.1 kHz)")
 
 
 # Text to speech

@@ -187,21 +187,24 @@ async def add_voice(
     return AddVoiceResponse(voice_id=voice.id, category=kind.category, matching=matching_out(kind.match))
 
 
-def _labels(raw: str | None) -> tuple[str, str]:
-    """(language, category) from the labels JSON; `Invalid` naming what is wrong."""
+def _labels(raw: str | None, *, language: str = "en-US",
+            category: str = VoiceCategory.GENERAL) -> tuple[str, str]:
+    """(language, category) from the labels JSON, the given ones where it names none; `Invalid` naming what is
+    wrong."""
     if raw is None or not raw.strip() or raw.strip() == "null":
-        return "en-US", VoiceCategory.GENERAL
+        return language, category
     try:
         labels = json.loads(raw)
     except ValueError:
         raise Invalid("labels must be a JSON object, e.g. {\"language\": \"en-US\"}") from None
     if not isinstance(labels, dict):
         raise Invalid("labels must be a JSON object, e.g. {\"language\": \"en-US\"}")
-    language = labels.get("language") or "en-US"
+    default_category = category
+    language = labels.get("language") or language
     if not isinstance(language, str) or not languages.is_known(language.strip()):
         raise Invalid(f"labels.language must be a BCP-47 language tag with a region, such as en-US or en-GB "
                       f"(got {language!r})")
-    use_case = labels.get("use_case") or labels.get("category") or "general"
+    use_case = labels.get("use_case") or labels.get("category") or default_category
     category = _category(use_case)
     if category is None:
         names = ", ".join(c.value.lower() for c in VoiceCategory)
@@ -218,6 +221,66 @@ def _category(value: object) -> str | None:
     return key.upper() if key.upper() in VoiceCategory.__members__ else None
 
 
+NOT_EDITABLE = "Built-in voices cannot be edited; add a voice of your own to change its name or labels."
+KEY_WITHOUT_USER = "Only admins and the voice's creator can change it."
+
+
+def _custom_voice_for_key(session, principal: Principal, voice_id: str, *, built_in: Exception) -> VoiceRow:
+    """The organization's own voice `voice_id` (`built_in` is raised for a built-in one). A key whose creator was
+    deleted made no voice: refused, rather than matching voices whose creator is gone too."""
+    voice = voices.get_voice(session=session, voice_id=voice_id)
+    if voice.variant != VoiceVariant.CUSTOM:
+        raise built_in
+    if principal.user_id is None:
+        raise Forbidden(KEY_WITHOUT_USER)
+    return voice
+
+
+@router.post("/{voice_id}/edit", response_model=StatusResponse, summary="Edit a voice",
+             responses={400: {"description": "A built-in voice (`voice_not_editable`)"},
+                        403: {"description": "Not a voice this key may change (`missing_permissions`)"}})
+async def edit_voice(
+    voice_id: str,
+    caller: CurrentCaller,
+    name: Annotated[str, Form(description="At most 100 characters")],
+    description: Annotated[str | None, Form(description="At most 500 characters; left as it is when not sent")]
+    = None,
+    labels: Annotated[str | None, Form(description="JSON object as in POST /v1/voices/add; `language` and "
+                                                   "`use_case` left as they are when not sent")] = None,
+    files: Annotated[list[UploadFile] | None, File(description="Not offered: replacing the recording is refused "
+                                                               "(422); add a new voice instead")] = None,
+    remove_background_noise: Annotated[bool | None, Form(description="Accepted and ignored")] = None,
+) -> StatusResponse:
+    """Rename a voice, change its description or labels, with the app's rules (resonance/voices/service.py): keys
+    have Member rights, so only voices the key's creator made."""
+    if files:
+        raise Invalid("Replacing a voice's recording is not offered: send name, description and labels only, or add "
+                      "a new voice from the recording with POST /v1/voices/add.")
+    fields = (name, description, labels)
+    await run_in_threadpool(_edit, caller.principal, voice_id, fields)
+    return StatusResponse()
+
+
+def _edit(principal: Principal, voice_id: str, fields: tuple[str, str | None, str | None]) -> None:
+    name, description, labels = fields
+    with tenant_session(principal.org_id) as session:
+        voice = _custom_voice_for_key(session, principal, voice_id,
+                                      built_in=ApiProblem(400, "voice_not_editable", NOT_EDITABLE))
+        language, category = _labels(labels, language=voice.language, category=voice.category)
+        kept = voice.description or "" if description is None else description
+        voices.update_voice(session=session, actor=principal, voice_id=voice_id,
+                            fields=VoiceFields(name=name, category=category, language=language, description=kept))
+
+
+@router.post("/{voice_id}/settings/edit", response_model=StatusResponse, summary="Edit a voice's settings")
+def edit_settings(voice_id: str, settings: VoiceSettings, caller: CurrentCaller) -> StatusResponse:
+    """Checked (ranges as in text to speech; 404 for another organization's voice) and answered `ok`, but not kept:
+    voices have no settings of their own, so send `voice_settings` (its `speed`) with each request."""
+    with tenant_session(caller.principal.org_id) as session:
+        voices.get_voice(session=session, voice_id=voice_id)
+    return StatusResponse()
+
+
 @router.delete("/{voice_id}", response_model=StatusResponse, summary="Delete a voice",
                responses={403: {"description": "Not a voice this key may delete (`missing_permissions`)"}})
 def delete_voice(voice_id: str, caller: CurrentCaller) -> StatusResponse:
@@ -225,10 +288,7 @@ def delete_voice(voice_id: str, caller: CurrentCaller) -> StatusResponse:
     have Member rights. Its history items stay, with the voice's name."""
     principal: Principal = caller.principal
     with tenant_session(principal.org_id) as session:
-        if principal.user_id is None:  # the key's creator was deleted: it owns no voices
-            if voices.get_voice(session=session, voice_id=voice_id).variant != VoiceVariant.CUSTOM:
-                raise NotFound(voices.NOT_FOUND)
-            raise Forbidden("Only admins and the voice's creator can change it.")
+        _custom_voice_for_key(session, principal, voice_id, built_in=NotFound(voices.NOT_FOUND))
         keys = voices.delete_voice(session=session, actor=principal, voice_id=voice_id)
     remove_files(keys)
     return StatusResponse()

@@ -24,6 +24,12 @@ ENDPOINTS = (
     ("POST", "/v1/voices/add", "Add a voice: multipart name, files (one recording, 10 s to 5 min), description, "
                                "labels (JSON: language such as en-GB, use_case such as audiobook) → voice_id, "
                                "category and matching (queued). A matched voice can speak once matching is done"),
+    ("GET", "/v2/voices", "Search voices: search, sort (created_at_unix, name), sort_direction, page_size (≤ 100), "
+                          "next_page_token, voice_type (personal, default…), category (premade, cloned…)"),
+    ("POST", "/v1/voices/{voice_id}/edit", "Rename a voice the key's creator made, change its description or labels "
+                                           "(a new recording is refused: add a new voice)"),
+    ("POST", "/v1/voices/{voice_id}/settings/edit", "Checked and answered ok; not kept (send voice_settings with "
+                                                    "each request)"),
     ("DELETE", "/v1/voices/{voice_id}", "Delete a voice the key's creator made (keys have member rights)"),
     ("POST", "/v1/text-to-speech/{voice_id}", "JSON text (at most 5,000 characters), model_id, voice_settings "
                                               "(speed 0.5–2.0 is used; stability, similarity_boost, style and "
@@ -31,7 +37,9 @@ ENDPOINTS = (
     ("POST", "/v1/text-to-speech/{voice_id}/stream", "The same, streamed: the first audio follows the first "
                                                      "sentence while the rest is being spoken"),
     ("GET", "/v1/history", "Generations from the app and the API, newest first: page_size (≤ 1000), "
-                           "start_after_history_item_id, voice_id"),
+                           "start_after_history_item_id, voice_id, date_after_unix, date_before_unix, search, source"),
+    ("POST", "/v1/history/download", "JSON history_item_ids (1–50): one item's audio, or a zip of several (MP3; "
+                                     "output_format wav for WAV)"),
     ("GET", "/v1/history/{history_item_id}", "One item"),
     ("GET", "/v1/history/{history_item_id}/audio", "Its audio as MP3 (409 audio_not_ready while it is spoken)"),
     ("DELETE", "/v1/history/{history_item_id}", "Delete an item and its audio"),
@@ -50,6 +58,7 @@ ENDPOINTS = (
 )
 
 ERRORS = (
+    ("400", "voice_not_editable", "Editing a built-in voice"),
     ("401", "needs_authorization, invalid_api_key", "No key, or an unknown or revoked one"),
     ("402", "subscription_required", "Billing is on and the organization has no active subscription; an admin "
                                      "subscribes under Billing"),

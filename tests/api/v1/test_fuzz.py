@@ -71,9 +71,10 @@ def test_no_input_makes_a_server_error(case, team, db):
     case.validate_response(response, checks=[not_a_server_error])
 
 
-def test_the_document_covers_only_v1_with_the_key_scheme(base_url, sqlite_db):
+def test_the_document_covers_only_the_public_api_with_the_key_scheme(base_url, sqlite_db):
     document = httpx.get(f"{base_url}/v1/openapi.json").json()
-    assert document["paths"] and all(path.startswith("/v1/") for path in document["paths"])
+    assert document["paths"] and all(path.startswith(("/v1/", "/v2/")) for path in document["paths"])
+    assert "/v2/voices" in document["paths"] and "/v1/history/download" in document["paths"]
     assert document["components"]["securitySchemes"]["ApiKey"] == {
         "type": "apiKey", "in": "header", "name": "xi-api-key",
         "description": "An organization API key (`rsk_…`), created by an Admin at /settings/api-keys"}
