@@ -18,13 +18,14 @@ from datetime import timedelta
 
 import pyotp
 import segno
-from sqlalchemy import exists, literal, or_
+from sqlalchemy import literal
 from sqlmodel import Session, col, delete, func, select, update
 
 from resonance.core import security, text_input
 from resonance.core.clock import clock
 from resonance.core.errors import Invalid, NotFound
 from resonance.identity import security_events, signin
+from resonance.identity.factors import has_second_factor
 from resonance.identity.models import BackupCode, Passkey, TotpFactor, User
 
 ISSUER = "Resonance"
@@ -45,14 +46,7 @@ class Enrolment:
 
 def enrolled(*, session: Session, user_id: str) -> bool:
     """Whether signing in takes a second step: the account has an authenticator app or a passkey."""
-    return session.exec(select(enrolled_clause(literal(user_id)))).one()
-
-
-def enrolled_clause(user_id):
-    """SQL: `enrolled` of a user (a column or a value); for queries that ask it of many rows, or in the same round
-    trip as something else (orgs/principal.py)."""
-    return or_(exists().where(TotpFactor.user_id == user_id, col(TotpFactor.confirmed_at).is_not(None)),
-               exists().where(Passkey.user_id == user_id))
+    return session.exec(select(has_second_factor(literal(user_id)))).one()
 
 
 def totp_on(*, session: Session, user_id: str) -> bool:

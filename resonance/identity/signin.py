@@ -24,6 +24,7 @@ from resonance.core import ratelimit, security, text_input
 from resonance.core.clock import clock
 from resonance.core.db import execute_alone, first_row_alone, read_first_row
 from resonance.core.errors import Forbidden, Unauthenticated
+from resonance.identity.factors import has_second_factor
 from resonance.identity.models import User
 
 WRONG = "Incorrect email or password."
@@ -59,9 +60,7 @@ def authenticate(*, session: Session, email: str, password: str, ip: str) -> Use
         raise Unauthenticated(WRONG)
     # A right password clears the count, unless a second step follows: then only that step's success does, or
     # someone holding the password could re-open the count between rounds of guessing codes.
-    from resonance.identity.mfa import enrolled_clause  # mfa counts its attempts here
-
-    execute_alone(update(User).where(User.id == user_id, ~enrolled_clause(User.id))
+    execute_alone(update(User).where(User.id == user_id, ~has_second_factor(User.id))
                   .values(failed_signins=0, locked_until=None))
     user = session.get(User, user_id)
     if user.email_verified_at is None:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from resonance.core import text_input
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.identity import mfa, security_events
+from resonance.identity.factors import has_second_factor
 from resonance.identity.models import User
 from resonance.orgs import audit, organizations
 from resonance.orgs.models import Membership, Role
@@ -33,7 +34,7 @@ class MemberView:
 def list_members(*, session: Session, actor: Principal) -> list[MemberView]:
     require_org(actor)
     rows = session.exec(
-        select(Membership, User, mfa.enrolled_clause(User.id)).join(User, User.id == Membership.user_id)
+        select(Membership, User, has_second_factor(User.id)).join(User, User.id == Membership.user_id)
         .order_by(col(Membership.created_at))
     ).all()
     return [MemberView(m.id, u.id, u.name, u.email, m.role, m.created_at, bool(on)) for m, u, on in rows]

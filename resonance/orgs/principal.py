@@ -15,7 +15,8 @@ from resonance.core import logs, security
 from resonance.core.clock import clock
 from resonance.core.db import execute_alone, read_first_row
 from resonance.core.errors import Forbidden, Unauthenticated
-from resonance.identity import mfa, sessions
+from resonance.identity import sessions
+from resonance.identity.factors import has_second_factor
 from resonance.identity.models import AuthSession, User
 from resonance.orgs.models import Membership, Organization, Role
 
@@ -43,7 +44,7 @@ class Principal:
 _LOOKUP = (
     select(AuthSession.id, AuthSession.created_at, AuthSession.last_seen_at, AuthSession.revoked_at,
            User.id, User.email, User.name, Membership.role, Organization.id, Organization.name,
-           Organization.require_two_step, mfa.enrolled_clause(User.id))
+           Organization.require_two_step, has_second_factor(User.id))
     .join(User, User.id == AuthSession.user_id)
     .outerjoin(Membership, and_(Membership.org_id == AuthSession.active_org_id, Membership.user_id == User.id))
     .outerjoin(Organization, Organization.id == Membership.org_id)

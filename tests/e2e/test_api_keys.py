@@ -34,13 +34,18 @@ get_storage().put("voices/system/e2e-evelyn", audio.to_wav(np.zeros(2400, np.flo
 """
 
 
+def add_voice(app: RunningApp) -> None:
+    """The built-in voice Evelyn with a short sample, in the app's database and storage (idempotent)."""
+    done = subprocess.run([_python(), "-c", ADD_VOICE], cwd=ROOT, env=app.env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
 def test_admin_creates_copies_uses_and_revokes_a_key(app: RunningApp, new_browser):
     seeded = app.seed({"users": {"ada": "Ada Admin", "mel": "Mel Member"},
                        "orgs": {"acme": {"name": "Acme API", "admin": "ada", "members": ["mel"]}},
                        "active": {"ada": "acme", "mel": "acme"}})
-    done = subprocess.run([_python(), "-c", ADD_VOICE], cwd=ROOT, env=app.env, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
+    add_voice(app)
 
     b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
     b.open("/settings/api-keys")

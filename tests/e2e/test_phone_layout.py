@@ -8,12 +8,10 @@ list shown whole.
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from .e2e_support import ROOT, Browser, RunningApp, _python, signed_in
-from .test_api_keys import ADD_VOICE
+from .e2e_support import Browser, RunningApp, signed_in
+from .test_api_keys import add_voice
 
 pytestmark = pytest.mark.e2e
 
@@ -94,9 +92,7 @@ def assert_player_fits(b: Browser) -> None:
 def test_phone_pages_fit(app: RunningApp, new_browser):
     seeded = app.seed({"users": {"ada": "Ada Admin"}, "orgs": {"acme": {"name": "Acme Phone", "admin": "ada"}},
                        "active": {"ada": "acme"}})
-    done = subprocess.run([_python(), "-c", ADD_VOICE], cwd=ROOT, env=app.env, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
+    add_voice(app)
     b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
     b.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
 

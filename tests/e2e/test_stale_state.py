@@ -10,12 +10,10 @@ job and nothing of it is kept.
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from .e2e_support import ROOT, Browser, RunningApp, _python, signed_in
-from .test_api_keys import ADD_VOICE
+from .e2e_support import Browser, RunningApp, signed_in
+from .test_api_keys import add_voice
 from .test_voices import pick
 
 pytestmark = pytest.mark.e2e
@@ -40,9 +38,7 @@ def generate_state(b: Browser) -> str:
 def test_no_state_of_an_earlier_visit_shows(app: RunningApp, new_browser):
     seeded = app.seed({"users": {"ada": "Ada Admin"}, "orgs": {"acme": {"name": "Acme Stale", "admin": "ada"}},
                        "active": {"ada": "acme"}})
-    done = subprocess.run([_python(), "-c", ADD_VOICE], cwd=ROOT, env=app.env, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
+    add_voice(app)
     b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
     b.open("/")
 
