@@ -6,11 +6,10 @@ import reflex as rx
 
 from resonance.api.app import build_api
 from resonance.billing.lifespan import billing_background
-from resonance.core import error_tracking, logs
+from resonance.core import error_tracking, logs, routes
 from resonance.core.config import get_settings
 from resonance.jobs.default import default_runner
 from resonance.mail.delivery import mail_delivery
-from resonance.ui import routes
 from resonance.ui.event_logs import EventLogScope
 from resonance.ui.pages.account import account_page
 from resonance.ui.pages.api_docs import api_docs_page

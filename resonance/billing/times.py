@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from resonance.core.clock import as_utc
 
 
 def utc(moment: datetime | None) -> datetime | None:
     """Timezone-aware UTC; a naive value (as SQLite returns it) is taken as UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None if moment is None else as_utc(moment)
 
 
 def parse(value: str | None) -> datetime | None:

@@ -28,3 +28,9 @@ class Clock:
 
 
 clock = Clock()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Timezone-aware UTC. Every stored time is written in UTC, but the columns keep no zone, so the database hands
+    them back naive: this is the one place that says so."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -30,7 +30,7 @@ from urllib.parse import quote
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select, update
 
-from resonance.core import security, text_input
+from resonance.core import routes, security, text_input
 from resonance.core.clock import clock
 from resonance.core.config import get_settings
 from resonance.core.errors import Invalid, RateLimited
@@ -101,7 +101,7 @@ def sign_up(*, session: Session, name: str, email: str, password: str, browser: 
     password_hash = security.hash_password(password)  # before the lookup: every answer costs the same
     user = find_by_email(session=session, email=email)
     if user is not None and user.email_verified_at is not None:
-        mail.send(session=session, to=email, message=templates.account_exists(link=_url("/sign-in")))
+        mail.send(session=session, to=email, message=templates.account_exists(link=_url(routes.SIGN_IN)))
         return browser
     if user is None:
         # The first attempt's password lets its maker sign in to reach the verify page again (it still needs a

@@ -33,6 +33,7 @@ STEP_SECONDS = 30
 BACKUP_CODES = 10
 CHALLENGE_AUDIENCE = "resonance:second-factor"
 CHALLENGE_LIFETIME = timedelta(minutes=5)
+CHALLENGE_COOKIE = "__Host-resonance_second_factor"  # the signed challenge between the two steps (HttpOnly)
 WRONG = "That code is not right. Check your authenticator app and try again."
 ALREADY_ON = "Two-step verification is already on."
 

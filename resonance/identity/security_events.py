@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
+from resonance.core import routes
 from resonance.core.config import get_settings
 from resonance.identity import devices, tokens
 from resonance.identity.models import SecurityEvent, User
@@ -57,7 +58,6 @@ _HOW = {PASSWORD: "with your password", LINK: "with an emailed sign-in link",
 _METHOD_NAMES = {PASSWORD: "password", LINK: "emailed link", EMAIL_CODE: "email code", TWO_STEP: "two-step code",
                  PASSKEY: "passkey"}
 
-NOT_ME_PATH = "/security/not-me"  # ui/routes.NOT_ME
 NOT_ME_LIFETIME = timedelta(hours=24)  # long enough to read the mail; the link only secures the account
 
 # Never stored: a caller passing one of these has made a mistake.
@@ -97,7 +97,7 @@ def _new_device(session: Session, row: SecurityEvent) -> bool:
 
 def _not_me_link(session: Session, user: User) -> str:
     token = tokens.issue_link(session=session, user=user, purpose=tokens.NOT_ME, lifetime=NOT_ME_LIFETIME)
-    return f"{get_settings().APP_URL}{NOT_ME_PATH}?token={token}"
+    return f"{get_settings().APP_URL}{routes.NOT_ME}?token={token}"
 
 
 def how(method: str) -> str:

@@ -9,12 +9,12 @@ session like any Member's action. Rotating RESONANCE_SECRET_KEY invalidates ever
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from resonance.core import security, text_input
-from resonance.core.clock import clock
+from resonance.core.clock import as_utc, clock
 from resonance.core.errors import Invalid, NotFound
 from resonance.core.ids import new_id, utcnow
 from resonance.identity.models import User
@@ -129,7 +129,7 @@ def authenticate(secret: str | None) -> Caller | None:
         if key is None or key.revoked_at is not None:
             return None
         now = clock.now()
-        if key.last_used_at is None or _aware(key.last_used_at) <= now - TOUCH_EVERY:
+        if key.last_used_at is None or as_utc(key.last_used_at) <= now - TOUCH_EVERY:
             key.last_used_at = now
             session.add(key)
         principal = Principal(user_id=key.created_by, email="", name=f"API key {key.name}",
@@ -137,6 +137,3 @@ def authenticate(secret: str | None) -> Caller | None:
         return Caller(key.id, principal)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without a zone; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

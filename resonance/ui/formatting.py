@@ -3,12 +3,9 @@ initials (user agents: identity/devices.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without a zone; every stored time is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+from resonance.core.clock import as_utc
 
 
 def iso(moment: datetime | None) -> str:
@@ -16,7 +13,7 @@ def iso(moment: datetime | None) -> str:
     (resonance/ui/components/local_time.py)."""
     if moment is None:
         return ""
-    return _utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def duration(seconds: float | None) -> str:

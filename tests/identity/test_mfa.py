@@ -13,7 +13,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from resonance.api.app import build_api
-from resonance.api.routes.auth import SECOND_FACTOR_COOKIE
 from resonance.core.clock import clock
 from resonance.core.errors import Forbidden, Invalid
 from resonance.identity import magic_links, mfa, signin
@@ -136,10 +135,10 @@ def test_a_password_alone_opens_no_session_and_the_second_step_does(client, sqli
     step = client.post("/api/auth/second-factor", data={"challenge": challenge}, headers={"Origin": APP})
     assert step.status_code == 303 and step.headers["location"] == f"{APP}/sign-in/two-step"
     cookie = step.headers["set-cookie"]
-    assert cookie.startswith(f"{SECOND_FACTOR_COOKIE}=") and "HttpOnly" in cookie and "Secure" in cookie
+    assert cookie.startswith(f"{mfa.CHALLENGE_COOKIE}=") and "HttpOnly" in cookie and "Secure" in cookie
     assert all_rows(AuthSession) == []
 
-    page = state_for(SecondFactorState, path="/sign-in/two-step", cookies={SECOND_FACTOR_COOKIE: challenge})
+    page = state_for(SecondFactorState, path="/sign-in/two-step", cookies={mfa.CHALLENGE_COOKIE: challenge})
     fire(page, "on_load")
     assert not page.expired
     fire(page, "submit", form={"code": "000000" if code_at(secret) != "000000" else "111111"})
@@ -155,7 +154,7 @@ def test_a_forged_or_expired_challenge_asks_to_sign_in_again(sqlite_db, frozen):
     for challenge in ("forged", mfa.challenge(user.id, "/")):
         if challenge != "forged":
             frozen.advance(seconds=mfa.CHALLENGE_LIFETIME.total_seconds() + 1)
-        page = state_for(SecondFactorState, cookies={SECOND_FACTOR_COOKIE: challenge})
+        page = state_for(SecondFactorState, cookies={mfa.CHALLENGE_COOKIE: challenge})
         fire(page, "on_load")
         assert page.expired and page.error == EXPIRED
         fire(page, "submit", form={"code": "123456"})
@@ -166,7 +165,7 @@ def test_wrong_second_codes_lock_the_account_even_for_the_right_code(sqlite_db, 
     configure(LOCKOUT_THRESHOLD=3)
     user = make_user()
     secret, _ = enrol(user)
-    page = state_for(SecondFactorState, cookies={SECOND_FACTOR_COOKIE: mfa.challenge(user.id, "/")})
+    page = state_for(SecondFactorState, cookies={mfa.CHALLENGE_COOKIE: mfa.challenge(user.id, "/")})
     wrong = "000000" if code_at(secret) != "000000" else "111111"
     fire(page, "submit", form={"code": wrong})
     fire(page, "submit", form={"code": wrong})
@@ -188,7 +187,7 @@ def test_an_emailed_link_leads_to_the_second_step_not_a_session(client, sqlite_d
     token = re.search(r"token=([\w-]+)", mail.text).group(1)
     answer = client.post(f"/api/auth/magic/{token}", headers={"Origin": APP})
     assert answer.status_code == 303 and answer.headers["location"] == f"{APP}/sign-in/two-step"
-    assert SECOND_FACTOR_COOKIE in answer.headers["set-cookie"] and all_rows(AuthSession) == []
+    assert mfa.CHALLENGE_COOKIE in answer.headers["set-cookie"] and all_rows(AuthSession) == []
 
 
 def test_the_password_again_does_not_reopen_the_count_of_wrong_codes(sqlite_db, frozen, configure):
@@ -201,7 +200,7 @@ def test_the_password_again_does_not_reopen_the_count_of_wrong_codes(sqlite_db, 
     for _ in range(2):
         with system_session() as session:
             signin.authenticate(session=session, email=user.email, password=PASSWORD, ip="198.51.100.40")
-        page = state_for(SecondFactorState, cookies={SECOND_FACTOR_COOKIE: mfa.challenge(user.id, "/")})
+        page = state_for(SecondFactorState, cookies={mfa.CHALLENGE_COOKIE: mfa.challenge(user.id, "/")})
         for _ in range(2):
             fire(page, "submit", form={"code": wrong})
             guesses.append(page.error)

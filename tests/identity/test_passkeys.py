@@ -12,7 +12,6 @@ from starlette.testclient import TestClient
 from webauthn.helpers import bytes_to_base64url
 
 from resonance.api.app import build_api
-from resonance.api.routes.auth import SECOND_FACTOR_COOKIE
 from resonance.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from resonance.identity import mfa, passkeys
 from resonance.identity.models import AuthSession, Passkey, PasskeyChallenge, User
@@ -203,7 +202,7 @@ def test_after_a_password_a_passkey_account_takes_the_second_step_which_its_pass
         challenge = re.search(r'"challenge":\s*"([^"]+)"', answer).group(1)
         assert client.post("/api/auth/second-factor", data={"challenge": challenge},
                            headers={"Origin": APP}).status_code == 303
-    page = state_for(SecondFactorState, path="/sign-in/two-step", cookies={SECOND_FACTOR_COOKIE: challenge})
+    page = state_for(SecondFactorState, path="/sign-in/two-step", cookies={mfa.CHALLENGE_COOKIE: challenge})
     fire(page, "on_load")
     assert page.has_passkey and not page.has_code
     assert "resonancePasskeys.get" in fire(page, "start_passkey") and page._passkey_ceremony

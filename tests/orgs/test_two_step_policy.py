@@ -7,13 +7,13 @@ from __future__ import annotations
 import pyotp
 import pytest
 
+from resonance.core import routes
 from resonance.core.errors import Forbidden, Invalid
 from resonance.identity import mfa
 from resonance.identity.models import BackupCode, Passkey, TotpFactor, User
 from resonance.orgs import members, organizations
 from resonance.orgs.models import AuditEvent
 from resonance.orgs.scope import system_session, tenant_session
-from resonance.ui import routes
 from resonance.ui.states.auth import AuthState
 from tests.factories import add_member, all_rows, make_org, make_user, resolve, signed_in
 from tests.ui.states.events import fire, state_for

@@ -7,22 +7,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from resonance.api.deps import SameOrigin, cookie_token
+from resonance.core import routes
 from resonance.core.config import get_settings
 from resonance.identity import accounts, mfa, sessions
 from resonance.orgs.scope import system_session
-from resonance.ui import routes
 
 router = APIRouter(prefix="/api/auth", dependencies=[SameOrigin])
 
 COOKIE_MAX_AGE_DAYS = 400  # Chrome's cap; the server's idle and absolute windows decide the real expiry
-SECOND_FACTOR_COOKIE = "__Host-resonance_second_factor"  # the signed challenge between the two steps
-
-
-def safe_next(path: str | None) -> str:
-    """A local path to go to after signing in; anything else (other hosts, schemes) becomes "/"."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or "\n" in path:
-        return "/"
-    return path
 
 
 @router.post("/session")
@@ -36,9 +28,9 @@ def claim_session(request: Request, ticket: str = Form(""), next: str = Form("/"
         response = RedirectResponse(f"{s.APP_URL}/sign-in?error=expired", status_code=303)
         response.delete_cookie(s.SESSION_COOKIE_NAME, path="/", secure=True, httponly=True, samesite="lax")
         return response
-    response = RedirectResponse(s.APP_URL + safe_next(next), status_code=303)
-    if SECOND_FACTOR_COOKIE in request.cookies:  # the second step is over
-        response.delete_cookie(SECOND_FACTOR_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    response = RedirectResponse(s.APP_URL + routes.safe_next(next), status_code=303)
+    if mfa.CHALLENGE_COOKIE in request.cookies:  # the second step is over
+        response.delete_cookie(mfa.CHALLENGE_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     max_age = int((s.SESSION_ABSOLUTE_DAYS or COOKIE_MAX_AGE_DAYS) * 86400)
     response.set_cookie(
         s.SESSION_COOKIE_NAME, claimed.cookie_token, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
@@ -61,7 +53,7 @@ def claim_sign_up_browser(ticket: str = Form(""), next: str = Form("/")) -> Redi
     """Keep this browser's sign-up secret (from a ticket the sign-up, sign-in or verify page was given) in an
     HttpOnly cookie, then go on to the verify page. Its sign-up attempts' codes work only with it."""
     s = get_settings()
-    response = RedirectResponse(s.APP_URL + safe_next(next), status_code=303)
+    response = RedirectResponse(s.APP_URL + routes.safe_next(next), status_code=303)
     browser = accounts.read_browser_ticket(ticket)
     if browser is not None:
         response.set_cookie(accounts.SIGN_UP_COOKIE, browser, path="/", secure=True, httponly=True, samesite="lax",
@@ -83,6 +75,6 @@ def second_factor_step(challenge: str) -> RedirectResponse:
     """The answer that ends a first factor for an account with two-step verification: no session, the challenge
     in an HttpOnly cookie, and the page that asks for the code."""
     response = RedirectResponse(get_settings().APP_URL + routes.SECOND_FACTOR, status_code=303)
-    response.set_cookie(SECOND_FACTOR_COOKIE, challenge, path="/", secure=True, httponly=True, samesite="lax",
+    response.set_cookie(mfa.CHALLENGE_COOKIE, challenge, path="/", secure=True, httponly=True, samesite="lax",
                         max_age=int(mfa.CHALLENGE_LIFETIME.total_seconds()))
     return response

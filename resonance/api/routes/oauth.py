@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from resonance.api.deps import cookie_token, request_client_ip, same_origin
 from resonance.api.routes import auth
+from resonance.core import routes
 from resonance.core.config import get_settings
 from resonance.core.errors import NotFound
 from resonance.identity import magic_links, mfa, security_events, sessions
@@ -25,7 +26,6 @@ from resonance.identity.oauth.errors import Refused
 from resonance.orgs import organizations
 from resonance.orgs import principal as principals
 from resonance.orgs.scope import system_session
-from resonance.ui import routes
 
 router = APIRouter(prefix="/api/auth")
 
@@ -44,7 +44,7 @@ def _ticket(request: Request, session: Session, user: User, next_path: str = "/"
     organization they last used (as password sign-in does); for an account with two-step verification, the step
     that asks for its code instead."""
     if mfa.enrolled(session=session, user_id=user.id):
-        return auth.second_factor_step(mfa.challenge(user.id, auth.safe_next(next_path)))
+        return auth.second_factor_step(mfa.challenge(user.id, routes.safe_next(next_path)))
     org_id = organizations.reopen_for(session=session, user_id=user.id)
     return sessions.start(session=session, user=user, ip=request_client_ip(request),
                           user_agent=request.headers.get("user-agent", ""), active_org_id=org_id, method=method)
@@ -54,7 +54,7 @@ def _signed_in(request: Request, ticket: str | Response, next_path: str) -> Resp
     # After the ticket's transaction committed: the same code path as password sign-in sets the cookie.
     if isinstance(ticket, Response):
         return ticket  # the second step comes first
-    return auth.claim_session(request, ticket=ticket, next=auth.safe_next(next_path))
+    return auth.claim_session(request, ticket=ticket, next=routes.safe_next(next_path))
 
 
 # Social sign-in
@@ -74,7 +74,7 @@ def oauth_start(request: Request, name: str, next: str = "/", intent: str = "") 
             return _refused("signed_out", name)
         link, next = {"u": p.user_id, "sid": p.session_id}, routes.ACCOUNT
     try:
-        started = flow.begin(provider, next_path=auth.safe_next(next), link=link)
+        started = flow.begin(provider, next_path=routes.safe_next(next), link=link)
     except Refused as error:
         return _refused(error.code, name, connecting=link is not None)
     response = RedirectResponse(started.url, status_code=303)

@@ -22,7 +22,7 @@ from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, route_class
 from resonance.api.v1.schemas import UNLIMITED, Price, Subscription, User
 from resonance.billing import service as billing
-from resonance.core.clock import clock
+from resonance.core.clock import as_utc, clock
 from resonance.generations.models import Generation
 from resonance.jobs import rows
 from resonance.orgs.api_keys import ApiKey
@@ -75,4 +75,4 @@ def _next_month(start: datetime) -> datetime:
 def _unix(moment: datetime | None) -> int | None:
     if moment is None:
         return None
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return int(as_utc(moment).timestamp())

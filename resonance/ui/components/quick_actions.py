@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resonance.ui import routes
+from resonance.core import routes
 from resonance.ui.samples import QUICK_ACTIONS, QuickAction
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resonance.ui import browser, routes
+from resonance.core import routes
+from resonance.ui import browser
 from resonance.ui.components.avatar import initials_avatar
 from resonance.ui.components.billing_card import billing_card
 from resonance.ui.components.brand import wordmark, logo

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from resonance.ui import routes
+from resonance.core import routes
 
 CATEGORY_COLOR = "var(--teal-11)"  # the theme's text-strength teal: readable in light and dark
 

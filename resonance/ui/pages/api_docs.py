@@ -8,7 +8,7 @@ import reflex as rx
 from resonance.api.v1 import OPENAPI_PATH
 from resonance.api.v1.formats import OutputFormat
 from resonance.api.v1.schemas import MODEL_ID, UNLIMITED
-from resonance.ui import routes
+from resonance.core import routes
 from resonance.ui.components.settings import header_row, section
 from resonance.ui.layout import dashboard
 from resonance.ui.states.api_keys import ApiDocsState

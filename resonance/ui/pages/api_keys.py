@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resonance.ui import routes
+from resonance.core import routes
 from resonance.ui.components.confirm_dialog import confirm_dialog
 from resonance.ui.components.local_time import local_time
 from resonance.ui.components.settings import empty_row, header_row, section

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resonance.ui import routes
+from resonance.core import routes
 from resonance.ui.browser import PASSKEYS_SCRIPT
 from resonance.ui.components.auth_card import auth_card
 from resonance.ui.components.forms import error_callout, field, info_callout, strength_meter
 from resonance.ui.components.social import provider_buttons
 from resonance.ui.states.magic_link import MagicLinkState
 from resonance.ui.states.not_me import NotMeState
-from resonance.ui.states.second_factor import SecondFactorState
 from resonance.ui.states.password_reset import ForgotPasswordState, ResetPasswordState
+from resonance.ui.states.second_factor import SecondFactorState
 from resonance.ui.states.sign_in import SignInState
 from resonance.ui.states.sign_up import SignUpState
 from resonance.ui.states.verify_email import VerifyEmailState

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.core import routes
 from resonance.core.config import get_settings
 from resonance.core.errors import ResonanceError
 from resonance.orgs import api_keys
 from resonance.orgs.api_keys import KeyView
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
-from resonance.ui import formatting, routes
+from resonance.ui import formatting
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.confirm import ConfirmState, named
 

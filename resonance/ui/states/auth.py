@@ -8,12 +8,13 @@ from http.cookies import CookieError, SimpleCookie
 import reflex as rx
 from reflex.istate.data import RouterData
 
+from resonance.core import routes
 from resonance.core.client_ip import client_ip
 from resonance.core.config import get_settings
 from resonance.core.errors import ResonanceError
 from resonance.orgs import principal as principals
 from resonance.orgs.principal import Principal
-from resonance.ui import routes
+from resonance.ui import formatting
 
 
 class AuthState(rx.State):
@@ -66,11 +67,11 @@ class AuthState(rx.State):
 
     @rx.var
     def initials(self) -> str:
-        return _initials(self.user_name or self.user_email)
+        return formatting.initials(self.user_name or self.user_email)
 
     @rx.var
     def org_initials(self) -> str:
-        return _initials(self.org_name)
+        return formatting.initials(self.org_name)
 
     @rx.event
     def require_org(self):
@@ -115,11 +116,6 @@ def event_client(router: RouterData) -> tuple[str, str]:
     keeps it right should Reflex be configured otherwise."""
     address = client_ip(router.session.client_ip, router.headers.raw_headers.get("x-forwarded-for"))
     return address, router.headers.user_agent or ""
-
-
-def _initials(text: str) -> str:
-    parts = [p for p in (text or "").replace("@", " ").split() if p]
-    return "".join(p[0] for p in parts[:2]).upper() or "?"
 
 
 def error_toast(error: ResonanceError):

@@ -17,9 +17,10 @@ from typing import TypeVar
 import reflex as rx
 
 from resonance.billing import service as billing
+from resonance.core import routes
 from resonance.core.errors import ResonanceError, SubscriptionRequired
 from resonance.orgs.principal import Principal
-from resonance.ui import formatting, routes
+from resonance.ui import formatting
 from resonance.ui.states.auth import AuthState, error_toast
 
 log = logging.getLogger(__name__)

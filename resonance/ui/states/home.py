@@ -3,7 +3,7 @@
 import reflex as rx
 
 from resonance.billing.service import billing_enabled
-from resonance.ui import routes
+from resonance.core import routes
 from resonance.ui.states import billing as billing_ui
 from resonance.ui.states.auth import AuthState
 

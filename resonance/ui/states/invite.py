@@ -6,11 +6,11 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from resonance.core import routes
 from resonance.core.errors import ResonanceError
 from resonance.orgs import invitations, organizations
 from resonance.orgs.principal import require_user
 from resonance.orgs.scope import system_session
-from resonance.ui import routes
 from resonance.ui.states.auth import AuthState
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.core import routes
 from resonance.core.errors import ResonanceError
 from resonance.orgs import domain_enrolment, invitations, organizations
 from resonance.orgs.principal import require_user
 from resonance.orgs.scope import system_session, tenant_session
-from resonance.ui import routes
 from resonance.ui.states.auth import AuthState
 
 

@@ -11,14 +11,14 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
-from resonance.core import ratelimit
+from resonance.core import ratelimit, routes
 from resonance.core.config import get_settings
 from resonance.core.errors import ResonanceError
 from resonance.jobs.default import default_runner
 from resonance.orgs import audit, domain_enrolment, domains, invitations, members, organizations
 from resonance.orgs.principal import Principal, require_admin, require_org
 from resonance.orgs.scope import tenant_session
-from resonance.ui import formatting, routes
+from resonance.ui import formatting
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.confirm import ConfirmState, named
 from resonance.ui.states.shell import ShellState

@@ -9,7 +9,6 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
-from resonance.api.routes.auth import SECOND_FACTOR_COOKIE
 from resonance.core import ratelimit
 from resonance.core.errors import ResonanceError
 from resonance.identity import mfa, passkeys, security_events
@@ -31,7 +30,7 @@ class SecondFactorState(AuthState):
     _passkey_ceremony: str = ""  # the pending passkey challenge of this page (backend only)
 
     def _challenge(self) -> tuple[str, str] | None:
-        return mfa.read_challenge(self._cookie(SECOND_FACTOR_COOKIE))
+        return mfa.read_challenge(self._cookie(mfa.CHALLENGE_COOKIE))
 
     @rx.event
     def on_load(self):

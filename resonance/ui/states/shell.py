@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.core import routes
 from resonance.core.errors import ResonanceError
 from resonance.orgs import organizations
 from resonance.orgs.principal import require_user
 from resonance.orgs.scope import system_session
-from resonance.ui import routes
+from resonance.ui import formatting
 from resonance.ui.states.auth import AuthState
 
 
@@ -33,7 +34,7 @@ class ShellState(AuthState):
             return
         with system_session() as session:
             self.switcher_orgs = [
-                {"id": org.id, "name": org.name, "initials": _initials(org.name), "role": role}
+                {"id": org.id, "name": org.name, "initials": formatting.initials(org.name), "role": role}
                 for org, role in organizations.for_user(session=session, user_id=p.user_id)
             ]
 
@@ -52,8 +53,3 @@ class ShellState(AuthState):
             return rx.toast.error(str(error))
         # A full reload, so every page state refetches for the new organization.
         return rx.call_script(f"window.location.assign({routes.HOME!r})")
-
-
-def _initials(text: str) -> str:
-    parts = text.split()
-    return "".join(p[0] for p in parts[:2]).upper() or "?"

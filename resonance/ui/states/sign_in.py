@@ -8,16 +8,14 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
-from resonance.api.routes.auth import safe_next
-from resonance.core import ratelimit
+from resonance.core import ratelimit, routes
 from resonance.core.errors import ResonanceError
 from resonance.identity import accounts, magic_links, mfa, passkeys, security_events, sessions, signin
+from resonance.identity.models import User
 from resonance.identity.oauth import errors as oauth_errors
 from resonance.identity.oauth import providers
-from resonance.identity.models import User
 from resonance.orgs import organizations
 from resonance.orgs.scope import system_session
-from resonance.ui import routes
 from resonance.ui.browser import passkey_answer, passkey_prompt, post_navigate
 from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
@@ -34,7 +32,7 @@ def start_session(user: User, *, ip: str, user_agent: str, next_path: str, metho
     verification (its challenge posted to the backend, which keeps it in an HttpOnly cookie), else the session."""
     with system_session() as session:
         if mfa.enrolled(session=session, user_id=user.id):
-            return post_navigate("/api/auth/second-factor", {"challenge": mfa.challenge(user.id, safe_next(next_path))})
+            return post_navigate("/api/auth/second-factor", {"challenge": mfa.challenge(user.id, routes.safe_next(next_path))})
     return open_session(user, ip=ip, user_agent=user_agent, next_path=next_path, method=method)
 
 
@@ -45,7 +43,7 @@ def open_session(user: User, *, ip: str, user_agent: str, next_path: str, method
         org_id = organizations.reopen_for(session=session, user_id=user.id)
         ticket = sessions.start(session=session, user=user, ip=ip, user_agent=user_agent, active_org_id=org_id,
                                 method=method)
-    return post_navigate("/api/auth/session", {"ticket": ticket, "next": safe_next(next_path)})
+    return post_navigate("/api/auth/session", {"ticket": ticket, "next": routes.safe_next(next_path)})
 
 
 def ask_for_passkey(state: rx.State, options: Callable[[Session], passkeys.Ceremony], callback):

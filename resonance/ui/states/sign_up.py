@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resonance.core import ratelimit
+from resonance.core import ratelimit, routes
 from resonance.core.errors import ResonanceError
 from resonance.identity import accounts, passwords
 from resonance.identity.oauth import providers
-from resonance.ui import routes
 from resonance.ui.offload import in_system_session
 from resonance.ui.states.auth import AuthState
 from resonance.ui.states.sign_in import keep_sign_up_browser

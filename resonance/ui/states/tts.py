@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resonance.billing.service import billing_enabled
+from resonance.core import routes
 from resonance.core.errors import Invalid, ResonanceError
 from resonance.generations import service as generations
 from resonance.generations.submit import submit_generation
@@ -15,7 +16,7 @@ from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.speech.engine import PARAM_RANGES, SLIDERS, Capabilities, SpeechParams
 from resonance.speech.registry import get_engine
-from resonance.ui import avatars, routes
+from resonance.ui import avatars
 from resonance.ui.samples import SAMPLES
 from resonance.ui.states import billing as billing_ui
 from resonance.ui.states.auth import AuthState, error_toast

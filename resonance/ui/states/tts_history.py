@@ -6,13 +6,14 @@ import logging
 
 import reflex as rx
 
+from resonance.core import routes
 from resonance.core.errors import ResonanceError
 from resonance.generations import service as generations
 from resonance.generations.models import Generation
 from resonance.orgs.principal import require_org
 from resonance.orgs.scope import tenant_session
 from resonance.storage import get_storage
-from resonance.ui import avatars, formatting, routes
+from resonance.ui import avatars, formatting
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.confirm import ConfirmState, named
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resonance.core import ratelimit
+from resonance.core import ratelimit, routes
 from resonance.core.errors import Invalid, ResonanceError
 from resonance.identity import accounts, security_events
 from resonance.identity.oauth import linking, providers
 from resonance.orgs.scope import system_session
-from resonance.ui import routes
 from resonance.ui.states.auth import AuthState
 from resonance.ui.states.sign_in import keep_sign_up_browser, start_session
 

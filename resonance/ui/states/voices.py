@@ -12,13 +12,14 @@ from urllib.parse import parse_qs, urlencode
 
 import reflex as rx
 
+from resonance.core import routes
 from resonance.core.config import get_settings
 from resonance.core.errors import ResonanceError
 from resonance.core.failures import report
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.storage import get_storage
-from resonance.ui import avatars, routes
+from resonance.ui import avatars
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.language_picker import LanguagePicker
 from resonance.voices import labels, languages, service

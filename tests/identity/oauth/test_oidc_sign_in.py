@@ -11,7 +11,6 @@ import pyotp
 import pytest
 from sqlmodel import select
 
-from resonance.api.routes.auth import SECOND_FACTOR_COOKIE
 from resonance.identity import mfa
 from resonance.identity.models import User
 from resonance.identity.oauth.models import ExternalIdentity
@@ -82,7 +81,7 @@ def test_an_account_with_two_step_verification_gets_the_second_step_not_a_sessio
     url, _ = walker.sign_in_at_provider(START, user.email)
     assert url == f"{APP}/sign-in/two-step"
     assert walker.session_cookie() is None
-    assert mfa.read_challenge(walker.app.cookies.get(SECOND_FACTOR_COOKIE))[0] == user.id
+    assert mfa.read_challenge(walker.app.cookies.get(mfa.CHALLENGE_COOKIE))[0] == user.id
 
 
 def test_unverified_email_never_links_to_an_existing_account(walker):

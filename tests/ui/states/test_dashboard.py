@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from resonance.ui import routes
+from resonance.core import routes
 from resonance.ui.pages.home import home_page
 from resonance.ui.samples import QUICK_ACTIONS
 from resonance.ui.states.home import HomeState

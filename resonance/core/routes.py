@@ -1,4 +1,5 @@
-"""Route paths in one place, with builders for the ones that take parameters."""
+"""The app's page addresses in one place, with builders for the ones that take parameters (pages, redirects and
+emailed links all use them)."""
 
 from urllib.parse import quote
 
@@ -54,3 +55,10 @@ def invite(token: str) -> str:
 def text_to_speech(text: str) -> str:
     """The editor with its box filled (the page reads `?text=` on load)."""
     return f"{TEXT_TO_SPEECH}?text={quote(text.strip(), safe='')}"
+
+
+def safe_next(path: str | None) -> str:
+    """A local path to go to after signing in; anything else (other hosts, schemes) becomes "/"."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or "\n" in path:
+        return "/"
+    return path
