@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
 from resonance.speech import audio  # noqa: E402
 from resonance.voices.likeness.screening import screen  # noqa: E402
 from resonance.voices.likeness.vad import speech_seconds  # noqa: E402
-from resonance.voices.samples import NotSpeech  # noqa: E402
+from resonance.voices.sample_rules import NotSpeech  # noqa: E402
 
 MATERIAL_VERSION = 2  # raise when the selection below changes, so cached speakers are rebuilt
 RATE = 16_000

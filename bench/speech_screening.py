@@ -24,12 +24,12 @@ from _common import machine  # noqa: E402  (puts the project on sys.path)
 from resonance.speech import audio  # noqa: E402
 from resonance.speech.engine import EngineVoice  # noqa: E402
 from resonance.speech.kokoro import SAMPLE_RATE, KokoroEngine  # noqa: E402
-from resonance.voices import samples  # noqa: E402
+from resonance.voices import containers, samples  # noqa: E402
 from resonance.voices.likeness.level import clipped_fraction, gated_level_dbfs  # noqa: E402
 from resonance.voices.likeness.pitch import pitch_figures  # noqa: E402
 from resonance.voices.likeness.screening import screen  # noqa: E402
 from resonance.voices.likeness.vad import speech_only  # noqa: E402
-from resonance.voices.samples import NotSpeech  # noqa: E402
+from resonance.voices.sample_rules import NotSpeech  # noqa: E402
 
 RATE = 16_000
 TEXT = ("Every evening the old keeper climbed the winding stairs of the lighthouse and lit the great lamp, so that the "
@@ -94,7 +94,7 @@ def through(x: np.ndarray, codec: str) -> np.ndarray:
         for packet in stream.encode(None):
             out.mux(packet)
     data = buffer.getvalue()
-    return samples._decode(data, samples.sniff_container(data), stop_after=600).mono_16k
+    return samples._decode(data, containers.sniff_container(data), stop_after=600).mono_16k
 
 
 def read_wavs(paths: list[str]) -> np.ndarray:

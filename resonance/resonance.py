@@ -53,6 +53,7 @@ from resonance.ui.states.sign_in import SignInState
 from resonance.ui.states.sign_up import SignUpState
 from resonance.ui.states.tts import TTSState
 from resonance.ui.states.tts_history import TTSHistoryState
+from resonance.ui.states.voice_create import VoiceCreateState
 from resonance.ui.states.two_step import TwoStepState
 from resonance.ui.states.verify_email import VerifyEmailState
 from resonance.ui.states.voices import VoicesState
@@ -115,7 +116,8 @@ app.add_page(org_selection_page, route=routes.ORG_SELECTION, title=title("Choose
 # Signed in with an active organization
 ORG_GUARD = [AuthState.require_org, ShellState.load, BillingState.load_card]
 app.add_page(home_page, route=routes.HOME, title="Resonance", on_load=[*ORG_GUARD, HomeState.load])
-app.add_page(voices_page, route=routes.VOICES, title=title("Voices"), on_load=[*ORG_GUARD, VoicesState.load])
+app.add_page(voices_page, route=routes.VOICES, title=title("Voices"),
+             on_load=[*ORG_GUARD, VoiceCreateState.load, VoicesState.load])
 app.add_page(text_to_speech_page, route=routes.TEXT_TO_SPEECH, title=title("Text to Speech"),
              on_load=[*ORG_GUARD, TTSState.load, TTSHistoryState.load])
 app.add_page(generation_page, route=routes.GENERATION, title=title("Text to Speech"),

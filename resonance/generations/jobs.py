@@ -14,7 +14,8 @@ from resonance.generations.models import Generation
 from resonance.jobs import rows
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
-from resonance.speech.engine import SpeechParams, get_engine
+from resonance.speech.engine import SpeechParams
+from resonance.speech.registry import get_engine
 from resonance.storage import get_storage
 from resonance.voices.models import Voice
 from resonance.voices.voicespec import engine_voice_for

@@ -10,7 +10,8 @@ from resonance.generations.service import GenerationRequest, create_generation
 from resonance.jobs.default import default_runner
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import tenant_session
-from resonance.speech.engine import SpeechParams, get_engine
+from resonance.speech.engine import SpeechParams
+from resonance.speech.registry import get_engine
 
 
 def submit_generation(actor: Principal, text: str, voice_id: str, params: SpeechParams) -> str:

@@ -21,12 +21,12 @@ from collections.abc import Callable
 
 from resonance.core.config import get_settings
 from resonance.jobs import leases
+from resonance.jobs.celery_client import DRAIN, RUN, client
 from resonance.jobs.kinds import JobKind
 from resonance.jobs.loop import BackgroundLoop
 
 log = logging.getLogger("resonance.jobs")
 
-RUN, DRAIN, SWEEP = "resonance.jobs.run", "resonance.jobs.drain", "resonance.jobs.sweep"
 
 Send = Callable[[str, list], None]  # (task name, args)
 
@@ -99,8 +99,6 @@ class CeleryDispatcher(BackgroundLoop):
         self.kinds = kinds
 
     def send(self, task: str, args: list) -> None:
-        from resonance.jobs.celery_app import client
-
         client().send_task(task, args=args, queue=get_settings().JOBS_QUEUE)
 
     def run_pending(self) -> int:

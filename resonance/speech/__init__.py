@@ -1,42 +1,6 @@
 """Speech: text in, audio out. Knows nothing of the database, organizations or Reflex.
 
-`get_engine()` gives the engine the settings choose (Kokoro in this process, or a remote /generate service);
+`registry.get_engine()` gives the engine the settings choose (Kokoro in this process, or a remote /generate service);
 `engine.synthesize(text, voice, params)` yields audio chunk by chunk. Audio helpers are in `resonance.speech.audio`,
 text splitting and tags in `resonance.speech.text`, our own /generate service in `resonance.speech.service`.
 """
-
-from resonance.speech.engine import (
-    PARAM_RANGES,
-    SLIDERS,
-    Capabilities,
-    Chunk,
-    Engine,
-    EngineVoice,
-    SpeechEngineError,
-    SpeechInputError,
-    SpeechParams,
-    VoiceNotFound,
-    VoiceSpec,
-    decode_sidecar,
-    encode_sidecar,
-    get_engine,
-    sidecar_key,
-)
-
-__all__ = [
-    "PARAM_RANGES",
-    "SLIDERS",
-    "Capabilities",
-    "Chunk",
-    "Engine",
-    "EngineVoice",
-    "SpeechEngineError",
-    "SpeechInputError",
-    "SpeechParams",
-    "VoiceNotFound",
-    "VoiceSpec",
-    "decode_sidecar",
-    "encode_sidecar",
-    "get_engine",
-    "sidecar_key",
-]

@@ -1,4 +1,4 @@
-"""The one speech-engine interface: parameters, voices, capabilities, chunks, errors, and the settings-chosen engine.
+"""The one speech-engine interface: parameters, voices, capabilities, chunks and errors (`registry.get_engine` picks one).
 
 Engines know nothing of the database, organizations or Reflex: text, a voice spec and parameters go in, audio chunks
 come out, one per piece of text, so a caller can store or play the first before the rest is done.
@@ -165,26 +165,3 @@ class Engine(Protocol):
     def capabilities(self) -> Capabilities: ...
 
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]: ...
-
-
-_engines: dict[tuple, Engine] = {}
-
-
-def get_engine() -> Engine:
-    """The engine the settings choose: remote when RESONANCE_SPEECH_URL is set, Kokoro in this process otherwise."""
-    from resonance.core.config import get_settings
-
-    settings = get_settings()
-    config = (settings.SPEECH_URL, settings.SPEECH_API_KEY, settings.SPEECH_TIMEOUT_SECONDS)
-    engine = _engines.get(config)
-    if engine is None:
-        if settings.SPEECH_URL:
-            from resonance.speech.remote import RemoteEngine
-
-            engine = RemoteEngine(settings.SPEECH_URL, settings.SPEECH_API_KEY, timeout=settings.SPEECH_TIMEOUT_SECONDS)
-        else:
-            from resonance.speech.kokoro import KokoroEngine
-
-            engine = KokoroEngine()
-        engine = _engines.setdefault(config, engine)
-    return engine

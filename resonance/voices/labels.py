@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from resonance.speech.engine import get_engine
+from resonance.speech.registry import get_engine
 from resonance.voices import match_report
 from resonance.voices.catalog import SYSTEM_VOICES
 from resonance.voices.models import Voice, VoiceVariant

@@ -17,9 +17,20 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
-from resonance.core.config import get_settings
-from resonance.core.errors import Invalid
+from resonance.voices.containers import Container, sniff_container
 from resonance.voices.likeness.level import gated_level_dbfs
+from resonance.voices.likeness.screening import screen
+from resonance.voices.sample_rules import (
+    NOT_AUDIO,
+    AudioTooLong,
+    AudioTooShort,
+    NotAudio,
+    SampleLimits,
+    check_upload_size,
+    spoken,
+    tenths_down,
+    tenths_up,
+)
 
 OUTPUT_RATE = 24_000  # the normalised WAV: what the engines and previews use
 EMBED_RATE = 16_000  # what speaker-embedding models take
@@ -27,53 +38,6 @@ TARGET_DBFS = -20.0  # gated RMS level of the normalised audio, about where spee
 PEAK_CEILING_DBFS = -1.0  # the gain never pushes a peak above this
 MAX_GAIN_DB = 40.0  # nor lifts a near-silent recording's noise floor by more than this
 DECODE_MARGIN_SECONDS = 1.0  # decoded past the maximum before stopping, so "too long" is certain
-
-EMPTY = "Please upload an audio file"
-NOT_AUDIO = "File is not a valid audio file"
-
-
-class SampleRejected(Invalid):
-    """An upload that cannot become a voice; `str()` is the reference's message and `status` its HTTP status."""
-
-
-class EmptySample(SampleRejected):
-    status = 400
-
-
-class SampleTooLarge(SampleRejected):
-    status = 413
-
-
-class NotAudio(SampleRejected):
-    status = 422
-
-
-class AudioTooShort(SampleRejected):
-    status = 422
-
-
-class AudioTooLong(SampleRejected):
-    status = 422
-
-
-class NotSpeech(SampleRejected):
-    """Audio, but not a usable recording of someone talking (see `likeness.screening`)."""
-
-    status = 422
-
-
-@dataclass(frozen=True)
-class SampleLimits:
-    max_bytes: int
-    min_seconds: float
-    max_seconds: float
-    min_speech_seconds: float
-
-    @classmethod
-    def from_settings(cls) -> SampleLimits:
-        s = get_settings()
-        return cls(max_bytes=s.VOICE_MAX_BYTES, min_seconds=s.VOICE_MIN_SECONDS, max_seconds=s.VOICE_MAX_SECONDS,
-                   min_speech_seconds=s.VOICE_MIN_SPEECH_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -91,44 +55,12 @@ class PreparedSample:
     samples_16k: np.ndarray  # float32 mono at 16 kHz with the same gain, for speaker embeddings
 
 
-@dataclass(frozen=True)
-class _Container:
-    demuxer: str  # the ffmpeg demuxer opened, never guessed by ffmpeg
-    name: str
-    content_type: str
-    extension: str
-
-
-WAV = _Container("wav", "wav", "audio/wav", ".wav")
-MP3 = _Container("mp3", "mp3", "audio/mpeg", ".mp3")
-AAC = _Container("aac", "aac", "audio/aac", ".aac")
-FLAC = _Container("flac", "flac", "audio/flac", ".flac")
-OGG = _Container("ogg", "ogg", "audio/ogg", ".ogg")
-MP4 = _Container("mov", "mp4", "audio/mp4", ".m4a")
-WEBM = _Container("matroska", "webm", "audio/webm", ".webm")
-MATROSKA = _Container("matroska", "matroska", "audio/x-matroska", ".mka")
-AIFF = _Container("aiff", "aiff", "audio/aiff", ".aiff")
-CAF = _Container("caf", "caf", "audio/x-caf", ".caf")
-
-
-def check_upload_size(data: bytes, *, limits: SampleLimits | None = None) -> None:
-    """The reference's first two checks: something was sent (400), and not too much (413)."""
-    limits = limits or SampleLimits.from_settings()
-    if not data:
-        raise EmptySample(EMPTY)
-    if len(data) > limits.max_bytes:
-        raise SampleTooLarge(f"Audio file exceeds the {limits.max_bytes / (1024 * 1024):g} MB size limit")
-
-
 def prepare_sample(data: bytes, *, declared_type: str | None, limits: SampleLimits | None = None) -> PreparedSample:
     """Check and decode an uploaded voice sample, whatever `declared_type` says (it is never trusted).
 
     Raises `EmptySample`, `SampleTooLarge`, `NotAudio`, `AudioTooShort`, `AudioTooLong` or `NotSpeech`, all
     `Invalid`.
     """
-    # Imported here: screening raises this module's NotSpeech.
-    from resonance.voices.likeness.screening import screen
-
     limits = limits or SampleLimits.from_settings()
     data = bytes(data)
     check_upload_size(data, limits=limits)
@@ -138,10 +70,10 @@ def prepare_sample(data: bytes, *, declared_type: str | None, limits: SampleLimi
     decoded = _decode(data, kind, stop_after=limits.max_seconds + DECODE_MARGIN_SECONDS)
     if decoded.seconds > limits.max_seconds:
         shown = max(decoded.seconds, decoded.declared_seconds if decoded.stopped_early else 0.0)
-        raise AudioTooLong(f"Audio too long ({tenths_up(shown)}s). Maximum duration is {_spoken(limits.max_seconds)}.")
+        raise AudioTooLong(f"Audio too long ({tenths_up(shown)}s). Maximum duration is {spoken(limits.max_seconds)}.")
     if decoded.seconds < limits.min_seconds:
         raise AudioTooShort(
-            f"Audio too short ({tenths_down(decoded.seconds)}s). Minimum duration is {_spoken(limits.min_seconds)}."
+            f"Audio too short ({tenths_down(decoded.seconds)}s). Minimum duration is {spoken(limits.min_seconds)}."
         )
     screen(decoded.mono_16k, min_speech_seconds=limits.min_speech_seconds)  # as recorded: before any gain
     gain = _loudness_gain(decoded.mono_24k)
@@ -158,35 +90,6 @@ def prepare_sample(data: bytes, *, declared_type: str | None, limits: SampleLimi
     )
 
 
-def sniff_container(data: bytes) -> _Container | None:
-    """The audio container the bytes' signature shows, or None for anything else (text, images, archives...)."""
-    head = data[:64]
-    if head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE":
-        return WAV
-    if head[:4] == b"fLaC":
-        return FLAC
-    if head[:4] == b"OggS":
-        return OGG
-    if head[4:8] == b"ftyp":
-        return MP4
-    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: the DocType near the start tells WebM from Matroska
-        return WEBM if b"webm" in head else MATROSKA
-    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        return AIFF
-    if head[:4] == b"caff":
-        return CAF
-    if head[:3] == b"ID3" and len(head) >= 10:  # an ID3v2 tag may precede MP3, AAC or FLAC
-        size = 10 + _syncsafe(head[6:10]) + (10 if head[5] & 0x10 else 0)
-        if data[size : size + 4] == b"fLaC":
-            return FLAC
-        return AAC if _is_adts(data, size) else MP3
-    if _is_adts(data):
-        return AAC
-    if _is_mpeg_audio(data):
-        return MP3
-    return None
-
-
 @dataclass(frozen=True)
 class _Decoded:
     codec: str
@@ -199,7 +102,7 @@ class _Decoded:
     mono_16k: np.ndarray
 
 
-def _decode(data: bytes, kind: _Container, *, stop_after: float) -> _Decoded:
+def _decode(data: bytes, kind: Container, *, stop_after: float) -> _Decoded:
     try:
         container = av.open(io.BytesIO(data), mode="r", format=kind.demuxer, metadata_errors="ignore")
     except (av.FFmpegError, ValueError, OSError):
@@ -303,86 +206,3 @@ def _wav_bytes(samples: np.ndarray, rate: int) -> bytes:
         writer.setframerate(rate)
         writer.writeframes(pcm.tobytes())
     return out.getvalue()
-
-
-def tenths_down(seconds: float) -> str:
-    # Rounded down for "too short" and up for "too long", so 9.96 s is never reported as a too-short "10.0s".
-    return f"{math.floor(seconds * 10 + 1e-6) / 10:.1f}"
-
-
-def tenths_up(seconds: float) -> str:
-    return f"{math.ceil(seconds * 10 - 1e-6) / 10:.1f}"
-
-
-def _spoken(seconds: float) -> str:
-    """'5 minutes' for whole minutes, else '10 seconds'."""
-    if seconds >= 60 and seconds % 60 == 0:
-        minutes = int(seconds // 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
-
-
-def _syncsafe(four: bytes) -> int:
-    return (four[0] & 0x7F) << 21 | (four[1] & 0x7F) << 14 | (four[2] & 0x7F) << 7 | (four[3] & 0x7F)
-
-
-def _adts_frame(data: bytes, at: int) -> tuple[tuple[int, int, int], int] | None:
-    """(profile, rate index, channels) and length of the ADTS AAC frame whose header starts at `at`, if one does."""
-    head = data[at : at + 7]
-    if len(head) < 7 or head[0] != 0xFF or (head[1] & 0xF6) != 0xF0:
-        return None
-    length = (head[3] & 3) << 11 | head[4] << 3 | head[5] >> 5
-    rate_index = (head[2] >> 2) & 15
-    if length < 7 or rate_index > 12:
-        return None
-    return (head[2] >> 6, rate_index, (head[2] & 1) << 2 | head[3] >> 6), length
-
-
-def _is_adts(data: bytes, at: int = 0) -> bool:
-    return _chained(data, at, _adts_frame)
-
-
-_KBPS = {  # (MPEG-1?, layer) -> bitrate by index
-    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
-    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
-    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
-    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-
-
-def _mpeg_frame(data: bytes, at: int) -> tuple[tuple[int, int, int], int] | None:
-    """(version, layer, rate) and length of the MPEG audio frame whose header starts at `at`, if one does."""
-    head = data[at : at + 4]
-    if len(head) < 4 or head[0] != 0xFF or (head[1] & 0xE0) != 0xE0:
-        return None
-    version, layer = (head[1] >> 3) & 3, 4 - ((head[1] >> 1) & 3)
-    bitrate_index, rate_index, padding = head[2] >> 4, (head[2] >> 2) & 3, (head[2] >> 1) & 1
-    if version == 1 or layer == 4 or bitrate_index in (0, 15) or rate_index == 3:
-        return None
-    kbps, rate = _KBPS[(version == 3, layer)][bitrate_index], _RATES[version][rate_index]
-    if layer == 1:
-        length = (12 * kbps * 1000 // rate + padding) * 4
-    else:
-        length = (72 if layer == 3 and version != 3 else 144) * kbps * 1000 // rate + padding
-    return (version, layer, rate), length
-
-
-def _is_mpeg_audio(data: bytes, at: int = 0) -> bool:
-    return _chained(data, at, _mpeg_frame)
-
-
-def _chained(data: bytes, at: int, read_frame, frames: int = 3) -> bool:
-    """Whether `data` has `frames` chained frames of one kind from `at`, as ffmpeg's own probes ask: a header-like
-    pair of bytes alone is common in random data."""
-    kind = None
-    for _ in range(frames):
-        frame = read_frame(data, at)
-        if frame is None or (kind is not None and frame[0] != kind):
-            return False
-        kind, at = frame[0], at + frame[1]
-        if at >= len(data):  # a file shorter than the frames asked for: its frames so far agree
-            return True
-    return True

@@ -138,7 +138,7 @@ def test_celery_without_redis_is_refused_at_start_naming_the_variable(configure)
 
 
 def test_the_celery_app_acknowledges_late_and_redelivers(celery_jobs):
-    from resonance.jobs.celery_app import make_app
+    from resonance.jobs.celery_client import make_app
 
     conf = make_app(celery_jobs).conf
     assert conf.task_acks_late and conf.task_reject_on_worker_lost and conf.worker_prefetch_multiplier == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resonance.speech import engine as engine_
+from resonance.speech import registry
 from resonance.speech.engine import (
     Capabilities,
     SpeechInputError,
@@ -12,9 +12,9 @@ from resonance.speech.engine import (
     VoiceNotFound,
     decode_sidecar,
     encode_sidecar,
-    get_engine,
     sidecar_key,
 )
+from resonance.speech.registry import get_engine
 
 
 def test_params_defaults_are_the_originals():
@@ -83,7 +83,7 @@ def test_get_engine_is_kokoro_by_default_and_remote_when_a_url_is_set(configure)
     configure(SPEECH_URL="http://127.0.0.1:9/", SPEECH_API_KEY="k")
     remote = get_engine()
     assert isinstance(remote, RemoteEngine) and remote.url == "http://127.0.0.1:9"
-    engine_._engines.clear()
+    registry._engines.clear()
 
 
 def test_speech_url_must_be_http(configure):

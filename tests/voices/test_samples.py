@@ -17,8 +17,8 @@ import pytest
 
 from resonance.core.errors import Invalid
 from resonance.speech import audio
-from resonance.voices import samples
-from resonance.voices.samples import (
+from resonance.voices import containers, samples
+from resonance.voices.sample_rules import (
     AudioTooLong,
     AudioTooShort,
     EmptySample,
@@ -27,8 +27,8 @@ from resonance.voices.samples import (
     SampleLimits,
     SampleTooLarge,
     check_upload_size,
-    prepare_sample,
 )
+from resonance.voices.samples import prepare_sample
 from tests.speech_samples import speech, speech_wav
 
 NOT_AUDIO = "File is not a valid audio file"
@@ -180,7 +180,7 @@ def _corrupt_fmt() -> bytes:
 
 def _mp3_tag_then_noise(encoded: dict[str, bytes]) -> bytes:
     mp3 = encoded["mp3"]
-    tag_size = 10 + samples._syncsafe(mp3[6:10])
+    tag_size = 10 + containers._syncsafe(mp3[6:10])
     return mp3[:tag_size] + np.random.default_rng(7).bytes(50_000)
 
 
@@ -307,7 +307,7 @@ def test_limits_come_from_settings(configure):
 def test_decoding_stops_shortly_past_the_maximum():
     # 60 s of audio against a 20 s limit: decoding stops a margin past 20 s, and the message still says 60 s.
     data = speech_wav(60, 8000)
-    decoded = samples._decode(data, samples.WAV, stop_after=20 + samples.DECODE_MARGIN_SECONDS)
+    decoded = samples._decode(data, containers.WAV, stop_after=20 + samples.DECODE_MARGIN_SECONDS)
     assert decoded.stopped_early
     assert decoded.seconds < 21.5 and len(decoded.mono_24k) < 21.5 * 24000
     limits = SampleLimits(max_bytes=LIMITS.max_bytes, min_seconds=1, max_seconds=20, min_speech_seconds=1)
@@ -316,10 +316,10 @@ def test_decoding_stops_shortly_past_the_maximum():
 
 
 def test_only_audio_containers_are_recognised():
-    assert samples.sniff_container(TEXT) is None
-    assert samples.sniff_container(b"#EXTM3U\n") is None
-    assert samples.sniff_container(png()) is None
-    assert samples.sniff_container(speech_wav(1)) is samples.WAV
+    assert containers.sniff_container(TEXT) is None
+    assert containers.sniff_container(b"#EXTM3U\n") is None
+    assert containers.sniff_container(png()) is None
+    assert containers.sniff_container(speech_wav(1)) is containers.WAV
 
 
 def test_a_flood_of_packets_without_audio_is_refused():

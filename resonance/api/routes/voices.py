@@ -16,7 +16,7 @@ from resonance.core.errors import Invalid, RateLimited, ResonanceError
 from resonance.core.failures import report
 from resonance.jobs.default import default_runner
 from resonance.voices import cloning
-from resonance.voices.samples import SampleTooLarge
+from resonance.voices.sample_rules import SampleTooLarge
 from resonance.voices.service import VoiceFields, validate_fields
 
 log = logging.getLogger("resonance.api")

@@ -9,7 +9,7 @@ from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, ApiProblem, route_class
 from resonance.api.v1.schemas import MODEL_ID, Language, Model
 from resonance.core import text_input
-from resonance.speech.engine import get_engine
+from resonance.speech.registry import get_engine
 
 router = APIRouter(prefix="/models", tags=["models"], route_class=route_class("model_not_found"),
                    responses=COMMON_RESPONSES)

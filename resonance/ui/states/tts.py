@@ -13,7 +13,8 @@ from resonance.generations import service as generations
 from resonance.generations.submit import submit_generation
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
-from resonance.speech.engine import PARAM_RANGES, SLIDERS, Capabilities, SpeechParams, get_engine
+from resonance.speech.engine import PARAM_RANGES, SLIDERS, Capabilities, SpeechParams
+from resonance.speech.registry import get_engine
 from resonance.ui import avatars, routes
 from resonance.ui.samples import SAMPLES
 from resonance.ui.states import billing as billing_ui

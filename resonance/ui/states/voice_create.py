@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import reflex as rx
 
@@ -18,6 +18,7 @@ from resonance.orgs.principal import require_org
 from resonance.ui.states.auth import AuthState
 from resonance.ui.states.billing import subscription_toast
 from resonance.ui.states.language_picker import LanguagePicker
+from resonance.ui.states.voices import VoicesState
 from resonance.voices import service
 from resonance.voices.models import VoiceCategory
 
@@ -89,6 +90,12 @@ class VoiceCreateState(LanguagePicker, AuthState):
         self._clear()
         self.open = open_
         return rx.call_script(f"{TOOLS}?.reset()")
+
+    @rx.event
+    def load(self):
+        """on_load of the voices page: open only when the address asks for it (`?create=1`, the sidebar's
+        "Voice cloning"), closed on every other visit."""
+        return self.show(parse_qs(self.router.url.query or "").get("create", [""])[0] == "1")
 
     @rx.event
     def open_dialog(self):
@@ -204,8 +211,6 @@ class VoiceCreateState(LanguagePicker, AuthState):
 
     @rx.event
     def created(self, result: dict | None):
-        from resonance.ui.states.voices import VoicesState  # the page's state imports this one
-
         self.submitting = False
         status = int((result or {}).get("status") or 0)
         body = (result or {}).get("body") or {}

@@ -21,7 +21,6 @@ from resonance.storage import get_storage
 from resonance.ui import avatars, routes
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.language_picker import LanguagePicker
-from resonance.ui.states.voice_create import VoiceCreateState
 from resonance.voices import labels, languages, service
 from resonance.voices.models import Voice, VoiceCategory, VoiceVariant
 
@@ -112,23 +111,21 @@ class VoicesState(LanguagePicker, AuthState):
     # Loading
 
     @rx.event
-    async def load(self):
+    def load(self):
         """on_load (after the guard). The address alone says which filters apply (`?query=`, `?category=`,
-        `?language=`; none when absent), so a list is never filtered by controls of an earlier visit; the create
-        dialog is open only when `?create=1` asks for it."""
+        `?language=`; none when absent), so a list is never filtered by controls of an earlier visit (the create
+        dialog reads its own `?create=1`: `VoiceCreateState.load`)."""
         params = parse_qs(self.router.url.query or "")
         self.query = _first(params, "query")[:200]
         category, language = _first(params, "category"), _first(params, "language")
         self.category = category if category in CATEGORY_LABELS else ALL
         self.language = language if languages.is_known(language) else ALL
-        dialog = await self.get_state(VoiceCreateState)
-        opened = dialog.show(_first(params, "create") == "1")
         p = self._principal()
         if p is None or p.org_id is None:
-            return opened
+            return
         self._reload(p)
         self.loaded = True
-        return [opened, self._sync_url()]
+        return self._sync_url()
 
     def _reload(self, p: Principal) -> None:
         category = self.category if self.category in CATEGORY_LABELS else ""

@@ -13,7 +13,7 @@ import numpy as np
 
 from resonance.voices.likeness.level import clipped_fraction, gated_level_dbfs
 from resonance.voices.likeness.vad import RATE, speech_only
-from resonance.voices.samples import NotSpeech, tenths_down
+from resonance.voices.sample_rules import NotSpeech, tenths_down
 
 QUIET_DBFS = -50.0  # gated level under which the voice is lost in the microphone's own noise once lifted
 CLIPPED_SHARE = 0.005  # share of the voiced samples piled up at a ceiling past which the voice is audibly distorted

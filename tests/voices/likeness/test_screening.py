@@ -8,7 +8,8 @@ import pytest
 
 from resonance.speech import audio
 from resonance.voices.likeness.screening import SILENT, screen
-from resonance.voices.samples import NotSpeech, SampleLimits, SampleRejected, prepare_sample
+from resonance.voices.sample_rules import NotSpeech, SampleLimits, SampleRejected
+from resonance.voices.samples import prepare_sample
 from tests.speech_samples import speech
 from tests.voices.test_samples import encode
 
