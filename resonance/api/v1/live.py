@@ -38,7 +38,8 @@ from resonance.core import logs
 from resonance.core.errors import Invalid
 from resonance.core.failures import report
 from resonance.generations import live
-from resonance.speech.engine import SpeechParams, get_engine
+from resonance.speech.engine import SpeechParams
+from resonance.speech.registry import get_engine
 
 router = APIRouter(prefix="/text-to-speech", tags=["text-to-speech"])
 log = logging.getLogger("resonance.api")
