@@ -73,6 +73,17 @@ def sentences(text: str) -> list[str]:
     return [" ".join(part.split()) for part in out if part.strip()]
 
 
+def complete_prefix(text: str) -> int:
+    """How much of `text`, still being written, is whole sentences: the end of the last sentence boundary (by
+    `sentences`' rules; a mark counts once the whitespace after it has arrived), 0 when none has ended yet."""
+    end = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group().startswith(".") and _ABBREVIATION.search(text[:match.end()].rstrip("\"'”’)]")):
+            continue
+        end = match.end()
+    return end
+
+
 def split(text: str, *, first_chars: int = FIRST_CHUNK_CHARS, max_chars: int = CHUNK_CHARS) -> list[str]:
     """Chunks of `text` in order: the first about `first_chars`, then whole sentences packed into chunks whose size
     limit doubles up to `max_chars`, so each chunk is ready before the audio before it has finished playing.

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
-from resonance.api.v1 import history, models, text_to_speech, user, voices, voices_search
+from resonance.api.v1 import history, live, models, text_to_speech, user, voices, voices_search
 from resonance.api.v1.openai_compat import speech as openai_speech
 
 OPENAPI_PATH = "/v1/openapi.json"
@@ -46,7 +46,7 @@ answers errors in OpenAI's shape, `{"error": {"message", "type", "param", "code"
 
 def build_router() -> APIRouter:
     v1 = APIRouter(prefix="/v1")
-    for part in (voices, text_to_speech, history, models, user, openai_speech):
+    for part in (voices, text_to_speech, live, history, models, user, openai_speech):
         v1.include_router(part.router)
     return v1
 

@@ -44,20 +44,21 @@ def authenticate_bearer(headers: Headers) -> Caller:
     return authenticate(bearer_key(headers.get("authorization"), headers.get(HEADER)), BEARER_WHERE)
 
 
-def _admit(key: str | None, where: str) -> Caller:
+def admit(key: str | None, where: str) -> Caller:
+    """The caller behind the key, counted against the key's rate limit (429 `RateLimited` beyond)."""
     caller = authenticate(key, where)
     ratelimit.hit(ratelimit.API_KEY, caller.key_id)
     return caller
 
 
 def current_caller(key: Annotated[str | None, Security(api_key_header)] = None) -> Caller:
-    return _admit(key, f"the {HEADER} header")
+    return admit(key, f"the {HEADER} header")
 
 
 def bearer_caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
                   key: Annotated[str | None, Security(api_key_header)] = None) -> Caller:
     token = credentials.credentials if credentials is not None else None
-    return _admit(token or key, BEARER_WHERE)
+    return admit(token or key, BEARER_WHERE)
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -14,6 +14,7 @@ import pytest
 from elevenlabs import ElevenLabs
 
 from resonance.api.app import build_api
+from resonance.api.v1 import live
 from resonance.generations import submit
 from resonance.billing.models import SubscriptionState
 from resonance.core.clock import clock
@@ -38,8 +39,10 @@ def base_url():
 
 
 def use_engine(monkeypatch, engine) -> None:
-    """The engine the generation job speaks with and the API reads capabilities from."""
+    """The engine the generation job (and the live-input WebSocket) speaks with and the API reads capabilities
+    from."""
     monkeypatch.setattr(jobs, "get_engine", lambda: engine)
+    monkeypatch.setattr(live, "get_engine", lambda: engine)
     monkeypatch.setattr(submit, "get_engine", lambda: engine)
     monkeypatch.setattr(labels, "get_engine", lambda: engine)
 
