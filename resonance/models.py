@@ -8,7 +8,7 @@ from resonance.mail.models import OutboxEmail
 from resonance.orgs.api_keys import ApiKey
 from resonance.orgs.models import AuditEvent, Invitation, JoinRequest, Membership, OrgDomain, Organization
 from resonance.orgs.purge import OrgFilePurge
-from resonance.voices.models import Voice
+from resonance.voices.models import Voice, VoiceSettingsRow
 
 __all__ = [
     "ApiKey",
@@ -28,5 +28,6 @@ __all__ = [
     "UsageRecord",
     "User",
     "Voice",
+    "VoiceSettingsRow",
     "WebhookReceipt",
 ]

@@ -108,7 +108,7 @@ def _size(limit: int) -> str:
 
 VOICE_UPLOAD_V1 = BodyRule(lambda: get_settings().VOICE_MAX_BYTES + FORM_MARGIN, _v1_upload_credentials,
                            _v1_too_large)
-# Editing a voice may carry a recording (refused with a 422 that says why, rather than a 413 about the size)
+# Editing a voice may carry a new recording: the same cap as a new voice's
 VOICE_EDIT_V1 = BodyRule(lambda: get_settings().VOICE_MAX_BYTES + FORM_MARGIN, _v1_credentials, _v1_too_large)
 V1_WRITE = BodyRule(lambda: JSON_MAX_BYTES, _v1_credentials, _v1_too_large)
 OPENAI_WRITE = BodyRule(lambda: JSON_MAX_BYTES, _openai_credentials,

@@ -115,16 +115,19 @@ class HistoryFilter:
 
 
 def list_generations(*, session: Session, before: Generation | None = None, limit: int = PAGE_SIZE,
-                     voice_id: str | None = None, where: HistoryFilter | None = None) -> list[Generation]:
-    """The organization's generations (narrowed by `voice_id` or `where`), newest first, a page at a time
-    (`before` = the last row already shown)."""
+                     voice_id: str | None = None, where: HistoryFilter | None = None,
+                     oldest_first: bool = False) -> list[Generation]:
+    """The organization's generations (narrowed by `voice_id` or `where`), newest first (or `oldest_first`), a page
+    at a time (`before` = the last row already shown, whichever the order)."""
     where = where or HistoryFilter(voice_id=voice_id)
     if not all(text_input.is_line(value or "") for value in (where.voice_id, where.search)):
         return []  # no voice has such an id, no text holds such a search
-    stmt = select(Generation).order_by(col(Generation.created_at).desc(), col(Generation.id).desc())
+    created, ident = col(Generation.created_at), col(Generation.id)
+    stmt = select(Generation).order_by(*((created, ident) if oldest_first else (created.desc(), ident.desc())))
     if before is not None:
         # A row-value comparison, so the (org_id, created_at, id) index seeks straight to the cursor at any depth.
-        stmt = stmt.where(tuple_(col(Generation.created_at), col(Generation.id)) < (before.created_at, before.id))
+        cursor = (before.created_at, before.id)
+        stmt = stmt.where(tuple_(created, ident) > cursor if oldest_first else tuple_(created, ident) < cursor)
     if where.voice_id:
         stmt = stmt.where(Generation.voice_id == where.voice_id)
     if where.after is not None:

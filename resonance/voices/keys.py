@@ -11,9 +11,11 @@ def org_prefix(org_id: str) -> str:
     return f"voices/orgs/{org_id}/"
 
 
-def custom_sample(org_id: str, voice_id: str) -> str:
-    """The normalised mono WAV every engine reads (cloning engines take it as reference audio)."""
-    return f"{org_prefix(org_id)}{voice_id}"
+def custom_sample(org_id: str, voice_id: str, recording: str = "") -> str:
+    """The normalised mono WAV every engine reads (cloning engines take it as reference audio). A replaced
+    recording gets a key of its own (`recording`), so the voice's current files stay whole until the new ones are
+    in place."""
+    return f"{org_prefix(org_id)}{voice_id}" + (f".{recording}" if recording else "")
 
 
 def original(sample_key: str) -> str:

@@ -211,10 +211,10 @@ def run_match(voice_id: str) -> None:
         samples, rate = audio.read_wav(get_storage().get(key))
         result = match_recording(audio.resample(samples, rate, RATE),
                                  original_rate=int(recorded.get("sample_rate") or rate), lang=lang,
-                                 on_progress=lambda f: _progress(voice_id, f))
+                                 on_progress=lambda f: _progress(voice_id, key, f))
         with system_session() as session:
             voice = session.get(Voice, voice_id)
-            if voice is not None:  # deleted while it was matched: nothing to write
+            if _same_recording(voice, key):  # deleted or given a new recording meanwhile: nothing to write
                 get_storage().put(sidecar_key(key), encode_sidecar(result.spec), "application/json")
                 voice.engine_voice, voice.similarity = dump_spec(result.spec), round(result.held_back.resemblyzer, 3)
                 voice.match_report = match_report.dump({"recording": recorded, **result.report()})
@@ -225,7 +225,7 @@ def run_match(voice_id: str) -> None:
         message = report(log, error, "Voice matching failed.", "matching voice %s failed", voice_id)
         with system_session() as session:
             voice = session.get(Voice, voice_id)
-            if voice is not None:
+            if _same_recording(voice, key):
                 voice.match_status, voice.match_error = rows.FAILED, message[:500]
                 session.add(voice)
 
@@ -236,10 +236,16 @@ def _recording_facts(voice: Voice) -> dict:
     return dict(facts) if isinstance(facts, dict) else {}
 
 
-def _progress(voice_id: str, fraction: float) -> None:
+def _same_recording(voice: Voice | None, key: str) -> bool:
+    """Whether the voice still exists with the recording at `key`: a match of a replaced recording (POST
+    /v1/voices/{id}/edit with files) must not overwrite the new recording's state."""
+    return voice is not None and voice.object_key == key
+
+
+def _progress(voice_id: str, key: str, fraction: float) -> None:
     with system_session() as session:
         voice = session.get(Voice, voice_id)
-        if voice is not None:
+        if _same_recording(voice, key):
             voice.match_progress = round(fraction, 3)
             session.add(voice)
 

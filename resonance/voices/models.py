@@ -1,4 +1,5 @@
-"""The Voice table: 20 built-in (SYSTEM, no organization) plus each organization's CUSTOM voices."""
+"""The Voice table: 20 built-in (SYSTEM, no organization) plus each organization's CUSTOM voices; and each
+organization's settings of the voices it speaks with."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from resonance.core.ids import new_id, utcnow
-from resonance.orgs.scope import OrgOwnedOrShared
+from resonance.orgs.scope import OrgOwned, OrgOwnedOrShared
 
 
 class VoiceVariant(StrEnum):
@@ -60,4 +61,17 @@ class Voice(SQLModel, OrgOwnedOrShared, table=True):
     match_report: str | None = None  # JSON: how the match was made and measured (voices/match_report.py)
     created_by: str | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class VoiceSettingsRow(SQLModel, OrgOwned, table=True):
+    """An organization's settings of one voice (ElevenLabs' voice settings, as JSON), kept per organization so that
+    built-in voices, which every organization shares, carry each organization's own. Text to speech uses `speed`
+    when a request sends no settings of its own."""
+
+    __tablename__ = "voice_settings"
+
+    org_id: str = Field(foreign_key="organizations.id", primary_key=True, ondelete="CASCADE")
+    voice_id: str = Field(foreign_key="voices.id", primary_key=True, index=True, ondelete="CASCADE")
+    settings: str = "{}"  # JSON object: stability, similarity_boost, style, use_speaker_boost, speed
     updated_at: datetime = Field(default_factory=utcnow)

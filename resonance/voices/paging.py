@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Literal
@@ -32,6 +33,7 @@ class VoiceQuery:
     descending: bool = True
     size: int = 10
     cursor: str | None = None
+    keep: Callable[[Voice], bool] | None = None  # further filters (the API's labels); None keeps every voice
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ def search_voices(*, session: Session, query: VoiceQuery) -> VoicePage:
     """One page of the voices the organization sees (its own and the built-in ones) whose name or description holds
     `search`, of the variants asked for, ordered by `sort` (ties by id)."""
     found = list_voices(session=session, query=query.search)
-    rows = [v for v in (*found.custom, *found.system) if v.variant in query.variants]
+    rows = [v for v in (*found.custom, *found.system)
+            if v.variant in query.variants and (query.keep is None or query.keep(v))]
     rows.sort(key=lambda v: _key(v, query.sort), reverse=query.descending)
     rows_after = rows
     if query.cursor:
@@ -76,7 +79,6 @@ def search_voices(*, session: Session, query: VoiceQuery) -> VoicePage:
     page = rows_after[:query.size]
     more = len(rows_after) > query.size
     return VoicePage(page, len(rows), encode_cursor(_key(page[-1], query.sort)) if more else None)
-
 
 
 def _beyond(key: tuple[str, str], last: tuple[str, str], *, descending: bool) -> bool:

@@ -107,7 +107,13 @@ def delete_voice(*, session: Session, actor: Principal, voice_id: str) -> list[s
     """Delete the row (its generations keep their voice name; their voice link becomes empty). Returns the storage
     keys the caller deletes once the transaction has committed."""
     voice = get_custom_voice(session=session, actor=actor, voice_id=voice_id)
-    keys = [k for k in (voice.object_key, voice.original_key) if k]
-    keys += [sidecar_key(voice.object_key)] if voice.object_key else []
+    keys = recording_keys(voice)
     session.delete(voice)
     return keys
+
+
+def recording_keys(voice: Voice) -> list[str]:
+    """Every stored object of the voice's recording: the normalised sample, the upload as it came, the engine
+    sidecar."""
+    keys = [k for k in (voice.object_key, voice.original_key) if k]
+    return keys + ([sidecar_key(voice.object_key)] if voice.object_key else [])

@@ -1,4 +1,4 @@
-"""/v1/history: the organization's generations (from the app and from this API), newest first."""
+"""/v1/history: the organization's generations (from the app and from this API), newest or oldest first."""
 
 from __future__ import annotations
 
@@ -60,11 +60,12 @@ def _variants(session: Session, generations_: list[Generation]) -> dict[str, str
     return dict(session.exec(select(Voice.id, Voice.variant).where(col(Voice.id).in_(ids))).all())
 
 
-def _page(session: Session, *, size: int, after_id: str | None,
-          where: generations.HistoryFilter) -> list[Generation]:
-    """Newest first, keyset-paged after `after_id` (an id of this organization, else 404)."""
+def _page(session: Session, *, size: int, after_id: str | None, where: generations.HistoryFilter,
+          oldest_first: bool) -> list[Generation]:
+    """Newest (or oldest) first, keyset-paged after `after_id` (an id of this organization, else 404)."""
     after = generations.get_generation(session=session, generation_id=after_id) if after_id else None
-    return generations.list_generations(session=session, before=after, limit=size, where=where)
+    return generations.list_generations(session=session, before=after, limit=size, where=where,
+                                        oldest_first=oldest_first)
 
 
 def _moment(unix: int | None) -> datetime | None:
@@ -86,7 +87,8 @@ def list_history(
     = None,
     source: Annotated[Literal["TTS", "STS", "Flows"] | None, Query(
         description="Every item is `TTS`: `STS` and `Flows` list none")] = None,
-    sort_direction: Annotated[Literal["desc"] | None, Query(description="Newest first only")] = None,
+    sort_direction: Annotated[Literal["asc", "desc"] | None, Query(
+        description="`desc` newest first (default), `asc` oldest first; pages continue in the same order")] = None,
     model_id: Annotated[str | None, Query(description="Accepted and ignored: every item is resonance_v1")] = None,
 ) -> GetHistoryResponse:
     if source not in (None, "TTS"):
@@ -94,7 +96,8 @@ def list_history(
     where = generations.HistoryFilter(voice_id=voice_id, after=_moment(date_after_unix),
                                       before=_moment(date_before_unix), search=search or "")
     with tenant_session(caller.principal.org_id) as session:
-        found = _page(session, size=page_size + 1, after_id=start_after_history_item_id, where=where)
+        found = _page(session, size=page_size + 1, after_id=start_after_history_item_id, where=where,
+                      oldest_first=sort_direction == "asc")
         page = found[:page_size]
         variants = _variants(session, page)
     clones = labels.active_engine().clones

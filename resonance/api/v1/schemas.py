@@ -34,8 +34,8 @@ class VoiceSettings(BaseModel):
     speed: float | None = Field(None, ge=0.5, le=2.0, description="Speaking rate, 1.0 normal (0.5–2.0)")
 
 
-# What GET /v1/voices/settings/default and /v1/voices/{voice_id}/settings answer: voices keep no settings of their
-# own, so every voice's are these. Only `speed` changes the audio; the others are ElevenLabs' defaults.
+# What GET /v1/voices/settings/default answers, and /v1/voices/{voice_id}/settings for what the organization has not
+# set. Only `speed` changes the audio; the others are ElevenLabs' defaults.
 DEFAULT_VOICE_SETTINGS = VoiceSettings(stability=0.5, similarity_boost=0.75, style=0.0, use_speaker_boost=True,
                                        speed=1.0)
 

@@ -21,7 +21,9 @@ from resonance.api.v1.voices import matching_out
 from resonance.generations.service import VoiceUnavailable
 from resonance.generations.submit import submit_generation
 from resonance.orgs.api_keys import Caller
+from resonance.orgs.scope import tenant_session
 from resonance.speech.engine import SpeechParams
+from resonance.voices import voice_settings
 
 router = APIRouter(prefix="/text-to-speech", tags=["text-to-speech"], route_class=route_class("voice_not_found"),
                    responses={**COMMON_RESPONSES, **NOT_FOUND, **SUBSCRIPTION,
@@ -49,8 +51,15 @@ MATCH_POLL_S = 5  # Retry-After while a voice is being matched: a client polls t
 
 async def _start(caller, voice_id: str, body: TextToSpeechRequest) -> str:
     check_model(body.model_id)
-    speed = body.voice_settings.speed if body.voice_settings and body.voice_settings.speed is not None else 1.0
-    return await start(caller, voice_id, body.text, speed)
+    speed = body.voice_settings.speed if body.voice_settings else None
+    if speed is None:  # the request's settings win; else the speed the organization stored for the voice
+        speed = await run_in_threadpool(_stored_speed, caller.principal.org_id, voice_id)
+    return await start(caller, voice_id, body.text, 1.0 if speed is None else speed)
+
+
+def _stored_speed(org_id: str, voice_id: str) -> float | None:
+    with tenant_session(org_id) as session:
+        return voice_settings.stored_speed(session=session, org_id=org_id, voice_id=voice_id)
 
 
 async def start(caller: Caller, voice_id: str, text: str, speed: float) -> str:

@@ -1,4 +1,5 @@
-"""/v1/voices: the built-in voices and the organization's own; add one from a recording; delete one.
+"""/v1/voices: the built-in voices and the organization's own; add one from a recording, edit (or give it a new
+recording), keep its settings, delete one.
 
 Adding runs `voices.cloning.create_custom_voice`, the app's own use case (same checks and messages, the subscription
 gate, usage record, clean-up on failure). A new voice is listed at once with its `matching` status; with Kokoro it
@@ -31,7 +32,7 @@ from resonance.api.v1.schemas import (
     VoiceSettings,
 )
 from resonance.api.v1.storage_cleanup import remove_files
-from resonance.core import security
+from resonance.core import ratelimit, security
 from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.jobs.default import default_runner
@@ -39,6 +40,7 @@ from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session, tenant_session
 from resonance.voices import cloning, languages
 from resonance.voices import labels as voice_labels  # `labels` is also ElevenLabs' form field
+from resonance.voices import voice_settings as stored_settings
 from resonance.voices import service as voices
 from resonance.voices.models import Voice as VoiceRow
 from resonance.voices.models import VoiceCategory, VoiceVariant
@@ -73,13 +75,20 @@ def _fine_tuning(kind: voice_labels.VoiceKind) -> FineTuning | None:
                       message={MODEL_ID: message})
 
 
-def voice_out(voice: VoiceRow, base_url: str, engine: voice_labels.ActiveEngine) -> Voice:
+def voice_tags(voice: VoiceRow) -> dict[str, str]:
+    """ElevenLabs' `labels` of a voice, from what Resonance knows of it: `language`, `use_case`, `accent` for every
+    voice, `gender` for the built-in ones (their Kokoro voice says it); no voice has an `age`."""
     tags = {"language": voice.language, "use_case": voice.category.lower()}
     region = voice.language.rsplit("-", 1)[-1] if "-" in voice.language else ""
     tags["accent"] = _ACCENTS.get(region) or languages.region_name(voice.language).lower()
     spec = load_spec(voice) if voice.variant == VoiceVariant.SYSTEM else None
     if isinstance(spec, str) and len(spec) > 1 and spec[1] in "fm":
         tags["gender"] = "female" if spec[1] == "f" else "male"  # Kokoro stock voices: af_…, am_…, bf_…, bm_…
+    return tags
+
+
+def voice_out(voice: VoiceRow, base_url: str, engine: voice_labels.ActiveEngine) -> Voice:
+    tags = voice_tags(voice)
     kind = voice_labels.describe(voice, clones=engine.clones, engine=engine.label)
     created = voice.created_at if voice.created_at.tzinfo else voice.created_at.replace(tzinfo=UTC)
     return Voice(
@@ -119,10 +128,12 @@ def default_settings(caller: CurrentCaller) -> VoiceSettings:
 
 @router.get("/{voice_id}/settings", response_model=VoiceSettings, summary="A voice's settings")
 def voice_settings(voice_id: str, caller: CurrentCaller) -> VoiceSettings:
-    """Voices keep no settings of their own: every voice's are the defaults (404 for another organization's)."""
-    with tenant_session(caller.principal.org_id) as session:
-        voices.get_voice(session=session, voice_id=voice_id)
-    return DEFAULT_VOICE_SETTINGS
+    """The organization's settings of the voice (POST /v1/voices/{voice_id}/settings/edit), the defaults for what it
+    has not set; built-in voices too, each organization its own (404 for another organization's voice)."""
+    org_id = caller.principal.org_id
+    with tenant_session(org_id) as session:
+        kept = stored_settings.stored(session=session, org_id=org_id, voice_id=voice_id)
+    return DEFAULT_VOICE_SETTINGS.model_copy(update=kept)
 
 
 @router.get("/{voice_id}", response_model=Voice, summary="Get a voice")
@@ -205,14 +216,15 @@ def _labels(raw: str | None, *, language: str = "en-US",
         raise Invalid(f"labels.language must be a BCP-47 language tag with a region, such as en-US or en-GB "
                       f"(got {language!r})")
     use_case = labels.get("use_case") or labels.get("category") or default_category
-    category = _category(use_case)
+    category = use_case_category(use_case)
     if category is None:
         names = ", ".join(c.value.lower() for c in VoiceCategory)
         raise Invalid(f"labels.use_case must be one of: {names} (got {use_case!r})")
     return language.strip(), category
 
 
-def _category(value: object) -> str | None:
+def use_case_category(value: object) -> str | None:
+    """The voice category a `use_case` names (ours in any case, or ElevenLabs' name of it), None if none."""
     if not isinstance(value, str):
         return None
     key = value.strip().lower().replace(" ", "_").replace("-", "_")
@@ -237,8 +249,9 @@ def _custom_voice_for_key(session, principal: Principal, voice_id: str, *, built
 
 
 @router.post("/{voice_id}/edit", response_model=StatusResponse, summary="Edit a voice",
-             responses={400: {"description": "A built-in voice (`voice_not_editable`)"},
-                        403: {"description": "Not a voice this key may change (`missing_permissions`)"}})
+             responses={**SUBSCRIPTION, 400: {"description": "A built-in voice (`voice_not_editable`)"},
+                        403: {"description": "Not a voice this key may change (`missing_permissions`)"},
+                        413: {"description": "The file is larger than the upload limit"}})
 async def edit_voice(
     voice_id: str,
     caller: CurrentCaller,
@@ -247,37 +260,59 @@ async def edit_voice(
     = None,
     labels: Annotated[str | None, Form(description="JSON object as in POST /v1/voices/add; `language` and "
                                                    "`use_case` left as they are when not sent")] = None,
-    files: Annotated[list[UploadFile] | None, File(description="Not offered: replacing the recording is refused "
-                                                               "(422); add a new voice instead")] = None,
+    files: Annotated[list[UploadFile] | None, File(description="One new recording, checked as in POST "
+                                                               "/v1/voices/add; the voice is matched again")] = None,
     remove_background_noise: Annotated[bool | None, Form(description="Accepted and ignored")] = None,
 ) -> StatusResponse:
-    """Rename a voice, change its description or labels, with the app's rules (resonance/voices/service.py): keys
-    have Member rights, so only voices the key's creator made."""
+    """Rename a voice, change its description or labels, or replace its recording, with the app's rules
+    (resonance/voices/service.py): keys have Member rights, so only voices the key's creator made. A new recording
+    is checked exactly as a new voice's; once accepted, the voice is matched to it again (`matching.status` back to
+    `queued`, and text to speech answers 412 `voice_not_ready` until it is done). A refused recording changes
+    nothing."""
+    recording = None
     if files:
-        raise Invalid("Replacing a voice's recording is not offered: send name, description and labels only, or add "
-                      "a new voice from the recording with POST /v1/voices/add.")
-    fields = (name, description, labels)
-    await run_in_threadpool(_edit, caller.principal, voice_id, fields)
+        if len(files) != 1:
+            raise Invalid("Send exactly one recording in `files`: Resonance makes a voice from one sample.")
+        # The body's cap (api/bodies.py) already stopped anything far larger; this read stops at the limit.
+        recording = (await files[0].read(get_settings().VOICE_MAX_BYTES + 1), files[0].content_type)
+    old_keys = await run_in_threadpool(_edit, caller.principal, voice_id, (name, description, labels), recording)
+    if recording is not None:
+        remove_files(old_keys)
+        default_runner().notify()  # matching the new recording runs as a job
     return StatusResponse()
 
 
-def _edit(principal: Principal, voice_id: str, fields: tuple[str, str | None, str | None]) -> None:
+def _edit(principal: Principal, voice_id: str, fields: tuple[str, str | None, str | None],
+          recording: tuple[bytes, str | None] | None) -> list[str]:
+    """Apply the edit; with a recording, the old recording's storage keys to delete once committed."""
     name, description, labels = fields
     with tenant_session(principal.org_id) as session:
         voice = _custom_voice_for_key(session, principal, voice_id,
                                       built_in=ApiProblem(400, "voice_not_editable", NOT_EDITABLE))
         language, category = _labels(labels, language=voice.language, category=voice.category)
         kept = voice.description or "" if description is None else description
-        voices.update_voice(session=session, actor=principal, voice_id=voice_id,
-                            fields=VoiceFields(name=name, category=category, language=language, description=kept))
+        changed = VoiceFields(name=name, category=category, language=language, description=kept)
+        if recording is None:
+            voices.update_voice(session=session, actor=principal, voice_id=voice_id, fields=changed)
+            return []
+        voices.get_custom_voice(session=session, actor=principal, voice_id=voice_id)  # the rights, before the limit
+    # A new recording costs a match, like a new voice: it counts against the organization's limit on new voices.
+    ratelimit.hit(ratelimit.VOICE_UPLOAD, principal.org_id)
+    data, declared_type = recording
+    return cloning.replace_recording(actor=principal, voice_id=voice_id, fields=changed, data=data,
+                                     declared_type=declared_type)
 
 
 @router.post("/{voice_id}/settings/edit", response_model=StatusResponse, summary="Edit a voice's settings")
 def edit_settings(voice_id: str, settings: VoiceSettings, caller: CurrentCaller) -> StatusResponse:
-    """Checked (ranges as in text to speech; 404 for another organization's voice) and answered `ok`, but not kept:
-    voices have no settings of their own, so send `voice_settings` (its `speed`) with each request."""
-    with tenant_session(caller.principal.org_id) as session:
-        voices.get_voice(session=session, voice_id=voice_id)
+    """Kept for the organization (ranges as in text to speech; fields not sent stay as they were). Any voice the
+    organization sees, built-in ones too: each organization keeps its own settings of a shared voice. Text to speech
+    speaks at the stored `speed` when a request sends none; only `speed` changes the audio. 404 for another
+    organization's voice."""
+    org_id = caller.principal.org_id
+    with tenant_session(org_id) as session:
+        stored_settings.store(session=session, org_id=org_id, voice_id=voice_id,
+                              changes=settings.model_dump(exclude_none=True))
     return StatusResponse()
 
 

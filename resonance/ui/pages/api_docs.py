@@ -26,10 +26,12 @@ ENDPOINTS = (
                                "category and matching (queued). A matched voice can speak once matching is done"),
     ("GET", "/v2/voices", "Search voices: search, sort (created_at_unix, name), sort_direction, page_size (≤ 100), "
                           "next_page_token, voice_type (personal, default…), category (premade, cloned…)"),
-    ("POST", "/v1/voices/{voice_id}/edit", "Rename a voice the key's creator made, change its description or labels "
-                                           "(a new recording is refused: add a new voice)"),
-    ("POST", "/v1/voices/{voice_id}/settings/edit", "Checked and answered ok; not kept (send voice_settings with "
-                                                    "each request)"),
+    ("POST", "/v1/voices/{voice_id}/edit", "Rename a voice the key's creator made, change its description or labels, "
+                                           "or replace its recording (files: checked as a new voice's, then matched "
+                                           "again)"),
+    ("POST", "/v1/voices/{voice_id}/settings/edit", "Kept for the organization (built-in voices too, each "
+                                                    "organization its own); text to speech uses the stored speed "
+                                                    "when a request sends none"),
     ("DELETE", "/v1/voices/{voice_id}", "Delete a voice the key's creator made (keys have member rights)"),
     ("POST", "/v1/text-to-speech/{voice_id}", "JSON text (at most 5,000 characters), model_id, voice_settings "
                                               "(speed 0.5–2.0 is used; stability, similarity_boost, style and "

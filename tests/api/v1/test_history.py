@@ -118,3 +118,27 @@ def test_models_and_subscription_with_billing_off(team, system_voice, engine, ru
     assert (subscription.tier, subscription.status, subscription.character_count, subscription.character_limit) == (
         "unlimited", "active", 21, 2_147_483_647)
     assert subscription.next_character_count_reset_unix > subscription.voice_slots_used == 0
+
+
+def test_history_oldest_first_pages_the_other_way(team, system_voice):
+    made = [make_generation(team.org, system_voice, text=f"Item {n}.") for n in range(5)]
+    with system_session() as session:  # the same moment for two of them: ties are ordered by id, both ways
+        stamp = session.get(Generation, made[0].id).created_at
+        for generation in made[:2]:
+            session.get(Generation, generation.id).created_at = stamp
+    oldest = sorted(made[:2], key=lambda g: g.id) + made[2:]
+    pages, after = [], None
+    while True:
+        page = team.client.history.list(page_size=2, sort_direction="asc", start_after_history_item_id=after)
+        pages.append([h.history_item_id for h in page.history])
+        if not page.has_more:
+            break
+        after = page.last_history_item_id
+    assert pages == [[g.id for g in oldest[:2]], [g.id for g in oldest[2:4]], [oldest[4].id]]
+    newest = team.client.history.list(page_size=3, sort_direction="desc")
+    assert [h.history_item_id for h in newest.history] == [g.id for g in reversed(oldest)][:3]
+    rest = team.client.history.list(sort_direction="desc", start_after_history_item_id=newest.last_history_item_id)
+    assert [h.history_item_id for h in rest.history] == [g.id for g in reversed(oldest)][3:]
+    # a cursor from the middle, oldest first: what comes after it in that order
+    middle = team.client.history.list(sort_direction="asc", start_after_history_item_id=oldest[2].id)
+    assert [h.history_item_id for h in middle.history] == [oldest[3].id, oldest[4].id]

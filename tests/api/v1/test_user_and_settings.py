@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
+from elevenlabs import VoiceSettings
 from elevenlabs.core.api_error import ApiError
 
 from resonance.orgs.api_keys import ApiKey
@@ -29,7 +30,7 @@ def settings_tuple(settings) -> tuple:
     return (settings.stability, settings.similarity_boost, settings.style, settings.use_speaker_boost, settings.speed)
 
 
-def test_default_settings_and_every_voices_settings_are_the_defaults(team, system_voice):
+def test_default_settings_and_a_voices_settings_until_some_are_stored(team, system_voice):
     assert settings_tuple(team.client.voices.settings.get_default()) == DEFAULTS
     ours = ready_voice(team.org, name="Studio Ada")
     for voice in (system_voice, ours):
@@ -42,3 +43,16 @@ def test_another_organizations_voice_settings_are_not_found(team, rival):
         with pytest.raises(ApiError) as error:
             team.client.voices.settings.get(voice_id, request_options=NO_RETRY)
         assert error.value.status_code == 404 and error.value.body["detail"]["status"] == "voice_not_found"
+
+
+def test_a_voices_settings_are_what_was_stored_for_the_organization(team, rival, system_voice):
+    ours = ready_voice(team.org, name="Studio Ada")
+    for voice in (system_voice, ours):
+        team.client.voices.settings.update(voice.id, request=VoiceSettings(style=0.4, use_speaker_boost=False,
+                                                                         speed=1.1))
+        assert settings_tuple(team.client.voices.settings.get(voice.id)) == (0.5, 0.75, 0.4, False, 1.1)
+    assert settings_tuple(rival.client.voices.settings.get(system_voice.id)) == DEFAULTS  # shared voice, own settings
+    assert settings_tuple(team.client.voices.settings.get_default()) == DEFAULTS
+    with pytest.raises(ApiError) as error:  # another organization's voice: neither read nor written
+        rival.client.voices.settings.update(ours.id, request=VoiceSettings(speed=0.6), request_options=NO_RETRY)
+    assert error.value.status_code == 404 and team.client.voices.settings.get(ours.id).speed == 1.1

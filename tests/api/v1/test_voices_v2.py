@@ -96,3 +96,34 @@ def test_bad_queries_are_422_naming_the_field(team, query, field):
 def test_without_a_key_it_is_401(base_url, team):
     response = httpx.get(f"{base_url}/v2/voices")
     assert response.status_code == 401 and response.json()["detail"]["status"] == "needs_authorization"
+
+
+def test_voice_ids_and_label_filters(team, rival, system_voice):
+    [ada, bram] = voices_made(team.org, ["Ada", "Bram"])
+    theirs = ready_voice(rival.org, name="Theirs")
+    walter = ready_voice(name="Walter", spec='"bm_daniel"')
+    with system_session() as session:
+        for voice_id, language, category in ((ada.id, "en-GB", "AUDIOBOOK"), (bram.id, "en-US", "PODCAST"),
+                                             (walter.id, "en-GB", "NARRATIVE")):
+            row = session.get(Voice, voice_id)
+            row.language, row.category = language, category
+
+    def names(**query) -> set[str]:
+        return {v.name for v in team.client.voices.search(page_size=100, **query).voices}
+
+    assert names(voice_ids=[ada.id, system_voice.id, theirs.id]) == {"Ada", "Aaron"}  # never another organization's
+    assert names(voice_ids=ada.id) == {"Ada"} and names(voice_ids=f"{ada.id},{bram.id}") == {"Ada", "Bram"}
+    assert names(language="en") == {"Ada", "Bram", "Aaron", "Walter"}
+    assert names(language="en-GB") == {"Ada", "Walter"} and names(language=["fr-FR", "en-us"]) == {"Bram", "Aaron"}
+    assert names(accent="British") == {"Ada", "Walter"}
+    assert names(gender="male") == {"Aaron", "Walter"}  # own voices carry no gender
+    assert names(gender="female") == set() and names(age="old") == set()  # no voice carries an age
+    assert names(use_cases=["audiobook", "narrative_story"]) == {"Ada", "Walter"}
+    assert names(use_cases="yodelling") == set()
+    assert names(language="en-GB", voice_type="default") == {"Walter"}
+    page = team.client.voices.search(language="en", page_size=1, sort="name")
+    assert page.total_count == 4 and [v.name for v in page.voices] == ["Aaron"]
+    assert every_page(team.client, language="en-GB", page_size=1, sort="name") == [["Ada"], ["Walter"]]
+    with pytest.raises(ApiError) as error:
+        team.client.voices.search(voice_ids=[f"voi_{n}" for n in range(101)], request_options=NO_RETRY)
+    assert error.value.status_code == 422 and "at most 100" in error.value.body["detail"]["message"]
