@@ -7,8 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from resonance.api.v1 import history, models, text_to_speech, user, voices, voices_search
+from resonance.api.v1.errors import unrouted
 from resonance.api.v1.openai_compat import speech as openai_speech
 
 OPENAPI_PATH = "/v1/openapi.json"
@@ -63,6 +65,7 @@ def mount(api: FastAPI) -> None:
     v1, v2 = build_router(), build_v2_router()
     api.include_router(v1)
     api.include_router(v2)
+    api.add_exception_handler(HTTPException, unrouted)  # a path or method no /v1 or /v2 route takes
     cache: dict[str, dict] = {}
 
     @api.get(OPENAPI_PATH, include_in_schema=False)
