@@ -7,8 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from resonance.api.v1 import history, live, models, text_to_speech, user, voices, voices_search
+from resonance.api.v1.errors import unrouted
 from resonance.api.v1.openai_compat import speech as openai_speech
 
 OPENAPI_PATH = "/v1/openapi.json"
@@ -26,7 +28,9 @@ active subscription), 403
 (`missing_permissions`), 404 (`voice_not_found`, `history_item_not_found`: unknown or another organization's), 412
 (`voice_not_ready`: the voice is still being matched, with its `matching` status and a `Retry-After` header, or its
 matching failed), 413 (`file_too_large`), 422 (`invalid_request`, `model_not_found`), 429 (`rate_limit_exceeded`,
-with a `Retry-After` header in seconds), 502 (`speech_failed`).
+with a `Retry-After` header in seconds), 502 (`speech_failed`). A call Resonance does not offer: 404 (`not_found`),
+or 405 (`method_not_allowed`) for a path served with other methods. Every answer carries a `request-id` header (text
+to speech: its history item's id); text to speech also sends `character-cost` and `x-character-count`.
 
 **Voices**: `category` is `premade` (built-in), `matched` (the organization's own voice, spoken by Kokoro as a blend
 of its stock voices shaped to the recording: not a clone) or `cloned` (spoken from the recording by a cloning
@@ -44,17 +48,23 @@ answers errors in OpenAI's shape, `{"error": {"message", "type", "param", "code"
 """
 
 
+# The modules whose `router` serves each version (the OpenAPI document and its fuzz test cover exactly these HTTP
+# routes; `live` is the stream-input websocket, which OpenAPI does not describe)
+V1_PARTS = (voices, text_to_speech, live, history, models, user, openai_speech)
+V2_PARTS = (voices_search,)  # ElevenLabs' v2 calls (for now `voices.search`), under the same key and error shape
+
+
 def build_router() -> APIRouter:
     v1 = APIRouter(prefix="/v1")
-    for part in (voices, text_to_speech, live, history, models, user, openai_speech):
+    for part in V1_PARTS:
         v1.include_router(part.router)
     return v1
 
 
 def build_v2_router() -> APIRouter:
-    """ElevenLabs' v2 calls (for now `voices.search`), under the same key and error shape as /v1."""
     v2 = APIRouter(prefix="/v2")
-    v2.include_router(voices_search.router)
+    for part in V2_PARTS:
+        v2.include_router(part.router)
     return v2
 
 
@@ -63,6 +73,7 @@ def mount(api: FastAPI) -> None:
     v1, v2 = build_router(), build_v2_router()
     api.include_router(v1)
     api.include_router(v2)
+    api.add_exception_handler(HTTPException, unrouted)  # a path or method no /v1 or /v2 route takes
     cache: dict[str, dict] = {}
 
     @api.get(OPENAPI_PATH, include_in_schema=False)

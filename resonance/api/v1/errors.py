@@ -2,7 +2,11 @@
 
 `ApiRoute` is the route class of every /v1 router: it turns what a route or its dependencies raise (service rules,
 request validation, anything unexpected) into that shape with the right status code, for /v1 only; the app's other
-routes keep their own answers.
+routes keep their own answers. `unrouted` does the same for a path or method under /v1 or /v2 that no route takes, so
+a script calling something Resonance does not offer reads why in `detail.message`, as for any other refusal.
+
+Every answer carries its id as `request-id`, the header ElevenLabs sends (the app's `X-Request-ID` holds the same
+value), unless the route names its own: text to speech sends its history item's id, the item's `request_id`.
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from urllib.parse import quote
+
 from fastapi import Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -23,6 +30,9 @@ from resonance.core.failures import report
 
 log = logging.getLogger("resonance.api")
 
+REQUEST_ID = "request-id"
+PREFIXES = ("/v1/", "/v2/")
+
 # The `detail.status` of each HTTP status, where the route does not name a more precise one.
 STATUS_NAMES = {
     400: "invalid_request",
@@ -30,6 +40,7 @@ STATUS_NAMES = {
     402: "subscription_required",
     403: "missing_permissions",
     404: "not_found",
+    405: "method_not_allowed",
     409: "not_ready",
     412: "voice_not_ready",
     413: "file_too_large",
@@ -82,10 +93,33 @@ class ApiProblem(Exception):
 
 def problem(status_code: int, status: str, message: str, headers: dict[str, str] | None = None,
             extra: dict | None = None) -> JSONResponse:
-    detail = {"status": status, "message": message, **(extra or {})}
+    detail, headers = {"status": status, "message": message, **(extra or {})}, dict(headers or {})
     if request_id := logs.request_id():
         detail["request_id"] = request_id  # also the X-Request-ID header: what support asks for
+        headers.setdefault(REQUEST_ID, request_id)
     return JSONResponse({"detail": detail}, status_code=status_code, headers=headers or None)
+
+
+def with_request_id(response: Response) -> Response:
+    """The answer with its `request-id`, unless the route named one."""
+    if (request_id := logs.request_id()) and REQUEST_ID not in response.headers:
+        response.headers[REQUEST_ID] = request_id
+    return response
+
+
+async def unrouted(request: Request, error: HTTPException) -> Response:
+    """The app's handler of routing refusals (404: no route has the path; 405: not with this method): in
+    ElevenLabs' shape under /v1 and /v2, FastAPI's own elsewhere."""
+    path = request.url.path
+    if not path.startswith(PREFIXES) or error.status_code not in (404, 405):
+        return await http_exception_handler(request, error)
+    shown = quote(path, safe="/")  # as sent: a control character in the path stays escaped
+    if error.status_code == 404:
+        return problem(404, "not_found", f"Resonance does not offer {request.method} {shown}. The calls it offers "
+                                         "are listed at /v1/openapi.json.")
+    allowed = (error.headers or {}).get("Allow", "")
+    return problem(405, "method_not_allowed", f"{shown} does not take {request.method}; it takes {allowed}.",
+                   {"Allow": allowed} if allowed else None)
 
 
 def from_error(error: Exception, *, not_found: str = "not_found") -> JSONResponse:
@@ -131,7 +165,7 @@ class ApiRoute(APIRoute):
 
         async def answer(request: Request) -> Response:
             try:
-                return await handler(request)
+                return with_request_id(await handler(request))
             except Exception as error:  # noqa: BLE001 - every failure becomes an answer in the documented shape
                 return from_error(error, not_found=not_found)
 

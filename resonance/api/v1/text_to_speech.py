@@ -18,6 +18,7 @@ from resonance.api.v1.formats import DEFAULT_FORMAT, Format, OutputFormat, parse
 from resonance.api.v1.models import check_model
 from resonance.api.v1.schemas import TextToSpeechRequest
 from resonance.api.v1.voices import matching_out
+from resonance.billing.usage import count_characters
 from resonance.generations.service import VoiceUnavailable
 from resonance.generations.submit import submit_generation
 from resonance.orgs.api_keys import Caller
@@ -41,7 +42,14 @@ AUDIO = {200: {"description": "Audio in the output format: MP3, raw 16-bit littl
                "content": {media_type: {"schema": {"type": "string", "format": "binary"}}
                            for media_type in dict.fromkeys(parse(name).media_type for name in OutputFormat)},
                "headers": {"history-item-id": {"description": "The history item this call created",
-                                               "schema": {"type": "string"}}}}}
+                                               "schema": {"type": "string"}},
+                           "request-id": {"description": "The history item's `request_id` (its id)",
+                                          "schema": {"type": "string"}},
+                           "character-cost": {"description": "Characters billed for the text (also sent as "
+                                                             "`x-character-count`)",
+                                              "schema": {"type": "integer"}},
+                           "x-character-count": {"description": "The same as `character-cost`",
+                                                 "schema": {"type": "integer"}}}}}
 
 OutputFormatQuery = Annotated[OutputFormat, Query(
     description="`mp3_<sample rate>_<kbps>`, `pcm_<sample rate>`, `wav_<sample rate>`, `ulaw_8000`, `alaw_8000` or "
@@ -84,8 +92,12 @@ def _not_ready(error: VoiceUnavailable) -> ApiProblem:
     return ApiProblem(412, "voice_not_ready", message, headers={"Retry-After": str(MATCH_POLL_S)}, extra=extra)
 
 
-def _headers(generation_id: str) -> dict[str, str]:
-    return {"history-item-id": generation_id, "request-id": generation_id}
+def _headers(generation_id: str, text: str) -> dict[str, str]:
+    """ElevenLabs' headers of a generation: its history item, its request id (the history item's `request_id`) and
+    the characters it is billed for, under both names ElevenLabs clients read."""
+    characters = str(count_characters(text))
+    return {"history-item-id": generation_id, "request-id": generation_id, "character-cost": characters,
+            "x-character-count": characters}
 
 
 @router.post("/{voice_id}", summary="Text to speech", response_class=Response, responses=AUDIO)
@@ -95,7 +107,7 @@ async def convert(voice_id: str, body: TextToSpeechRequest, caller: CurrentCalle
     fmt = parse(output_format)
     generation_id = await _start(caller, voice_id, body)
     data = await speech.whole(caller.principal.org_id, generation_id, fmt, request)
-    return Response(data, media_type=fmt.media_type, headers=_headers(generation_id))
+    return Response(data, media_type=fmt.media_type, headers=_headers(generation_id, body.text))
 
 
 @router.post("/{voice_id}/stream", summary="Text to speech, streamed", response_class=StreamingResponse,
@@ -103,7 +115,7 @@ async def convert(voice_id: str, body: TextToSpeechRequest, caller: CurrentCalle
 async def stream(voice_id: str, body: TextToSpeechRequest, caller: CurrentCaller, request: Request,
                  output_format: OutputFormatQuery = DEFAULT_FORMAT) -> StreamingResponse:
     """Speak `text` with the voice, sending audio as it is produced: the first bytes follow the first sentence."""
-    return await streamed(caller, await _start(caller, voice_id, body), parse(output_format), request)
+    return await streamed(caller, await _start(caller, voice_id, body), parse(output_format), request, body.text)
 
 
 TIMED = {200: {"description": "The audio in the output format, base64-encoded, with when each character of `text` is "
@@ -126,7 +138,7 @@ async def convert_with_timestamps(voice_id: str, body: TextToSpeechRequest, call
     fmt = parse(output_format)
     generation_id = await _start(caller, voice_id, body)
     row = await speech.finished(caller.principal.org_id, generation_id, request)
-    response.headers.update(_headers(generation_id))
+    response.headers.update(_headers(generation_id, body.text))
     return await timestamps.whole(row, body.text, fmt)
 
 
@@ -138,12 +150,14 @@ async def stream_with_timestamps(voice_id: str, body: TextToSpeechRequest, calle
     fmt, generation_id = parse(output_format), await _start(caller, voice_id, body)
     first = await speech.first_chunk(caller.principal.org_id, generation_id, request)
     return StreamingResponse(timestamps.lines(first, body.text, fmt), media_type="application/x-ndjson",
-                             headers=_headers(generation_id))
+                             headers=_headers(generation_id, body.text))
 
 
-async def streamed(caller: Caller, generation_id: str, fmt: Format, request: Request) -> StreamingResponse:
+async def streamed(caller: Caller, generation_id: str, fmt: Format, request: Request,
+                   text: str) -> StreamingResponse:
     """The generation's audio in `fmt`, sent chunk by chunk as it is spoken (answered once the first chunk is
     there, so a failure up to then is a proper error). Shared with OpenAI's /v1/audio/speech."""
     first = await speech.first_chunk(caller.principal.org_id, generation_id, request)
-    return StreamingResponse(speech.chunks(first, fmt), media_type=fmt.media_type, headers=_headers(generation_id))
+    return StreamingResponse(speech.chunks(first, fmt), media_type=fmt.media_type,
+                             headers=_headers(generation_id, text))
 

@@ -126,3 +126,51 @@ def test_a_malformed_rate_limit_stops_the_app_naming_the_variable(configure):
     with pytest.raises(ConfigError, match="RESONANCE_API_RATE_LIMIT: .*COUNT/SECONDS"):
         configure(API_RATE_LIMIT="sixty a minute")
     assert configure(API_RATE_LIMIT="120/60").api_rate == (120, 60)
+
+
+# Refusals as the SDK reads them: status code, `detail.status` and `detail.message`, and the request's id
+
+
+def refusal(call) -> ApiError:
+    with pytest.raises(ApiError) as refused:
+        call()
+    error = refused.value
+    detail = error.body["detail"]
+    assert isinstance(detail["status"], str) and isinstance(detail["message"], str) and detail["message"]
+    assert detail["request_id"] == error.headers["request-id"] == error.headers["x-request-id"]
+    return error
+
+
+def test_401_404_422_and_429_reach_the_sdk_in_elevenlabs_shape_with_the_request_id(team, base_url, configure, clock,
+                                                                                  system_voice, engine, runner):
+    unknown = refusal(lambda: client_for(base_url, "rsk_" + "x" * 43).voices.get_all(request_options=NO_RETRY))
+    assert (unknown.status_code, unknown.body["detail"]["status"]) == (401, "invalid_api_key")
+    missing = refusal(lambda: team.client.voices.get("voi_missing", request_options=NO_RETRY))
+    assert (missing.status_code, missing.body["detail"]["status"]) == (404, "voice_not_found")
+    invalid = refusal(lambda: b"".join(team.client.text_to_speech.convert(system_voice.id, text="x" * 5001,
+                                                                          request_options=NO_RETRY)))
+    assert (invalid.status_code, invalid.body["detail"]["status"]) == (422, "invalid_request")
+    assert "text" in invalid.body["detail"]["message"]
+    listed = team.client.models.with_raw_response.list(request_options=NO_RETRY)
+    assert listed.headers["request-id"] == listed.headers["x-request-id"]  # successes carry it too
+    configure(API_RATE_LIMIT="1/60")  # the calls above are in this minute's window
+    limited = refusal(lambda: team.client.models.list(request_options=NO_RETRY))
+    assert (limited.status_code, limited.body["detail"]["status"]) == (429, "rate_limit_exceeded")
+    assert limited.headers["retry-after"] == "60"
+
+
+def test_a_call_resonance_does_not_offer_is_404_in_elevenlabs_shape(team, base_url):
+    not_offered = refusal(lambda: team.client.dubbing.list(request_options=NO_RETRY))
+    assert not_offered.status_code == 404 and not_offered.body["detail"]["status"] == "not_found"
+    assert not_offered.body["detail"]["message"] == ("Resonance does not offer GET /v1/dubbing. The calls it offers "
+                                                     "are listed at /v1/openapi.json.")
+    for path in ("/v2/voices/%00x", "/v1/speech-to-text"):
+        response = httpx.post(base_url + path, headers={"xi-api-key": team.secret}, timeout=30)
+        assert response.status_code == 404 and response.json()["detail"]["status"] == "not_found"
+    assert "/v2/voices/%00x" in httpx.get(f"{base_url}/v2/voices/%00x", headers={"xi-api-key": team.secret}).text
+    wrong_method = httpx.put(f"{base_url}/v1/models", headers={"xi-api-key": team.secret})
+    assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "GET"
+    assert wrong_method.json()["detail"] == {"status": "method_not_allowed",
+                                             "message": "/v1/models does not take PUT; it takes GET.",
+                                             "request_id": wrong_method.headers["request-id"]}
+    assert httpx.get(f"{base_url}/no-such-page").json() == {"detail": "Not Found"}  # outside the API: FastAPI's

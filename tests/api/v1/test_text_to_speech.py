@@ -107,6 +107,19 @@ def test_stream_speaks_through_raw_http_with_the_history_item_header(team, syste
     assert body[:3] == b"ID3" or body[0] == 0xFF
 
 
+@pytest.mark.parametrize("route", ["", "/stream", "/with-timestamps", "/stream/with-timestamps"])
+def test_each_generation_names_its_history_item_and_its_characters_as_elevenlabs_does(team, system_voice, engine,
+                                                                                     runner, base_url, route):
+    text = "  Hello there, friend.  "  # billed as trimmed: 20 characters
+    response = httpx.post(f"{base_url}/v1/text-to-speech/{system_voice.id}{route}", json={"text": text},
+                          headers={"xi-api-key": team.secret}, timeout=60)
+    assert response.status_code == 200, response.text
+    generation = only_generation(team.org.id)
+    assert response.headers["history-item-id"] == response.headers["request-id"] == generation.id
+    assert response.headers["character-cost"] == response.headers["x-character-count"] == "20"
+    assert response.headers["x-request-id"] != generation.id  # the log's id stays its own
+
+
 @pytest.mark.parametrize("body, query, status, message", [
     ({"text": "x" * 5001}, {}, "invalid_request", "text: String should have at most 5000 characters"),
     ({"text": "   "}, {}, "invalid_request", "Please enter some text"),

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from resonance.api.v1.errors import ApiProblem, from_error
+from resonance.api.v1.errors import ApiProblem, from_error, with_request_id
 
 RATE_LIMIT_TYPE = "requests"  # what OpenAI says of a limit on requests per time window
 
@@ -89,7 +89,7 @@ class OpenAIRoute(APIRoute):
 
         async def answer(request: Request) -> Response:
             try:
-                return await handler(request)
+                return with_request_id(await handler(request))
             except Exception as error:  # noqa: BLE001 - every failure becomes an answer in OpenAI's shape
                 return openai_error(error)
 

@@ -100,4 +100,4 @@ async def create_speech(body: SpeechRequest, caller: BearerCaller, request: Requ
                                                     "GET /v1/voices, or an OpenAI voice name", param="voice")
     fmt = RESPONSE_FORMATS[body.response_format]
     generation_id = await start(caller, voice_id, body.input, _engine_speed(body.speed))
-    return await streamed(caller, generation_id, fmt, request)
+    return await streamed(caller, generation_id, fmt, request, body.input)
