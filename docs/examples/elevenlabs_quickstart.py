@@ -2,12 +2,14 @@
 ElevenLabs or against Resonance: only the environment differs.
 
     export ELEVENLABS_API_KEY=rsk_...                        # a Resonance organization API key
-    export ELEVENLABS_BASE_URL=http://localhost:8000         # unset: ElevenLabs itself
+    export ELEVENLABS_BASE_URL=https://voices.example.com    # unset: ElevenLabs itself
     export OPENAI_API_KEY=$ELEVENLABS_API_KEY OPENAI_BASE_URL=$ELEVENLABS_BASE_URL/v1
     python docs/examples/elevenlabs_quickstart.py [voice_sample.wav]
 
 It adds a voice from the recording given (default `voice_sample.wav`: at least 10 s of one person speaking), speaks
 with a premade voice, and writes what it hears to files in the current folder. Everything it creates, it deletes.
+The SDK's live-input helper (`convert_realtime`) always speaks `wss://`, so the server must be reached over TLS (a
+deployment behind its proxy); everything else also works against `./scripts/run`'s http://localhost:8000.
 tests/api/v1/test_sdk_conformance.py runs it against Resonance.
 """
 
@@ -60,7 +62,13 @@ assert client.voices.get(added.voice_id).name == "Quickstart voice"
 client.voices.update(added.voice_id, name="Quickstart voice (renamed)")
 assert client.voices.get(added.voice_id).name == "Quickstart voice (renamed)"
 
-# --- voices.update with files / voice settings kept by the voice: goes here (merged from its own branch) ---
+with open(sample_path, "rb") as recording:  # a new recording for the voice: it is matched again
+    client.voices.update(added.voice_id, name="Quickstart voice (renamed)", files=[recording])
+print("replaced the recording of", added.voice_id)
+
+# Settings kept by a voice: text to speech uses them when a request sends none
+client.voices.settings.update(premade.voice_id, request=VoiceSettings(speed=1.1))
+assert client.voices.settings.get(premade.voice_id).speed == 1.1
 
 # Text to speech: whole file, other formats, streamed, with character timings
 save("hello.mp3", b"".join(client.text_to_speech.convert(premade.voice_id, text=TEXT, model_id=model_id,
@@ -80,12 +88,19 @@ for chunk in client.text_to_speech.stream_with_timestamps(premade.voice_id, text
         streamed_characters += chunk.alignment.characters
 assert "".join(streamed_characters) == TEXT
 
-# --- text_to_speech websocket (stream-input): goes here (merged from its own branch) ---
+
+
+def llm_output():  # text as a language model writes it, a few words at a time
+    yield from ("Streaming input ", "arrives in pieces, ", "and audio comes ", "back as phrases end.")
+
+
+save("live_input.mp3", b"".join(client.text_to_speech.convert_realtime(premade.voice_id, text=llm_output(),
+                                                                        model_id=model_id)))
 
 # History: the generations above, newest first
 history = client.history.list(page_size=10, voice_id=premade.voice_id)
 items = history.history
-assert len(items) >= 5, f"expected the 5 generations above in history, got {len(items)}"
+assert len(items) >= 6, f"expected the 6 generations above in history, got {len(items)}"
 newest = client.history.get(items[0].history_item_id)
 print("newest history item:", newest.history_item_id, repr(newest.text))
 save("history_item.mp3", b"".join(client.history.get_audio(newest.history_item_id)))
@@ -102,6 +117,7 @@ user = client.user.get()
 subscription = client.user.subscription.get()
 print(f"user {user.user_id}: {subscription.character_count} of {subscription.character_limit} characters used")
 
+client.voices.settings.update(premade.voice_id, request=VoiceSettings(speed=1.0))
 client.voices.delete(added.voice_id)
 print("deleted voice", added.voice_id)
 

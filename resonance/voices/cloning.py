@@ -22,7 +22,8 @@ from resonance.orgs.scope import tenant_session
 from resonance.storage import get_storage
 from resonance.voices import keys, match_report
 from resonance.voices.models import Voice, VoiceVariant
-from resonance.voices.samples import EMPTY, PreparedSample, prepare_sample
+from resonance.voices.sample_rules import EMPTY
+from resonance.voices.samples import PreparedSample, prepare_sample
 from resonance.voices.service import (
     VoiceFields,
     get_custom_voice,

@@ -12,6 +12,7 @@ import json
 
 from sqlmodel import Session
 
+from resonance.core import text_input
 from resonance.core.clock import clock
 from resonance.voices.models import VoiceSettingsRow
 from resonance.voices.service import get_voice
@@ -37,6 +38,8 @@ def store(*, session: Session, org_id: str, voice_id: str, changes: dict) -> dic
 
 def stored_speed(*, session: Session, org_id: str, voice_id: str) -> float | None:
     """The speed the organization set for the voice, or None (also for a voice it does not see)."""
+    if not text_input.is_line(voice_id):  # an id no voice can have (a NUL byte would be a database error)
+        return None
     speed = _read(session.get(VoiceSettingsRow, (org_id, voice_id))).get("speed")
     return float(speed) if isinstance(speed, int | float) and not isinstance(speed, bool) else None
 

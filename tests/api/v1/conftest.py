@@ -29,13 +29,28 @@ from resonance.voices import labels
 from tests.factories import make_org, make_user, signed_in
 from tests.fakes import ToneEngine
 from tests.generations.conftest import ready_voice
-from tests.servers import serving
+from tests.servers import self_signed_certificate, serving
 
 
 @pytest.fixture(scope="session")
 def base_url():
     with serving(build_api(), name="api-under-test", lifespan="off") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    """A throwaway certificate for 127.0.0.1 and its key: the SDK's live-input helper only speaks wss://."""
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def tls_url(certificate):
+    """The same API over TLS on loopback, as behind the production proxy (clients trust it through SSL_CERT_FILE)."""
+    cert_file, key_file = certificate
+    with serving(build_api(), name="api-under-test-tls", lifespan="off", ssl_certfile=str(cert_file),
+                 ssl_keyfile=str(key_file)) as url:
+        yield url.replace("http://", "https://")
 
 
 def use_engine(monkeypatch, engine) -> None:

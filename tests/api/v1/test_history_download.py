@@ -128,7 +128,7 @@ def test_the_list_filters_by_voice_dates_text_and_source_and_still_pages(team, r
 
 
 @pytest.mark.parametrize("query", ["date_after_unix=-1", "date_before_unix=abc", "source=Other",
-                                   "sort_direction=asc"])
+                                   "sort_direction=sideways"])
 def test_bad_list_filters_are_422(team, base_url, query):
     response = httpx.get(f"{base_url}/v1/history?{query}", headers={"xi-api-key": team.secret})
     assert response.status_code == 422 and query.split("=")[0] in response.json()["detail"]["message"]

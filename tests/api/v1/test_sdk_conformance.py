@@ -21,16 +21,17 @@ SCRIPT_LIMIT_S = 600  # a hung script fails the test instead of the run; it norm
 # file the script writes → how to decode it (headerless bytes: demuxer and rate)
 WRITTEN = {"hello.mp3": {}, "hello.ulaw": {"raw": "ulaw", "rate": 8000}, "hello_stream.mp3": {},
            "history_item.mp3": {}, "history_one.mp3": {}, "history_zip_first.mp3": {}, "openai.mp3": {},
-           "openai_stream.wav": {}}
+           "openai_stream.wav": {}, "live_input.mp3": {}}
 
 
-def test_the_quickstart_script_runs_unchanged_against_resonance(team, base_url, system_voice, engine, runner,
-                                                              tmp_path):
+def test_the_quickstart_script_runs_unchanged_against_resonance(team, tls_url, certificate, system_voice, engine,
+                                                              runner, tmp_path):
+    """Over TLS, as a deployment serves it: the SDK's live-input helper only speaks wss://."""
     for name, kokoro_voice in (("Lucy", '"af_nicole"'), ("Chloe", '"af_nova"')):  # OpenAI's alloy and nova
         ready_voice(name=name, spec=kokoro_voice)
     (tmp_path / "voice_sample.wav").write_bytes(speech_wav(12.0))
-    env = {**os.environ, "ELEVENLABS_API_KEY": team.secret, "ELEVENLABS_BASE_URL": base_url,
-           "OPENAI_API_KEY": team.secret, "OPENAI_BASE_URL": f"{base_url}/v1"}
+    env = {**os.environ, "ELEVENLABS_API_KEY": team.secret, "ELEVENLABS_BASE_URL": tls_url,
+           "OPENAI_API_KEY": team.secret, "OPENAI_BASE_URL": f"{tls_url}/v1", "SSL_CERT_FILE": str(certificate[0])}
     run = subprocess.run([sys.executable, str(SCRIPT)], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=SCRIPT_LIMIT_S)
     assert run.returncode == 0, run.stdout + run.stderr
