@@ -104,9 +104,10 @@ def make_voice(org: Organization | None, *, name: str = "Aurora") -> Voice:
     return voice
 
 
-def make_generation(org: Organization, voice: Voice | None = None, *, text: str = "Hello there.") -> Generation:
+def make_generation(org: Organization, voice: Voice | None = None, *, text: str = "Hello there.",
+                    status: str = "queued") -> Generation:
     generation = Generation(org_id=org.id, voice_id=voice.id if voice else None, text=text,
-                            voice_name=voice.name if voice else "Gone")
+                            voice_name=voice.name if voice else "Gone", status=status)
     with system_session() as session:
         session.add(generation)
     return generation

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import tuple_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from resonance.billing.service import require_subscription
 from resonance.core import text_input
@@ -96,11 +96,23 @@ def create_generation(*, session: Session, actor: Principal, request: Generation
     return generation
 
 
+def find_generation(*, session: Session, generation_id: str) -> Generation | None:
+    """The organization's generation, or None (also for an id no generation can have)."""
+    return session.get(Generation, generation_id) if generation_id and text_input.is_line(generation_id) else None
+
+
 def get_generation(*, session: Session, generation_id: str) -> Generation:
-    generation = session.get(Generation, generation_id) if generation_id and text_input.is_line(generation_id) else None
+    generation = find_generation(session=session, generation_id=generation_id)
     if generation is None:
         raise NotFound("Generation not found")
     return generation
+
+
+def characters_spoken_since(*, session: Session, since: datetime) -> int:
+    """Characters of the organization's finished generations made at or after `since`."""
+    total = session.exec(select(func.coalesce(func.sum(func.length(Generation.text)), 0))
+                         .where(Generation.status == rows.DONE, col(Generation.created_at) >= since)).one()
+    return int(total)
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,12 @@ def revoke_key(*, session: Session, actor: Principal, key_id: str) -> None:
                  detail=f"{key.name} ({key.prefix}…)")
 
 
+def key_prefix(*, session: Session, key_id: str) -> str | None:
+    """The shown start of the organization's key (`rsk_…`), or None once it is gone."""
+    key = session.get(ApiKey, key_id)
+    return key.prefix if key else None
+
+
 def authenticate(secret: str | None) -> Caller | None:
     """The caller behind a secret, or None for a missing, unknown or revoked key. Notes the use (once a minute)."""
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 200:

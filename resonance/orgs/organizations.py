@@ -22,6 +22,14 @@ from resonance.orgs.scope import unscoped
 MAX_NAME = 80
 
 
+def get(*, session: Session, org_id: str) -> Organization:
+    """The organization the session is scoped to (tenant data is read in its session, so it exists)."""
+    organization = session.get(Organization, org_id)
+    if organization is None:
+        raise NotFound("Organization not found")
+    return organization
+
+
 def _clean_name(name: str) -> str:
     name = " ".join(text_input.text(name, "Organization name").split())  # line breaks and tabs become spaces
     if not name:

@@ -17,6 +17,7 @@ from typing import Literal
 
 from sqlmodel import Session
 
+from resonance.core.clock import as_utc
 from resonance.core.errors import Invalid
 from resonance.voices.models import Voice, VoiceVariant
 from resonance.voices.service import list_voices
@@ -46,7 +47,7 @@ class VoicePage:
 def _key(voice: Voice, sort: Sort) -> tuple[str, str]:
     if sort == "name":
         return voice.name.lower(), voice.id
-    created = voice.created_at if voice.created_at.tzinfo else voice.created_at.replace(tzinfo=UTC)
+    created = as_utc(voice.created_at)
     return created.astimezone(UTC).isoformat(), voice.id
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from resonance.core import text_input
 from resonance.core.clock import clock
@@ -76,11 +76,28 @@ def list_voices(*, session: Session, query: str = "", category: str = "", langua
     return VoiceLists(custom, system)
 
 
+def find_voice(*, session: Session, voice_id: str) -> Voice | None:
+    """A voice the session sees (the organization's own or built-in), or None (also for an id no voice can have)."""
+    return session.get(Voice, voice_id) if voice_id and text_input.is_line(voice_id) else None
+
+
 def get_voice(*, session: Session, voice_id: str) -> Voice:
-    voice = session.get(Voice, voice_id) if voice_id and text_input.is_line(voice_id) else None
+    voice = find_voice(session=session, voice_id=voice_id)
     if voice is None:
         raise NotFound(NOT_FOUND)
     return voice
+
+
+def variants(*, session: Session, voice_ids: set[str]) -> dict[str, str]:
+    """voice id → variant (custom or system) for the ids the session sees."""
+    if not voice_ids:
+        return {}
+    return dict(session.exec(select(Voice.id, Voice.variant).where(col(Voice.id).in_(voice_ids))).all())
+
+
+def count_custom_voices(*, session: Session) -> int:
+    """The organization's own voices."""
+    return int(session.exec(select(func.count()).select_from(Voice).where(Voice.variant == VoiceVariant.CUSTOM)).one())
 
 
 def get_custom_voice(*, session: Session, actor: Principal, voice_id: str) -> Voice:

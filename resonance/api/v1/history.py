@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, NOT_FOUND, ApiProblem, route_class
@@ -22,16 +22,17 @@ from resonance.api.v1.schemas import (
     HistoryItem,
     StatusResponse,
 )
-from resonance.api.v1.storage_cleanup import remove_files
 from resonance.billing.service import count_characters
+from resonance.core.clock import as_utc
 from resonance.generations import service as generations
 from resonance.generations.models import Generation
 from resonance.jobs import rows
 from resonance.orgs.scope import tenant_session
 from resonance.speech import audio
 from resonance.storage import get_storage
+from resonance.storage.cleanup import remove_files
 from resonance.voices import labels
-from resonance.voices.models import Voice
+from resonance.voices import service as voices_service
 
 router = APIRouter(prefix="/history", tags=["history"], route_class=route_class("history_item_not_found"),
                    responses={**COMMON_RESPONSES, **NOT_FOUND})
@@ -42,7 +43,7 @@ _STATES = {rows.DONE: "created", rows.FAILED: "failed", rows.CANCELLED: "failed"
 
 
 def item_out(generation: Generation, variant: str | None, *, clones: bool) -> HistoryItem:
-    created = generation.created_at if generation.created_at.tzinfo else generation.created_at.replace(tzinfo=UTC)
+    created = as_utc(generation.created_at)
     return HistoryItem(
         history_item_id=generation.id, request_id=generation.id, voice_id=generation.voice_id, model_id=MODEL_ID,
         voice_name=generation.voice_name, text=generation.text, date_unix=int(created.timestamp()),
@@ -54,10 +55,7 @@ def item_out(generation: Generation, variant: str | None, *, clones: bool) -> Hi
 
 
 def _variants(session: Session, generations_: list[Generation]) -> dict[str, str]:
-    ids = {g.voice_id for g in generations_ if g.voice_id}
-    if not ids:
-        return {}
-    return dict(session.exec(select(Voice.id, Voice.variant).where(col(Voice.id).in_(ids))).all())
+    return voices_service.variants(session=session, voice_ids={g.voice_id for g in generations_ if g.voice_id})
 
 
 def _page(session: Session, *, size: int, after_id: str | None, where: generations.HistoryFilter,

@@ -24,6 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from resonance.api.v1.errors import ApiProblem
 from resonance.api.v1.formats import Encoder, Format, encode
 from resonance.generations import files
+from resonance.generations import service as generations
 from resonance.generations.models import Generation
 from resonance.jobs import rows
 from resonance.orgs.scope import tenant_session
@@ -43,7 +44,7 @@ class ClientGone(ApiProblem):
 
 def _read(org_id: str, generation_id: str) -> Generation | None:
     with tenant_session(org_id) as session:
-        return session.get(Generation, generation_id)
+        return generations.find_generation(session=session, generation_id=generation_id)
 
 
 async def wait(org_id: str, generation_id: str, ready: Callable[[Generation], bool], *,

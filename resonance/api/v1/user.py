@@ -16,19 +16,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from sqlmodel import col, func, select
-
 from resonance.api.v1.auth import CurrentCaller
 from resonance.api.v1.errors import COMMON_RESPONSES, route_class
 from resonance.api.v1.schemas import UNLIMITED, Price, Subscription, User
 from resonance.billing import service as billing
 from resonance.core.clock import as_utc, clock
-from resonance.generations.models import Generation
-from resonance.jobs import rows
-from resonance.orgs.api_keys import ApiKey
-from resonance.orgs.models import Organization
+from resonance.generations import service as generations
+from resonance.orgs import api_keys, organizations
 from resonance.orgs.scope import tenant_session
-from resonance.voices.models import Voice, VoiceVariant
+from resonance.voices import service as voices_service
 
 router = APIRouter(prefix="/user", tags=["user"], route_class=route_class("not_found"), responses=COMMON_RESPONSES)
 
@@ -37,9 +33,8 @@ router = APIRouter(prefix="/user", tags=["user"], route_class=route_class("not_f
 def get_user(caller: CurrentCaller) -> User:
     org_id = caller.principal.org_id
     with tenant_session(org_id) as session:
-        key = session.get(ApiKey, caller.key_id)
-        organization = session.get(Organization, org_id)
-        prefix, created = key.prefix if key else None, organization.created_at
+        prefix = api_keys.key_prefix(session=session, key_id=caller.key_id)
+        created = organizations.get(session=session, org_id=org_id).created_at
     return User(user_id=caller.principal.user_id or caller.key_id, workspace_id=org_id,
                 subscription=subscription(caller), xi_api_key_preview=prefix, created_at=_unix(created) or 0)
 
@@ -50,12 +45,8 @@ def subscription(caller: CurrentCaller) -> Subscription:
     status = billing.get_status(org_id)
     month = clock.now().astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     with tenant_session(org_id) as session:
-        voices = session.exec(select(func.count()).select_from(Voice)
-                              .where(Voice.variant == VoiceVariant.CUSTOM)).one()
-        generated = 0 if status.enabled else session.exec(
-            select(func.coalesce(func.sum(func.length(Generation.text)), 0))
-            .where(Generation.status == rows.DONE, col(Generation.created_at) >= month)
-        ).one()
+        voices = voices_service.count_custom_voices(session=session)
+        generated = 0 if status.enabled else generations.characters_spoken_since(session=session, since=month)
     if not status.enabled:
         return Subscription(tier="unlimited", status="active", character_count=int(generated),
                             character_limit=UNLIMITED, voice_slots_used=int(voices),

@@ -10,7 +10,7 @@ it is (`category`, `category_label`, `category_description`) in the words the ap
 from __future__ import annotations
 
 import json
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -31,13 +31,14 @@ from resonance.api.v1.schemas import (
     Voice,
     VoiceSettings,
 )
-from resonance.api.v1.storage_cleanup import remove_files
 from resonance.core import ratelimit, security
+from resonance.core.clock import as_utc
 from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden, Invalid, NotFound
 from resonance.jobs.default import default_runner
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session, tenant_session
+from resonance.storage.cleanup import remove_files
 from resonance.voices import cloning, languages
 from resonance.voices import labels as voice_labels  # `labels` is also ElevenLabs' form field
 from resonance.voices import voice_settings as stored_settings
@@ -90,7 +91,7 @@ def voice_tags(voice: VoiceRow) -> dict[str, str]:
 def voice_out(voice: VoiceRow, base_url: str, engine: voice_labels.ActiveEngine) -> Voice:
     tags = voice_tags(voice)
     kind = voice_labels.describe(voice, clones=engine.clones, engine=engine.label)
-    created = voice.created_at if voice.created_at.tzinfo else voice.created_at.replace(tzinfo=UTC)
+    created = as_utc(voice.created_at)
     return Voice(
         voice_id=voice.id, name=voice.name, category=kind.category, category_label=kind.badge,
         category_description=kind.sentence, description=voice.description, labels=tags,
@@ -164,10 +165,10 @@ def preview(voice_id: str, request: Request,
 def _read_for_preview(voice_id: str, org_id: str | None) -> VoiceRow | None:
     if org_id is None:  # a built-in voice (no organization)
         with system_session() as session:
-            voice = session.get(VoiceRow, voice_id)
+            voice = voices.find_voice(session=session, voice_id=voice_id)
         return voice if voice is not None and voice.org_id is None else None
     with tenant_session(org_id) as session:
-        return session.get(VoiceRow, voice_id)
+        return voices.find_voice(session=session, voice_id=voice_id)
 
 
 @router.post("/add", response_model=AddVoiceResponse, summary="Add a voice from a recording",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 
 import reflex as rx
 
@@ -12,12 +11,11 @@ from resonance.generations import service as generations
 from resonance.generations.models import Generation
 from resonance.orgs.principal import require_org
 from resonance.orgs.scope import tenant_session
-from resonance.storage import get_storage
+from resonance.storage.cleanup import remove_files
 from resonance.ui import avatars, formatting
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.confirm import ConfirmState, named
 
-log = logging.getLogger("resonance.ui")
 
 PAGE_SIZE = generations.PAGE_SIZE
 PREVIEW_CHARS = 200  # the row clamps to two lines; this only bounds what is sent
@@ -33,16 +31,6 @@ def history_row(generation: Generation) -> dict[str, str]:
         "created": formatting.iso(generation.created_at),
         "status": generation.status,
     }
-
-
-def remove_files(keys: list[str]) -> None:
-    """Best effort, after the commit: a key ending in "/" is a prefix (a generation's chunks)."""
-    storage = get_storage()
-    for key in keys:
-        try:
-            storage.delete_prefix(key) if key.endswith("/") else storage.delete(key)
-        except Exception:  # noqa: BLE001 - the row is gone; a leftover file is only logged
-            log.exception("could not delete %s", key)
 
 
 class TTSHistoryState(ConfirmState, AuthState):

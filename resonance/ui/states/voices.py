@@ -18,7 +18,7 @@ from resonance.core.errors import ResonanceError
 from resonance.core.failures import report
 from resonance.orgs.principal import Principal, require_org
 from resonance.orgs.scope import tenant_session
-from resonance.storage import get_storage
+from resonance.storage.cleanup import remove_files
 from resonance.ui import avatars
 from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.language_picker import LanguagePicker
@@ -227,7 +227,7 @@ class VoicesState(LanguagePicker, AuthState):
             self.deleting = False
             yield rx.toast.error(message)
             return
-        _delete_files(keys)  # after the commit: a failed delete leaves files, never a row without them
+        remove_files(keys)  # after the commit: a failed delete leaves files, never a row without them
         self.deleting, self.delete_id, self.delete_name = False, "", ""
         self._reload(p)
         yield rx.toast.success("Voice deleted successfully")
@@ -272,12 +272,3 @@ class VoicesState(LanguagePicker, AuthState):
         self.edit_id, self.edit_error = "", ""
         self._reload(p)
         return rx.toast.success("Voice updated successfully")
-
-
-def _delete_files(keys: list[str]) -> None:
-    storage = get_storage()
-    for key in keys:
-        try:
-            storage.delete(key)
-        except Exception:  # noqa: BLE001 - best effort: the row is gone, a leftover file is only logged
-            log.exception("could not delete %s of a deleted voice", key)

@@ -71,7 +71,8 @@ def test_another_organizations_or_an_unfinished_item_refuses_the_whole_download(
     error = refused(lambda: b"".join(rival.client.history.download(history_item_ids=[ours.history_item_id],
                                                                    request_options=NO_RETRY)))
     assert error.status_code == 404 and error.body["detail"]["status"] == "history_item_not_found"
-    queued = make_generation(team.org, system_voice, text="Not spoken yet.")
+    # Being spoken (a running job's row, which the test's runner does not pick up): no audio yet
+    queued = make_generation(team.org, system_voice, text="Not spoken yet.", status="running")
     error = refused(lambda: b"".join(team.client.history.download(
         history_item_ids=[ours.history_item_id, queued.id], request_options=NO_RETRY)))
     assert error.status_code == 409 and error.body["detail"]["status"] == "audio_not_ready"

@@ -14,7 +14,7 @@ from resonance.generations.submit import submit_generation
 from resonance.speech.engine import Capabilities, SpeechInputError, SpeechParams
 from resonance.speech.kokoro import CAPABILITIES as KOKORO
 from resonance.speech.remote import CONTRACT_CAPABILITIES as REMOTE
-from resonance.storage import get_storage
+from resonance.storage import cleanup, get_storage
 from resonance.ui import avatars, formatting
 from resonance.ui.states import tts, tts_history
 from resonance.voices.models import Voice, VoiceVariant
@@ -116,13 +116,13 @@ def test_deleting_removes_the_audio_and_every_chunk_and_survives_storage_errors(
     keys = [files.audio_key("org_1", "gen_9"), files.chunk_prefix("org_1", "gen_9")]
     for key in (keys[0], files.chunk_key(generation, 0), files.chunk_key(generation, 1)):
         storage.put(key, b"RIFF", "audio/wav")
-    tts_history.remove_files(keys)
+    cleanup.remove_files(keys)
     assert not any(storage.exists(k) for k in (keys[0], files.chunk_key(generation, 0), files.chunk_key(generation, 1)))
 
     def broken(key):
         raise OSError("disk gone")
     monkeypatch.setattr(type(storage), "delete", lambda self, key: broken(key))
-    tts_history.remove_files(["generations/orgs/org_1/gen_8"])  # logged, not raised
+    cleanup.remove_files(["generations/orgs/org_1/gen_8"])  # logged, not raised
 
 
 def test_durations_read_as_minutes_and_seconds():
