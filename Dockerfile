@@ -16,4 +16,8 @@ RUN bash -c 'source scripts/env.sh && ensure_speech_models && ensure_stock_figur
 ENV PATH=/app/.venv/bin:/app/tools/node_modules/.bin:$PATH \
     REFLEX_TELEMETRY_ENABLED=False REFLEX_CHECK_LATEST_VERSION=False PYTHONUNBUFFERED=1 RESONANCE_ENV=production
 EXPOSE 8000 8100
+# Liveness of the web process (/healthz touches nothing). Other processes of this image set their own check or none
+# (compose.yaml); RESONANCE_HEALTHCHECK_URL points it elsewhere.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD python -c "import os, urllib.request; \
+urllib.request.urlopen(os.environ.get('RESONANCE_HEALTHCHECK_URL', 'http://127.0.0.1:8000/healthz'), timeout=4)"
 CMD ["reflex", "run", "--env", "prod", "--backend-only", "--backend-host", "0.0.0.0", "--backend-port", "8000"]

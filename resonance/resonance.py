@@ -1,5 +1,6 @@
 """The Reflex app: every page with its route, title and on_load guard, and the backend routes beside them."""
 
+import asyncio
 from contextlib import asynccontextmanager
 
 import reflex as rx
@@ -74,13 +75,15 @@ app.add_middleware(EventLogScope())  # each event's log lines get a request id (
 
 @asynccontextmanager
 async def job_runner():
-    """Generations and voice matching run in this process by default; interrupted jobs resume at start."""
+    """Generations and voice matching run in this process by default; interrupted jobs resume at start. At shutdown
+    (SIGTERM) the running job gets its grace period, then goes back to the queue (jobs/runner.py); off the event
+    loop, so the server's other shutdown work goes on meanwhile."""
     runner = default_runner()
     runner.start()
     try:
         yield
     finally:
-        runner.stop()
+        await asyncio.to_thread(runner.stop)
 
 
 app.register_lifespan_task(logs.server_logs)  # the server's own log lines as JSON too, in each worker

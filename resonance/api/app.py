@@ -8,11 +8,12 @@ from resonance.api import v1
 from resonance.api.bodies import BodyLimits
 from resonance.api.headers import SecurityHeaders
 from resonance.api.request_ids import RequestIds
-from resonance.api.routes import audio, auth, oauth, polar_webhooks, voices
+from resonance.api.routes import audio, auth, health, oauth, polar_webhooks, voices
 
 
 def build_api() -> FastAPI:
     api = FastAPI(title="Resonance", docs_url=None, redoc_url=None, openapi_url=None)
+    api.include_router(health.router)  # /healthz, /readyz for load balancers
     api.include_router(auth.router)
     api.include_router(oauth.router)
     api.include_router(audio.router)

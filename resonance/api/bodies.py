@@ -40,6 +40,7 @@ JSON_MAX_BYTES = 256 * KIB  # JSON and form bodies: far above the longest text t
 WEBHOOK_MAX_BYTES = 1024 * KIB  # Polar's webhook events (a subscription with its customer and product)
 FORM_MARGIN = 64 * KIB  # a recording's multipart body: the file plus the other fields (at most 1 kB) and boundaries
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+PROBES = frozenset({"/healthz", "/readyz"})  # resonance/api/routes/health.py
 
 
 class BodyTooLarge(Exception):
@@ -145,6 +146,9 @@ class BodyLimits(HttpMiddleware):
     """ASGI middleware: credentials before the body, and each body within its route's cap (see the module)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] in PROBES:  # load balancers' probes: no body, no credentials, nothing to check
+            await self.app(scope, receive, send)
+            return
         headers = Headers(scope=scope)
         rule = rule_for(scope["method"], scope["path"])
         carries_body = _carries_body(headers)

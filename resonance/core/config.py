@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     JOBS_LEASE_SECONDS: float = Field(60, ge=1)  # a job whose worker stopped renewing its lease this long runs again
     JOBS_SWEEP_SECONDS: float = Field(15, ge=0.5)  # how often queued-but-unsent and orphaned jobs are looked for
     JOBS_VISIBILITY_SECONDS: int = Field(7200, ge=60)  # broker redelivers an unacknowledged task after this long
+    # At shutdown (SIGTERM) the in-process runner takes no new job and lets the running one finish this long, then
+    # stops it and puts its row back in the queue. Keep it below the orchestrator's stop timeout (compose: 30 s).
+    JOBS_SHUTDOWN_GRACE_SECONDS: float = Field(20, ge=0)
     SPEECH_DEVICE: Literal["auto", "cpu", "cuda"] = "auto"  # auto: onnxruntime's CUDA provider when it has one
 
     # PostgreSQL row-level security (issue #7): migrations run as the tables' owner, the app (DATABASE_URL) as a role

@@ -11,7 +11,7 @@ from resonance.core.errors import NotFound
 from resonance.core.failures import report
 from resonance.generations import files
 from resonance.generations.models import Generation
-from resonance.jobs import rows
+from resonance.jobs import interrupt, rows
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import SpeechParams
@@ -43,17 +43,23 @@ def run_generation(generation_id: str) -> None:
                               repetition_penalty=generation.repetition_penalty, speed=generation.speed)
         parts, rate = [], 24000
         for chunk in engine.synthesize(generation.text, engine_voice_for(voice), params):
+            interrupt.check()  # the process is stopping: nothing of this chunk is written
             rate = chunk.sample_rate
             storage.put(files.chunk_key(generation, chunk.index), audio.to_wav(chunk.samples, rate), "audio/wav")
             parts.append(chunk.samples)
             if not _progress(generation_id, done=chunk.index + 1):
                 raise Stopped()
+        interrupt.check()
         whole = audio.concat(parts, rate)
         key = files.audio_key(generation.org_id, generation.id)
         storage.put(key, audio.to_wav(whole, rate), "audio/wav")
         if not _finish(generation_id, key=key, duration=len(whole) / rate):
             storage.delete(key)
             raise Stopped()
+    except interrupt.Interrupted:
+        # Shutdown: the runner puts the row back in the queue; the rerun starts from the first chunk again.
+        storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
+        raise
     except Stopped:
         # Deleted from history or cancelled while being spoken: nothing of it may stay behind.
         storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))

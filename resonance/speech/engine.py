@@ -165,3 +165,6 @@ class Engine(Protocol):
     def capabilities(self) -> Capabilities: ...
 
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]: ...
+
+    def ready(self) -> None:
+        """Raise unless the engine is loaded or can load (readiness checks); cheap, never loads a model."""

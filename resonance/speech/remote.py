@@ -76,6 +76,12 @@ class RemoteEngine:
                 log.warning("Speech service at %s sent unreadable capabilities", self.url)
         return CONTRACT_CAPABILITIES
 
+    def ready(self) -> None:
+        """Raise unless the service answers its health check within a couple of seconds (readiness)."""
+        response = self._client.get("/health", timeout=2.0)
+        if response.status_code != 200:
+            raise SpeechEngineError(f"Speech service health answered {response.status_code}")
+
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]:
         """Validate now, then request and yield one WAV per chunk of text."""
         params = params or SpeechParams()

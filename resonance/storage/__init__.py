@@ -16,6 +16,7 @@ from resonance.storage.base import (
     ObjectInfo,
     Storage,
     StorageError,
+    StoredObject,
 )
 from resonance.storage.local import LocalStorage
 
@@ -27,6 +28,7 @@ __all__ = [
     "ObjectInfo",
     "Storage",
     "StorageError",
+    "StoredObject",
     "create_storage",
     "get_storage",
 ]

@@ -9,7 +9,9 @@ S3 and the other way round.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 MAX_KEY_LENGTH = 1024
@@ -45,6 +47,15 @@ class ObjectInfo:
     content_type: str
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One object as a listing sees it: its key, size and when it was last written (aware UTC)."""
+
+    key: str
+    size: int
+    modified: datetime
+
+
 @runtime_checkable
 class Storage(Protocol):
     """Bytes in, bytes out, under string keys. Backends: `LocalStorage` (default) and `S3Storage`."""
@@ -72,6 +83,12 @@ class Storage(Protocol):
 
     def delete_prefix(self, prefix: str) -> int:
         """Remove every object whose key starts with `prefix` (which must end with `/`); returns how many."""
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object whose key starts with `prefix` (which must end with `/`), in no particular order."""
+
+    def probe(self) -> None:
+        """Raise `StorageError` unless the storage can be written (local) or reached (bucket). Readiness checks."""
 
 
 def check_key(key: str) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from resonance.storage.base import (
@@ -24,6 +26,8 @@ from resonance.storage.base import (
     InvalidRange,
     NotFound,
     ObjectInfo,
+    StorageError,
+    StoredObject,
     check_key,
     check_prefix,
     check_range,
@@ -119,6 +123,28 @@ class LocalStorage:
                 shutil.rmtree(child, ignore_errors=True)
         self._prune(folder)
         return count
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        check_prefix(prefix)
+        folder = self._folder(prefix[:-1])
+        if not folder.is_dir() or folder.is_symlink():
+            return
+        for data in folder.rglob(DATA):
+            if not data.is_file():
+                continue
+            key = data.parent.relative_to(self.root).as_posix()
+            if any(part.startswith(".") for part in key.split("/")):
+                continue  # a hidden folder is nothing a key can name
+            info = data.stat()
+            yield StoredObject(key, info.st_size, datetime.fromtimestamp(info.st_mtime, UTC))
+
+    def probe(self) -> None:
+        # A dot name no key can take: writes, syncs and removes a file where objects go.
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            _unlink(_write_temp(self.root, b"ready", sync=True))
+        except OSError as error:
+            raise StorageError(f"Storage folder is not writable: {type(error).__name__}") from None
 
     def _folder(self, key: str) -> Path:
         folder = self.root.joinpath(*check_key(key).split("/"))

@@ -7,6 +7,7 @@ whose message names the operation and the service's error code, never the creden
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -18,6 +19,7 @@ from resonance.storage.base import (
     NotFound,
     ObjectInfo,
     StorageError,
+    StoredObject,
     check_key,
     check_prefix,
     check_range,
@@ -123,6 +125,20 @@ class S3Storage:
                 raise StorageError(f"Storage delete failed under {prefix!r}: {first.get('Code', 'error')}")
             deleted += len(keys)
 
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        check_prefix(prefix)
+        token: dict[str, str] = {}
+        while True:
+            listing = self._call("list", prefix, Bucket=self.bucket, Prefix=prefix, MaxKeys=_BATCH, **token)
+            for item in listing.get("Contents", []):
+                yield StoredObject(item["Key"], int(item.get("Size", 0)), item["LastModified"])
+            if not listing.get("IsTruncated"):
+                return
+            token = {"ContinuationToken": listing["NextContinuationToken"]}
+
+    def probe(self) -> None:
+        self._call("head_bucket", "", Bucket=self.bucket)
+
     def _call(self, operation: str, key: str, **params: Any) -> Any:
         method = {
             "put": self.client.put_object,
@@ -130,6 +146,7 @@ class S3Storage:
             "head": self.client.head_object,
             "delete": self.client.delete_objects if "Delete" in params else self.client.delete_object,
             "list": self.client.list_objects_v2,
+            "head_bucket": self.client.head_bucket,
         }[operation]
         try:
             return method(**params)
