@@ -6,6 +6,7 @@ from resonance.identity.models import AuthSession, EmailToken, User
 from resonance.identity.oauth.models import ExternalIdentity
 from resonance.mail.models import OutboxEmail
 from resonance.orgs.api_keys import ApiKey
+from resonance.orgs.exports import OrgExport
 from resonance.orgs.models import AuditEvent, Invitation, JoinRequest, Membership, OrgDomain, Organization
 from resonance.orgs.purge import OrgFilePurge
 from resonance.voices.models import Voice, VoiceSettingsRow
@@ -22,6 +23,7 @@ __all__ = [
     "JoinRequest",
     "Membership",
     "OrgDomain",
+    "OrgExport",
     "OrgFilePurge",
     "Organization",
     "OutboxEmail",

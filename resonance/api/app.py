@@ -8,7 +8,7 @@ from resonance.api import v1
 from resonance.api.bodies import BodyLimits
 from resonance.api.headers import SecurityHeaders
 from resonance.api.request_ids import RequestIds
-from resonance.api.routes import audio, auth, health, oauth, polar_webhooks, voices
+from resonance.api.routes import audio, auth, exports, health, oauth, polar_webhooks, voices
 
 
 def build_api() -> FastAPI:
@@ -17,6 +17,7 @@ def build_api() -> FastAPI:
     api.include_router(auth.router)
     api.include_router(oauth.router)
     api.include_router(audio.router)
+    api.include_router(exports.router)
     api.include_router(voices.router)
     api.include_router(polar_webhooks.router)
     v1.mount(api)  # the public API (ElevenLabs-compatible) and /v1/openapi.json

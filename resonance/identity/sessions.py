@@ -163,9 +163,9 @@ def revoke_all(*, session: Session, user_id: str, except_id: str | None = None) 
     return session.exec(query.values(revoked_at=clock.now())).rowcount
 
 
-def require_recent_sign_in(*, session: Session, session_id: str) -> None:
+def require_recent_sign_in(*, session: Session, session_id: str, message: str = SIGN_IN_AGAIN) -> None:
     """Refuse unless the session signed in within RECENT_SIGN_IN (before adding a passkey, an authenticator app or
-    new backup codes)."""
+    new backup codes, or deleting the account)."""
     row = session.get(AuthSession, session_id)
-    if row is None or row.created_at + RECENT_SIGN_IN < clock.now():
-        raise Forbidden(SIGN_IN_AGAIN)
+    if row is None or row.revoked_at is not None or row.created_at + RECENT_SIGN_IN < clock.now():
+        raise Forbidden(message)

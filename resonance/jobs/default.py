@@ -10,10 +10,11 @@ from resonance.jobs.runner import Runner
 
 def job_kinds() -> list[JobKind]:
     from resonance.generations.jobs import GENERATION_JOBS
+    from resonance.orgs.exports import ORG_EXPORTS
     from resonance.orgs.purge import ORG_FILE_PURGES
     from resonance.voices.matching import MATCH_JOBS
 
-    return [GENERATION_JOBS, MATCH_JOBS, ORG_FILE_PURGES]
+    return [GENERATION_JOBS, MATCH_JOBS, ORG_FILE_PURGES, ORG_EXPORTS]
 
 
 @lru_cache

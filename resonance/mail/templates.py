@@ -9,7 +9,7 @@ from resonance.mail.layout import Body, Message, render
 
 __all__ = ["Message", "verify_email", "account_exists", "magic_link", "password_reset", "invitation", "domain_code",
            "Notice", "new_sign_in", "password_changed", "email_changed", "two_step_changed", "backup_code_used",
-           "backup_codes_renewed", "passkey_changed"]
+           "backup_codes_renewed", "passkey_changed", "account_deleted"]
 
 
 def verify_email(*, name: str, code: str, link: str, minutes: int, another: bool = False) -> Message:
@@ -74,6 +74,16 @@ def invitation(*, org_name: str, inviter: str, role: str, link: str, days: int) 
                f"The invitation is valid for {days} days."],
         button="Accept invitation", link=link,
     ), template="invitation")
+
+
+def account_deleted(*, name: str) -> Message:
+    """The last message to an address whose account is gone: no link, since nothing is left to sign in to."""
+    return render("Your Resonance account was deleted", Body(
+        heading="Your account was deleted",
+        lines=[f"Hi {name},", "Your Resonance account was deleted at your request, with its sign-in methods and "
+               "sessions. Voices and speech you made in organizations stay with those organizations.",
+               "If you didn't ask for this, reply to this email."],
+    ), template="account_deleted")
 
 
 def domain_code(*, org_name: str, domain: str, code: str, minutes: int) -> Message:

@@ -47,9 +47,10 @@ class OrgFilePurge(SQLModel, table=True):
 def storage_prefixes(org_id: str) -> list[str]:
     """Every prefix under which the domains store an organization's objects."""
     from resonance.generations.files import org_prefix as generations_prefix
+    from resonance.orgs.exports import org_prefix as exports_prefix
     from resonance.voices.keys import org_prefix as voices_prefix
 
-    return [voices_prefix(org_id), generations_prefix(org_id)]
+    return [voices_prefix(org_id), generations_prefix(org_id), exports_prefix(org_id)]
 
 
 def schedule(session: Session, org_id: str) -> OrgFilePurge:

@@ -151,6 +151,41 @@ def security_activity_section() -> rx.Component:
     )
 
 
+def delete_account_section() -> rx.Component:
+    return section(
+        "Delete account",
+        "Deletes your account, its sign-in methods and sessions. Voices and speech you made stay with their "
+        "organizations. If you are the last admin of an organization, make someone else an admin or delete it first.",
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(rx.button("Delete account", color_scheme="red", id="delete-account-open")),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete your account"),
+                rx.alert_dialog.description(
+                    "This cannot be undone. For your security it works only within 15 minutes of signing in.",
+                    size="2"),
+                rx.form(
+                    rx.vstack(
+                        rx.text("Type ", rx.text.strong(AuthState.user_email), " to confirm.", size="2"),
+                        rx.input(name="confirmation", id="delete-account-confirm-input", auto_complete="off",
+                                 width="100%"),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray",
+                                                             type="button")),
+                            rx.button("Delete account", type="submit", color_scheme="red",
+                                      id="delete-account-confirm"),
+                            spacing="3", justify="end", width="100%",
+                        ),
+                        spacing="3", width="100%", margin_top="1em",
+                    ),
+                    on_submit=AccountState.delete_account, reset_on_submit=False,
+                ),
+                max_width="460px",
+            ),
+        ),
+        danger=True,
+    )
+
+
 def account_page() -> rx.Component:
     return dashboard(
         rx.grid(profile_section(), password_section(), columns=rx.breakpoints(initial="1", md="2"), spacing="4",
@@ -160,5 +195,6 @@ def account_page() -> rx.Component:
         connected_accounts_section(),
         sessions_section(),
         security_activity_section(),
+        delete_account_section(),
         title="Manage account",
     )

@@ -69,6 +69,31 @@ def _delete_dialog() -> rx.Component:
     )
 
 
+def _export_section() -> rx.Component:
+    export = OrgSettingsState.export
+    status = export.get("status", "")
+    return section(
+        "Export organization",
+        "One zip archive of the voices with their recordings, the generations with their audio, the members and the "
+        "audit log. Only admins can download it, for 7 days.",
+        rx.match(
+            status,
+            ("queued", rx.text("Exporting… 0%", id="export-org-progress", size="2")),
+            ("running", rx.text("Exporting… ", export.get("percent", "0"), "%", id="export-org-progress", size="2")),
+            ("done", rx.hstack(
+                rx.link(rx.button(rx.icon("download", size=14), "Download", size="2", variant="soft"),
+                        href=export.get("href", ""), id="export-org-download", is_external=False),
+                rx.text("Available until ", local_time(export.get("expires", "")), size="1", color_scheme="gray"),
+                align="center", spacing="3")),
+            ("failed", rx.text(export.get("error", ""), id="export-org-error", size="2", color_scheme="red")),
+            rx.fragment(),
+        ),
+        rx.button(rx.icon("archive", size=14), "Export organization", id="export-org-start", size="2",
+                  variant="outline", on_click=OrgSettingsState.start_export,
+                  disabled=(status == "queued") | (status == "running")),
+    )
+
+
 def general_tab() -> rx.Component:
     return rx.vstack(
         section("Organization profile",
@@ -89,6 +114,7 @@ def general_tab() -> rx.Component:
                 spacing="2", align="center",
             ),
         )),
+        rx.cond(IS_ADMIN, _export_section()),
         rx.cond(IS_ADMIN, section("Danger zone", "Deleting the organization removes all of its data for everyone.",
                                   _delete_dialog(), danger=True)),
         spacing="4", width="100%",

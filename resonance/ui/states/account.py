@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from resonance.core import routes
 from resonance.core.errors import Invalid, NotFound, ResonanceError
 from resonance.identity import accounts, devices, passwords, security_events, sessions
 from resonance.identity.oauth import errors as oauth_errors
 from resonance.identity.oauth import linking, providers
+from resonance.orgs import account_deletion
 from resonance.orgs.principal import Principal, require_user
 from resonance.orgs.scope import system_session
 from resonance.ui import formatting
@@ -150,3 +152,16 @@ class AccountState(AuthState):
             return rx.toast.info("No other sessions were signed in.")
         return rx.toast.success("Signed out of 1 other session." if count == 1
                                 else f"Signed out of {count} other sessions.")
+
+    @rx.event
+    def delete_account(self, form: dict):
+        """Delete this account (the service checks the recent sign-in, the typed email and the last-admin rule), then
+        a full page load on the sign-in page: every state of this tab belonged to the account."""
+        try:
+            p = require_user(self._principal())
+            with system_session() as session:
+                account_deletion.delete_account(session=session, actor=p,
+                                                confirmation=str(form.get("confirmation", "")))
+        except ResonanceError as error:
+            return error_toast(error)
+        return rx.call_script(f"window.location.assign({routes.sign_in() + '?deleted=1'!r})")

@@ -6,6 +6,8 @@ decide who may do what (a Member calling an Admin handler gets `Forbidden`, show
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 
 import reflex as rx
@@ -15,7 +17,7 @@ from resonance.core import ratelimit, routes
 from resonance.core.config import get_settings
 from resonance.core.errors import ResonanceError
 from resonance.jobs.default import default_runner
-from resonance.orgs import audit, domain_enrolment, domains, invitations, members, organizations
+from resonance.orgs import audit, domain_enrolment, domains, exports, invitations, members, organizations
 from resonance.orgs.principal import Principal, require_admin, require_org
 from resonance.orgs.scope import tenant_session
 from resonance.ui import formatting
@@ -24,6 +26,8 @@ from resonance.ui.states.confirm import ConfirmState, named
 from resonance.ui.states.shell import ShellState
 
 Action = Callable[[Session, Principal], object]
+EXPORT_POLL_SECONDS = 1.0
+EXPORT_POLL_LIMIT_SECONDS = 30 * 60  # a poller never outlives a very long export by much
 
 
 def to_org_selection() -> rx.event.EventSpec:
@@ -42,6 +46,7 @@ class OrgSettingsState(ConfirmState, AuthState):
     domains: list[dict[str, str]] = []
     join_requests: list[dict[str, str]] = []
     require_two_step: bool = False
+    export: dict[str, str] = {}  # the newest export: status, percent, href, expires, error
 
     @rx.event
     def load(self):
@@ -52,6 +57,8 @@ class OrgSettingsState(ConfirmState, AuthState):
             self._load(p)
         except ResonanceError as error:
             return error_toast(error)
+        if self._exporting:
+            return OrgSettingsState.poll_export
 
     def _load(self, p: Principal) -> None:
         with tenant_session(p.org_id) as session:
@@ -65,7 +72,9 @@ class OrgSettingsState(ConfirmState, AuthState):
             if not p.is_admin:
                 # never left over from an earlier Admin view
                 self.invitations, self.audit_events, self.domains, self.join_requests = [], [], [], []
+                self.export = {}
                 return
+            self._show_export(exports.latest(session=session, actor=p))
             self.invitations = [
                 {"id": i.id, "email": i.email, "role": i.role, "status": i.status,
                  "expires": formatting.iso(i.expires_at), "sent": formatting.iso(i.created_at)}
@@ -85,6 +94,20 @@ class OrgSettingsState(ConfirmState, AuthState):
                  "action": e.action, "detail": e.detail}
                 for e in audit.log(session=session, actor=p)
             ]
+
+    def _show_export(self, export: exports.OrgExport | None) -> None:
+        if export is None:
+            self.export = {}
+            return
+        live = export.status == "done" and not exports.is_expired(export)
+        self.export = {"status": export.status if export.status != "done" or live else exports.EXPIRED,
+                       "percent": str(int(export.progress * 100)),
+                       "href": f"{get_settings().API_URL}/api/exports/{export.id}" if live else "",
+                       "expires": formatting.iso(export.expires_at) if live else "", "error": export.error}
+
+    @property
+    def _exporting(self) -> bool:
+        return self.export.get("status") in exports.ACTIVE
 
     def _name_for(self, action: str, item_id: str) -> str | None:
         if action == "remove_domain":
@@ -126,6 +149,31 @@ class OrgSettingsState(ConfirmState, AuthState):
                            "Organization deleted.")
         default_runner().notify()  # the organization's stored files are deleted by a job
         return events
+
+    @rx.event
+    def start_export(self):
+        events = self._act(lambda s, p: exports.start(session=s, actor=p), "Export started.",
+                           OrgSettingsState.poll_export)
+        default_runner().notify()  # the archive is written by a job
+        return events
+
+    @rx.event(background=True)
+    async def poll_export(self):
+        """Re-read the export every second while it is queued or running."""
+        started = time.monotonic()
+        while time.monotonic() - started < EXPORT_POLL_LIMIT_SECONDS:
+            await asyncio.sleep(EXPORT_POLL_SECONDS)
+            async with self:
+                p = self._principal()
+                if p is None or not p.is_admin:
+                    return
+                try:
+                    with tenant_session(p.org_id) as session:
+                        self._show_export(exports.latest(session=session, actor=p))
+                except ResonanceError:
+                    continue
+                if not self._exporting:
+                    return
 
     # Members
 
