@@ -165,3 +165,6 @@ class Engine(Protocol):
     def capabilities(self) -> Capabilities: ...
 
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]: ...
+
+    def warm(self) -> None:
+        """Pay the one-time costs (loading a model, a first connection) now, so the first request does not."""

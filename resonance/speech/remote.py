@@ -76,6 +76,10 @@ class RemoteEngine:
                 log.warning("Speech service at %s sent unreadable capabilities", self.url)
         return CONTRACT_CAPABILITIES
 
+    def warm(self) -> None:
+        """Connect and learn the service's capabilities before the first request needs them."""
+        _ = self.capabilities
+
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]:
         """Validate now, then request and yield one WAV per chunk of text."""
         params = params or SpeechParams()
