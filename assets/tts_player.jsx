@@ -38,7 +38,7 @@ const queue = {
   index: 0, // chunk playing or next to play
   played: 0, // seconds of the chunks already finished playing
   audio: null,
-  state: "idle", // idle | playing | waiting | blocked | paused | ended | stopped
+  state: "idle", // idle | playing | buffering (mid-chunk) | waiting (for the next chunk) | blocked | paused | ended | stopped
   log: [],
   listeners: new Set(),
 
@@ -77,6 +77,17 @@ const queue = {
       this.index += 1;
       this.next();
     };
+    // The element ran dry mid-chunk (its data is late): say so instead of going silent, until it plays again.
+    audio.onwaiting = () => {
+      if (this.audio !== audio || this.state !== "playing") return;
+      this.state = "buffering";
+      this.note("buffering");
+    };
+    audio.onplaying = () => {
+      if (this.audio !== audio || this.state !== "buffering") return;
+      this.state = "playing";
+      this.note("playing");
+    };
     audio.onerror = () => {
       if (this.audio !== audio) return;
       this.state = "waiting"; // not there (yet): the next feed tries again
@@ -95,7 +106,7 @@ const queue = {
 
   toggle() {
     if (!this.audio) return;
-    if (this.state === "playing") {
+    if (this.state === "playing" || this.state === "buffering") {
       this.audio.pause();
       this.state = "paused";
       this.note("paused");
@@ -112,7 +123,8 @@ const queue = {
   // The waveform is ready: hand over where we are, and stop.
   handoff(id) {
     if (id !== this.id) return { started: false };
-    const result = { started: this.state !== "idle", playing: this.state === "playing" || this.state === "waiting",
+    const result = { started: this.state !== "idle",
+                     playing: ["playing", "buffering", "waiting"].includes(this.state),
                      ended: this.state === "ended", position: this.position() };
     this.stop();
     return result;
@@ -139,7 +151,8 @@ function useQueueState() {
 
 const CHUNK_LABELS = {
   playing: (q) => `Playing part ${q.index + 1} of ${q.total || "?"}`,
-  waiting: (q) => `Waiting for part ${q.index + 1}...`,
+  buffering: () => "Buffering…", // the audio ran dry: a visible state, not silence
+  waiting: () => "Buffering…", // the next part is not made yet
   paused: (q) => `Paused at part ${q.index + 1}`,
   blocked: () => "Press play to listen while it is generated",
   ended: () => "Played every part",
@@ -157,7 +170,7 @@ export function ChunkPlayer({ generationId, baseUrl, available, total, status })
 
   const mine = q.id === generationId && q.state !== "idle" && q.state !== "stopped";
   const label = mine && CHUNK_LABELS[q.state] ? CHUNK_LABELS[q.state](q) : "";
-  const canToggle = mine && ["playing", "paused", "blocked"].includes(q.state);
+  const canToggle = mine && ["playing", "buffering", "paused", "blocked"].includes(q.state);
   return (
     <div id="chunk-player" data-chunk-host="1" data-chunk-state={mine ? q.state : "idle"}
          data-chunk-index={String(q.index)} style={{ display: label ? "flex" : "none", alignItems: "center",

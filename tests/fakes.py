@@ -19,8 +19,15 @@ class ToneEngine:
         self.fail_at = fail_at
         self.error = error or SpeechEngineError("The engine broke down")
         self.calls: list[str] = []
+        self.warmed = False
         self.capabilities = Capabilities(name="tone", label="Test tone", sample_rate=RATE, clones=clones,
                                          supports_speed=True)
+
+    def warm(self) -> None:
+        self.warmed = True
+
+    def ready(self) -> None:
+        """Always ready: nothing to load."""
 
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]:
         pieces = speech_text.split(speech_text.prepare(text, keep_tags=False))

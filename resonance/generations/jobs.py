@@ -1,5 +1,6 @@
 """The generation job: speak the text chunk by chunk, store each chunk as it finishes (so playback can start), then
-the whole audio; mark the row done or failed. Idempotent: a job that restarts overwrites the same keys."""
+the whole audio; mark the row done or failed. Idempotent: a job that restarts overwrites the same keys. Each chunk
+is also handed to listeners in this process as it is made (`feed`), before it is stored."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from resonance.billing.service import count_characters, record_usage
 from resonance.core.clock import clock
 from resonance.core.errors import NotFound
 from resonance.core.failures import report
-from resonance.generations import files
+from resonance.generations import feed, files
 from resonance.generations.models import Generation
 from resonance.jobs import interrupt, rows
 from resonance.orgs.scope import system_session
@@ -35,6 +36,7 @@ def run_generation(generation_id: str) -> None:
         generation.error = ""
         session.add(generation)
     storage = get_storage()
+    live, finished = feed.open_feed(generation_id), False
     try:
         if voice is None:
             raise NotFound("Voice not found")
@@ -45,6 +47,7 @@ def run_generation(generation_id: str) -> None:
         for chunk in engine.synthesize(generation.text, engine_voice_for(voice), params):
             interrupt.check()  # the process is stopping: nothing of this chunk is written
             rate = chunk.sample_rate
+            feed.put(live, chunk.samples, rate)
             storage.put(files.chunk_key(generation, chunk.index), audio.to_wav(chunk.samples, rate), "audio/wav")
             parts.append(chunk.samples)
             if not _progress(generation_id, done=chunk.index + 1):
@@ -56,6 +59,7 @@ def run_generation(generation_id: str) -> None:
         if not _finish(generation_id, key=key, duration=len(whole) / rate):
             storage.delete(key)
             raise Stopped()
+        finished = True
     except interrupt.Interrupted:
         # Shutdown: the runner puts the row back in the queue; the rerun starts from the first chunk again.
         storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
@@ -71,6 +75,8 @@ def run_generation(generation_id: str) -> None:
             storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
         except Exception:  # noqa: BLE001
             log.exception("could not clean chunks of %s", generation_id)
+    finally:
+        feed.close(live, finished=finished)
 
 
 class Stopped(Exception):

@@ -55,6 +55,16 @@ def _sweep_at_start(sender=None, **_) -> None:
 
 
 @signals.worker_process_init.connect
+def _warm_engine(**_) -> None:
+    # Each pool process loads its own model: now, in the background, rather than when its first generation waits.
+    import threading
+
+    from resonance.voices.warmup import warm_engine
+
+    threading.Thread(target=warm_engine, name="engine-warmup", daemon=True).start()
+
+
+@signals.worker_process_init.connect
 def _fresh_connections(**_) -> None:
     # A forked pool process must not share the parent's database connections.
     from resonance.core.db import get_engine

@@ -168,3 +168,6 @@ class Engine(Protocol):
 
     def ready(self) -> None:
         """Raise unless the engine is loaded or can load (readiness checks); cheap, never loads a model."""
+
+    def warm(self) -> None:
+        """Pay the one-time costs (loading a model, a first connection) now, so the first request does not."""

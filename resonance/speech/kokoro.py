@@ -37,8 +37,9 @@ from resonance.speech.install import FLOAT_MODEL_FILE, MODEL_FILE, VOICES_FILE, 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000
-SENTENCE_PAUSE = 0.25  # seconds of silence after a chunk that ends a sentence
-CLAUSE_PAUSE = 0.1  # after a chunk cut inside a sentence
+# Seconds of silence after a chunk that ends a sentence. A chunk cut inside a sentence gets none: the model's own
+# trailing silence is the clause's pause, and any more is heard as a sentence break.
+SENTENCE_PAUSE = 0.25
 _ACCENTS = {"a": ("American", "en-us"), "b": ("British", "en-gb")}
 _GENDERS = {"f": "female", "m": "male"}
 
@@ -298,6 +299,10 @@ class KokoroEngine:
         if not (model and (folder / VOICES_FILE).is_file()):
             raise SpeechEngineError("The Kokoro model or its voices are missing")
 
+    def warm(self) -> None:
+        """Load the model (its first run included): seconds that the first generation would otherwise wait."""
+        self.load()
+
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]:
         """Validate everything now, then yield one chunk per piece of text (tags removed, never read aloud)."""
         params = params or SpeechParams()
@@ -305,14 +310,14 @@ class KokoroEngine:
         lang = language(voice.spec)
         model = self.load()
         style = model.style(voice.spec)
-        return self._chunks(model, text_.split(prepared), style, lang, params.speed)
+        return self._chunks(model, text_.split_marked(prepared), style, lang, params.speed)
 
     def render(self, text: str, spec: VoiceSpec) -> tuple[np.ndarray, int]:
         """A short text spoken in one piece (no splitting, pauses or chunks): (samples, rate). For fixed sentences,
         such as those voice matching compares voices on."""
         model = self.load()
         piece = text_.prepare(text, keep_tags=False)
-        return self._chunk(model, 0, piece, model.style(spec), language(spec), 1.0, last=True).samples, SAMPLE_RATE
+        return self._chunk(model, 0, piece, model.style(spec), language(spec), 1.0, pause=False).samples, SAMPLE_RATE
 
     def _worker_count(self, model: _Model) -> int:
         workers = self._workers
@@ -324,12 +329,13 @@ class KokoroEngine:
             return workers or GPU_WORKERS
         return max(1, workers or (os.cpu_count() or 1) // model.threads)
 
-    def _chunks(self, model: _Model, pieces: list[str], style: np.ndarray, lang: str,
+    def _chunks(self, model: _Model, pieces: list[tuple[str, bool]], style: np.ndarray, lang: str,
                 speed: float) -> Iterator[Chunk]:
+        """`pieces`: (text, ends a sentence) from `text.split_marked`."""
         workers = min(self._worker_count(model), len(pieces))
         if workers == 1:
-            for index, piece in enumerate(pieces):
-                yield self._chunk(model, index, piece, style, lang, speed, last=index == len(pieces) - 1)
+            for index, (piece, ends) in enumerate(pieces):
+                yield self._chunk(model, index, piece, style, lang, speed, pause=ends and index < len(pieces) - 1)
             return
         # Keep `workers` chunks in flight and hand them out in order; closing the generator early cancels the rest.
         pool = ThreadPoolExecutor(workers, thread_name_prefix="kokoro")
@@ -337,9 +343,9 @@ class KokoroEngine:
         queued = iter(enumerate(pieces))
 
         def fill(limit: int) -> None:
-            for index, piece in queued:
+            for index, (piece, ends) in queued:
                 pending.append(pool.submit(self._chunk, model, index, piece, style, lang, speed,
-                                           last=index == len(pieces) - 1))
+                                           pause=ends and index < len(pieces) - 1))
                 if len(pending) >= limit:
                     return
 
@@ -353,7 +359,7 @@ class KokoroEngine:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _chunk(self, model: _Model, index: int, piece: str, style: np.ndarray, lang: str, speed: float, *,
-               last: bool) -> Chunk:
+               pause: bool) -> Chunk:
         try:
             samples, rate = model.kokoro.create(piece, voice=style, speed=speed, lang=lang)
         except Exception as error:
@@ -362,7 +368,6 @@ class KokoroEngine:
         samples = np.asarray(samples, np.float32)
         if self._normalize:
             samples = audio.normalize(samples, rate)
-        if not last:
-            pause = SENTENCE_PAUSE if piece.rstrip("\"'”’)]").endswith((".", "!", "?", "…")) else CLAUSE_PAUSE
-            samples = np.concatenate([samples, np.zeros(int(pause * rate), np.float32)])
+        if pause:  # a sentence ends here and another follows
+            samples = np.concatenate([samples, np.zeros(int(SENTENCE_PAUSE * rate), np.float32)])
         return Chunk(index=index, text=piece, samples=samples, sample_rate=rate)

@@ -82,6 +82,10 @@ class RemoteEngine:
         if response.status_code != 200:
             raise SpeechEngineError(f"Speech service health answered {response.status_code}")
 
+    def warm(self) -> None:
+        """Connect and learn the service's capabilities before the first request needs them."""
+        _ = self.capabilities
+
     def synthesize(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> Iterator[Chunk]:
         """Validate now, then request and yield one WAV per chunk of text."""
         params = params or SpeechParams()

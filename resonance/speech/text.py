@@ -1,7 +1,9 @@
 """Text before synthesis: trimming and limits, paralinguistic tags, and splitting into chunks.
 
 The first chunk is short (a sentence, or its first clause) so the first audio is ready fast; later chunks pack whole
-sentences into growing chunks, up to a size that keeps prosody natural and progress visible.
+sentences into growing chunks, up to a size that keeps prosody natural and progress visible. The first chunk is only
+ever cut at a clause boundary (a comma, semicolon, colon or dash, or before a conjunction that opens a clause), never
+mid-phrase: the pieces are joined without a pause, and a cut between words sounds like a sentence break.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|vs|etc|e\.g|i\.e|Fig|approx)|(?<![\w.])[A-Z])\.$"
 )
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+")
+# Where a first clause may end: after , ; : or a dash (— – or a spaced hyphen), or before a conjunction that opens
+# a clause. "and", "or", "so", "while", "since", "when" and relative pronouns are left out: they join words ("salt
+# and pepper"), or start phrases ("since Monday") or clauses that are spoken without a break, as often as not.
+_FIRST_CLAUSE_END = re.compile(
+    r"(?<=[,;:—–])\s+|(?<=\s-)\s+|\s+(?=(?:but|yet|because|although|though|whereas|unless|until)\s)",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"\[[^\]]*\]|\S+")
 _PHRASE_STARTS = frozenset(
     "a an the and but or nor so yet as at by for from in into of on onto to with without about after before "
@@ -88,26 +97,53 @@ def split(text: str, *, first_chars: int = FIRST_CHUNK_CHARS, max_chars: int = C
     """Chunks of `text` in order: the first about `first_chars`, then whole sentences packed into chunks whose size
     limit doubles up to `max_chars`, so each chunk is ready before the audio before it has finished playing.
 
-    Only a sentence longer than the limit is cut, at a clause mark if there is one, else between words; tags are
-    never cut.
+    A first sentence longer than `first_chars` is cut after its first clause when it has one (see `first_clause`).
+    Any other sentence is cut only when it is longer than `max_chars`, at a clause mark if there is one, else between
+    words; tags are never cut.
     """
+    return [chunk for chunk, _ in split_marked(text, first_chars=first_chars, max_chars=max_chars)]
+
+
+def split_marked(text: str, *, first_chars: int = FIRST_CHUNK_CHARS,
+                 max_chars: int = CHUNK_CHARS) -> list[tuple[str, bool]]:
+    """`split`'s chunks, each with whether it ends a sentence (False: the next chunk goes on with the same sentence,
+    so an engine must join them without a pause)."""
     parts = sentences(text)
     if not parts:
         return []
-    # A first sentence up to half as long again stays whole: better than a word or two left over for the next chunk
-    first, rest = _cut(parts[0], first_chars) if len(parts[0]) > first_chars * 3 // 2 else (parts[0], "")
-    chunks, current = [first], ""
+    first, rest = first_clause(parts[0], first_chars, max_chars)
+    chunks: list[tuple[str, bool]] = [(first, not rest)]
+    current, whole = "", True
     for sentence in ([rest] if rest else []) + parts[1:]:
-        for piece in _pieces(sentence, max_chars):
+        pieces = _pieces(sentence, max_chars)
+        for n, piece in enumerate(pieces):
             limit = min(max_chars, first_chars * 2 ** len(chunks))
             if current and len(current) + 1 + len(piece) > limit:
-                chunks.append(current)
+                chunks.append((current, whole))
                 current = piece
             else:
                 current = f"{current} {piece}" if current else piece
+            whole = n == len(pieces) - 1
     if current:
-        chunks.append(current)
+        chunks.append((current, whole))
     return chunks
+
+
+def first_clause(sentence: str, first_chars: int = FIRST_CHUNK_CHARS,
+                 max_chars: int = CHUNK_CHARS) -> tuple[str, str]:
+    """(head, rest) of a first sentence: the whole sentence when it is short or has no clause boundary, else its
+    first clause of at least a quarter of `first_chars` (a lone "Well," would be spoken as a sentence of its own),
+    leaving at least as much behind. Only a sentence longer than `max_chars` with no such boundary is cut between
+    words, as any other sentence that long is."""
+    if len(sentence) <= first_chars:
+        return sentence, ""
+    least = max(1, first_chars // 4)
+    for match in _FIRST_CLAUSE_END.finditer(sentence):
+        if match.start() > max_chars:
+            break
+        if match.start() >= least and len(sentence) - match.end() >= least:
+            return sentence[:match.start()].strip(), sentence[match.end():].strip()
+    return _cut(sentence, max_chars)
 
 
 def _pieces(sentence: str, limit: int) -> list[str]:

@@ -1,5 +1,6 @@
-"""What the app makes once, in the background, after it starts serving: the built-in voices' preview samples the
-seed left for later, then voice matching's figures of the stock voices. Both are idempotent and cheap once made."""
+"""What the app does once, in the background, after it starts serving: warm the speech engine (load Kokoro, so the
+first generation does not wait seconds for it), then make the built-in voices' preview samples the seed left for
+later, then voice matching's figures of the stock voices. Both are idempotent and cheap once made."""
 
 from __future__ import annotations
 
@@ -12,10 +13,22 @@ from resonance.speech.engine import SpeechEngineError
 log = logging.getLogger("resonance.voices.warmup")
 
 
+def warm_engine() -> None:
+    from resonance.speech.registry import get_engine
+
+    try:
+        get_engine().warm()
+    except (SpeechEngineError, OSError) as error:  # the first generation will report it properly
+        log.warning("speech engine warm-up failed: %s", error)
+    except Exception:  # noqa: BLE001 - a background nicety must never take the app down
+        log.exception("speech engine warm-up failed")
+
+
 def warm_up() -> None:
     from resonance.voices.likeness import stock_figures
     from resonance.voices.seed import make_missing_samples
 
+    warm_engine()
     try:
         made = make_missing_samples()
         if made:

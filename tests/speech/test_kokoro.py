@@ -11,7 +11,7 @@ import pytest
 
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, SpeechInputError, SpeechParams, VoiceNotFound
-from resonance.speech.kokoro import STOCK_VOICES, blend, language
+from resonance.speech.kokoro import SENTENCE_PAUSE, STOCK_VOICES, blend, language
 from resonance.voices.likeness.intelligibility import cer
 from tests.speech.conftest import speak
 
@@ -127,8 +127,32 @@ def test_long_text_streams_the_first_chunk_before_the_rest(kokoro):
     assert [c.index for c in rest] == list(range(1, len(rest) + 1)) and len(rest) >= 2, [c.text for c in rest]
     assert first_at < total / 3
     assert " ".join(c.text for c in [first, *rest]).split() == text.split()
-    # A pause closes each chunk but the last, so joined chunks do not run sentences together.
+    # A pause closes each chunk that ends a sentence, so joined chunks do not run sentences together.
     assert not first.samples[-int(0.2 * first.sample_rate):].any()
+
+
+def test_no_pause_is_added_between_the_pieces_of_one_sentence(kokoro):
+    from resonance.speech import text as speech_text
+
+    sentence = "When the ferry finally left the harbour, everyone on deck waved at the people on the pier."
+    first, second = list(kokoro.synthesize(f"{sentence} Then it was gone.", EngineVoice(spec="af_heart")))[:2]
+    assert first.text == "When the ferry finally left the harbour," and second.text.startswith("everyone")
+    # The clause's chunk is exactly what the model says for it: nothing is padded on.
+    alone, rate = kokoro.render(first.text, "af_heart")
+    assert len(first.samples) == len(alone)
+    # The silence across the join is the model's own, shorter than the pause between sentences.
+    gap = _trailing_silence(first.samples, rate) + _leading_silence(second.samples, rate)
+    assert gap < SENTENCE_PAUSE, gap
+    assert speech_text.split(sentence)[0] == first.text
+
+
+def _trailing_silence(samples: np.ndarray, rate: int, threshold: float = 0.01) -> float:
+    loud = np.nonzero(np.abs(samples) > threshold)[0]
+    return (len(samples) - loud[-1]) / rate
+
+
+def _leading_silence(samples: np.ndarray, rate: int, threshold: float = 0.01) -> float:
+    return np.nonzero(np.abs(samples) > threshold)[0][0] / rate
 
 
 def test_the_model_loads_once_per_process_even_when_threads_race(kokoro):

@@ -94,9 +94,45 @@ def test_a_first_sentence_a_little_over_the_limit_stays_whole():
         "The remote engine sends one request per chunk.", "Then more."]
 
 
-def test_without_a_clause_mark_the_first_chunk_ends_before_a_phrase():
-    chunks = text.split("The lighthouse keeper climbed the spiral stairs an hour before sunset every evening.")
-    assert chunks == ["The lighthouse keeper climbed", "the spiral stairs an hour before sunset every evening."]
+def test_without_a_clause_boundary_the_first_sentence_stays_whole():
+    sentence = "The lighthouse keeper climbed the spiral stairs an hour before sunset every evening and night."
+    assert text.split(f"{sentence} Then more.") == [sentence, "Then more."]
+
+
+@pytest.mark.parametrize("sentence, head", [
+    ("He waited by the door for an hour because the bus was late again that day.", "He waited by the door for an hour"),
+    ("The storm came in fast - nobody had expected it that early in the season.", "The storm came in fast -"),
+    ("The storm came in fast — nobody had expected it that early in the season.", "The storm came in fast —"),
+    ("There were three things to pack: a torch, a map and a flask of strong tea.", "There were three things to pack:"),
+    ("Well, that is a very long sentence indeed and it goes on and on like this.", None),  # "Well," alone: too short
+    ("We walked to the market on Monday since it was dry, then drove back home.", "We walked to the market on Monday since it was dry,"),
+])
+def test_the_first_chunk_ends_only_at_a_clause_boundary(sentence, head):
+    chunks = text.split(f"{sentence} The next sentence follows it.")
+    assert chunks[0] == (head or sentence)
+    assert " ".join(chunks).split() == f"{sentence} The next sentence follows it.".split()
+
+
+def test_every_first_chunk_of_varied_prose_ends_at_a_clause_or_sentence_end():
+    source = text.prepare(long_text(), keep_tags=False)
+    for start in range(0, len(PARAGRAPH) * 3, 7):  # the text entered at every seventh character of its prose
+        piece = source[start:].split(" ", 1)[-1]
+        first = text.sentences(piece)[0]
+        chunks = text.split_marked(piece)
+        head, ends = chunks[0]
+        assert head == first if ends else (head.endswith((",", ";", ":", "-", "—", "–"))
+                                           or chunks[1][0].split()[0] in ("but", "yet", "because", "although",
+                                                                          "though", "whereas", "unless", "until"))
+
+
+def test_chunks_are_marked_with_whether_they_end_a_sentence():
+    words = " ".join(["word"] * 120) + "."  # one sentence over the chunk limit: cut between words
+    marked = text.split_marked(f"The first one is short. {words} The last one.")
+    assert [ends for _, ends in marked][0] is True
+    inside = [chunk for chunk, ends in marked if not ends]
+    assert inside and all(chunk.split()[-1] == "word" for chunk in inside)
+    assert marked[-1] == ("The last one.", True) or marked[-1][0].endswith("The last one.")
+    assert [chunk for chunk, _ in marked] == text.split(f"The first one is short. {words} The last one.")
 
 
 def test_a_word_run_without_punctuation_is_cut_between_words_and_tags_stay_whole():

@@ -3,8 +3,10 @@
 they finish, the usage record with the "done" status). The request then follows the row:
 
 - the whole-file endpoint waits for "done" and encodes the stored audio;
-- the streaming endpoint sends each chunk as soon as the job has stored it, so the first bytes leave after the first
-  sentence, while the rest is still being spoken.
+- the streaming endpoint sends each chunk as soon as the job has made it, so the first bytes leave after the first
+  clause, while the rest is still being spoken. When the job runs in this process, chunks come straight from it
+  (`generations.feed`), and the row's polls are woken by it; else each chunk is read from storage once the row
+  counts it.
 
 So an API call is metered, gated, listed in history and run by whichever worker runs jobs (a thread of this
 process, or Celery workers) exactly like a generation started in the app. A client that hangs up does not stop the
@@ -13,7 +15,6 @@ generation: it finishes, is billed and stays in history, as in the app.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -23,7 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from resonance.api.v1.errors import ApiProblem
 from resonance.api.v1.formats import Encoder, Format, encode
-from resonance.generations import files
+from resonance.generations import feed, files
 from resonance.generations import service as generations
 from resonance.generations.models import Generation
 from resonance.jobs import rows
@@ -48,8 +49,10 @@ def _read(org_id: str, generation_id: str) -> Generation | None:
 
 
 async def wait(org_id: str, generation_id: str, ready: Callable[[Generation], bool], *,
-               request: Request | None = None, max_delay: float = POLL_MAX_S) -> Generation:
-    """Poll the row until `ready(row)`; the API's error when it fails, disappears, or takes too long."""
+               request: Request | None = None, max_delay: float = POLL_MAX_S,
+               live: Callable[[], bool] = lambda: False) -> Generation:
+    """Poll the row until `ready(row)` or `live()` (this process's job has made what is waited for); the API's error
+    when it fails, disappears, or takes too long. A poll is cut short by news from a job in this process."""
     delay, deadline = POLL_FIRST_S, time.monotonic() + WAIT_LIMIT_S
     while True:
         row = await run_in_threadpool(_read, org_id, generation_id)
@@ -59,14 +62,14 @@ async def wait(org_id: str, generation_id: str, ready: Callable[[Generation], bo
             raise ApiProblem(502, "speech_failed", row.error or "Speech generation failed")
         if row.status == rows.CANCELLED:
             raise ApiProblem(409, "history_item_cancelled", "The generation was cancelled before its audio was ready")
-        if ready(row):
+        if ready(row) or live():
             return row
         if request is not None and await request.is_disconnected():
             raise ClientGone()
         if time.monotonic() > deadline:
             raise ApiProblem(504, "timeout", "Speech took too long; it is still being generated and will appear in "
                                              "the history")
-        await asyncio.sleep(delay)
+        await feed.news(generation_id, delay, ready=live)
         delay = min(delay * 1.5, max_delay)
 
 
@@ -97,22 +100,41 @@ def _encode_stored(key: str, fmt: Format) -> bytes:
     return encode(*stored_audio(key), fmt)
 
 
+def _made(generation_id: str, count: int) -> Callable[[], bool]:
+    """Whether this process's job for the generation has made more than `count` chunks."""
+    def check() -> bool:
+        live = feed.current(generation_id)
+        return live is not None and len(live) > count
+    return check
+
+
 async def first_chunk(org_id: str, generation_id: str, request: Request) -> Generation:
-    """Wait until the first chunk is stored (before answering, so a failure up to then is a proper error)."""
-    return await wait(org_id, generation_id, _started, request=request)
+    """Wait until the first chunk is made (before answering, so a failure up to then is a proper error)."""
+    return await wait(org_id, generation_id, _started, request=request, live=_made(generation_id, 0))
 
 
 async def stored_chunks(row: Generation) -> AsyncIterator[tuple[np.ndarray, int]]:
-    """(samples, rate) of each chunk as the job stores it, in order, until the generation is done."""
+    """(samples, rate) of each chunk as the job makes it, in order, until the generation is done: straight from the
+    job when it runs in this process, else from storage as the row counts them."""
     sent = 0
     while True:
+        live = feed.current(row.id)
+        if live is not None:
+            async for samples, rate in live.follow(sent):
+                yield samples, rate
+                sent += 1
+            if live.finished:
+                return
+            # The job stopped short (failed, cancelled, restarted): the row says which, or storage has the rest.
+            row = await wait(row.org_id, row.id, lambda _: True)
         while sent < row.chunks_done:
             yield await run_in_threadpool(stored_audio, files.chunk_key(row, sent))
             sent += 1
         if row.status == rows.DONE:
             return
         expected = sent
-        row = await wait(row.org_id, row.id, lambda r: r.chunks_done > expected or r.status == rows.DONE)
+        row = await wait(row.org_id, row.id, lambda r: r.chunks_done > expected or r.status == rows.DONE,
+                         live=_made(row.id, expected))
 
 
 async def chunks(row: Generation, fmt: Format) -> AsyncIterator[bytes]:
