@@ -75,6 +75,14 @@ def _clear_caches() -> None:
     config.get_settings.cache_clear()
 
 
+def pytest_collection_modifyitems(config, items):
+    # Under pytest-xdist (scripts/test runs two workers), the browser tests share one app per worker: keep them on
+    # one worker, which builds it once, while the other runs everything else.
+    for item in items:
+        if "tests/e2e/" in item.nodeid or item.nodeid.startswith("e2e/"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
 def pytest_sessionfinish(session, exitstatus):
     _clear_caches()
     shutil.rmtree(_DATA_DIR, ignore_errors=True)
