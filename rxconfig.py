@@ -20,8 +20,8 @@ settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
 if settings.REDIS_URL:
     # Opportunistic locking: a worker keeps the Redis lock and the state of a tab it is serving in memory until another
     # worker asks for them (Redis pub/sub), instead of fetching, pickling and storing the state on every event. A
-    # tab's websocket stays on one worker, so that is nearly always: at 200 users (bench/event_roundtrip.py, 2 workers)
-    # p95 went from 171 ms to 12 ms. Set REFLEX_OPLOCK_ENABLED=false to turn it off.
+    # tab's websocket stays on one worker, so that is nearly always (bench/event_roundtrip.py --state-manager redis
+    # --workers 2 shows the difference). Set REFLEX_OPLOCK_ENABLED=false to turn it off.
     os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
@@ -36,11 +36,11 @@ config = rx.Config(
     # X-Forwarded-For is read through this many of our own proxies only (resonance/core/client_ip.py, the same rule).
     trusted_proxy_hops=settings.TRUSTED_PROXY_HOPS,
     # state_auto_setters stays at its default, False (naming it only prints a deprecation): every state change goes
-    # through an explicit, server-checked handler. tests/ui/test_states.py asserts no generated setter exists.
+    # through an explicit, server-checked handler (tests/ui/states/test_no_generated_setters.py).
     # Several backend workers (granian workers, or processes on several machines) share page state through Redis.
     # Without Redis there is one backend process: in production its page state stays in memory, because the disk
-    # manager rescans every state file on each write cycle (bench/event_roundtrip.py: about a third of the server's
-    # CPU at 100 users). Nothing is lost with it on a restart: a tab re-hydrates and its on_load guards re-derive the
+    # manager rescans every state file on each write cycle (bench/event_roundtrip.py --state-manager disk shows the
+    # cost). Nothing is lost with it on a restart: a tab re-hydrates and its on_load guards re-derive the
     # user and organization from the cookie. Development keeps Reflex's disk manager, which survives hot reloads.
     # REFLEX_STATE_MANAGER_MODE still overrides either choice.
     redis_url=settings.REDIS_URL or None,

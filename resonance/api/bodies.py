@@ -11,7 +11,7 @@ middleware runs first, for every HTTP request the app serves (Reflex's own endpo
   own answer, if it started one on the cut-off body, is replaced by the 413.
 
 Refusals that leave body bytes unread say `Connection: close`, so the server closes the connection instead of
-draining the rest. Each surface keeps its error shape (/v1: ElevenLabs' JSON; the upload route: the original's).
+draining the rest. Each surface keeps its error shape (/v1: ElevenLabs' JSON; the upload route: its `{error}`/`{issues}` JSON).
 """
 
 from __future__ import annotations

@@ -6,9 +6,8 @@ SDK's event ingestion; our record id is Polar's `external_id`, so Polar drops a 
 it is retried with exponential backoff (5 s doubling to 10 min); delivered records are never sent again.
 
 Characters are counted as Unicode code points after trimming (`len(text.strip())` in Python), the same way the
-5,000-character limit and the counter on the page count. The original counted UTF-16 units (JavaScript's
-`length`), which bills a character outside the Basic Multilingual Plane (most emoji, some CJK) twice; ours bills it
-once, as people read it.
+5,000-character limit and the counter on the page count. Counting UTF-16 units (JavaScript's `length`) would bill
+a character outside the Basic Multilingual Plane (most emoji, some CJK) twice; this bills it once, as people read it.
 """
 
 from __future__ import annotations

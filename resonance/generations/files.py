@@ -25,7 +25,7 @@ def chunk_key(generation: Generation, index: int) -> str:
 
 
 def download_name(text: str, extension: str = "wav") -> str:
-    """The original's rule: the first 50 characters, lower-cased, each run of other characters turned into "-"
+    """The download name: the first 50 characters, lower-cased, each run of other characters turned into "-"
     (we also trim dashes at the ends), falling back to "Speech"."""
     stem = re.sub(r"[^a-zA-Z0-9]+", "-", (text or "")[:50].lower()).strip("-")
     return f"{stem or 'Speech'}.{extension}"

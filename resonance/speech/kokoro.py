@@ -2,7 +2,8 @@
 
 The model loads once per process (lazily, thread-safe) on CUDA when onnxruntime offers it, else on the CPU. On the
 CPU, chunks of one text are synthesised side by side, one per core with one onnxruntime thread each, and yielded in
-order: on 2 cores that gave ~1.5x the throughput of one chunk at a time on 2 intra-op threads (bench/tts_speed.py).
+order, which keeps every core busy where one chunk at a time on several intra-op threads leaves them waiting
+(bench/tts_speed.py compares the two).
 A voice is a stock voice name, a weighted blend of them (the style vectors are mixed), or a shaped voice whose two
 halves of the style vector come from different blends (see `Shape`); American voices speak en-us, British ones
 en-gb. Kokoro has no sampling controls: the four sliders are not used.
@@ -209,7 +210,7 @@ def choose_providers(device: str, available: list[str]) -> list[str]:
 
 
 # cuDNN's default exhaustive search benchmarks every convolution again for each new input length, i.e. for every
-# chunk: on an H100 that made the float model 3x slower (first audio 1 s instead of 0.2 s). Its heuristics are enough.
+# chunk, which costs more than it saves for short chunks (bench/tts_gpu.sh). Its heuristics are enough.
 CUDA_OPTIONS = {"cudnn_conv_algo_search": "HEURISTIC"}
 
 

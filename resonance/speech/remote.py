@@ -1,4 +1,4 @@
-"""The remote engine: a speech service speaking the original's contract (a Chatterbox deployment, or ours).
+"""The remote engine: a speech service speaking the /generate contract (a Chatterbox deployment, or ours).
 
     POST {url}/generate   x-api-key: <key>
     {"prompt", "voice_key", "temperature", "top_p", "top_k", "repetition_penalty", "norm_loudness"} -> audio/wav

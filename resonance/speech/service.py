@@ -1,4 +1,4 @@
-"""Our speech service: the original's /generate contract served over the default engine (Kokoro).
+"""Our speech service: the /generate contract served over the default engine (Kokoro).
 
     python -m resonance.speech.service --host 127.0.0.1 --port 8100
 

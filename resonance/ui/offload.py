@@ -1,5 +1,5 @@
 """Running slow service calls (argon2 hashing: ~0.2 s of CPU) on a worker thread, so one sign-in does not stall
-every other connection's events on the event loop (bench/event_roundtrip.py measured p95 ×20 without this)."""
+every other connection's events on the event loop (bench/event_roundtrip.py --sign-in-every shows the cost)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The 20 built-in voices of the original, each spoken by a distinct Kokoro stock voice chosen for gender and
+"""The 20 built-in voices, each spoken by a distinct Kokoro stock voice chosen for gender and
 accent (Kokoro has American and British English only: en-IN and en-AU voices use British packs, the Russian-accented
 character a deep British male)."""
 

@@ -37,7 +37,7 @@ log = logging.getLogger("resonance.voices")
 
 def create_custom_voice(*, actor: Principal, fields: VoiceFields, data: bytes, declared_type: str | None) -> Voice:
     """Validate fields and audio, store both versions of the sample, and queue matching. Raises `Invalid`
-    (bad fields or audio, with the original's messages) or the storage error; nothing stays behind on failure."""
+    (bad fields or audio, with the messages people know) or the storage error; nothing stays behind on failure."""
     require_org(actor)
     clean = validate_fields(fields)
     if not data:

@@ -1,4 +1,4 @@
-"""Storage keys for voice audio: the original's layout, plus the upload as it came. (The engine sidecar's key is
+"""Storage keys for voice audio: the reference sample and the upload as it came. (The engine sidecar's key is
 speech.engine.sidecar_key.)"""
 
 

@@ -26,7 +26,7 @@ def region_name(tag: str) -> str:
 
 @lru_cache
 def options() -> tuple[tuple[str, str], ...]:
-    """(tag, "Name (Location)") for every language-region locale, sorted by label, like the original's combobox."""
+    """(tag, "Name (Location)") for every language-region locale, sorted by label, as the language picker lists them."""
     english = Locale("en")
     found = {}
     for identifier in locale_identifiers():

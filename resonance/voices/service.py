@@ -38,7 +38,7 @@ class VoiceLists:
 
 
 def validate_fields(fields: VoiceFields) -> VoiceFields:
-    """Trimmed fields, or `Invalid` with the original's messages."""
+    """Trimmed fields, or `Invalid` with a message naming the field."""
     name = text_input.line(fields.name, "Voice name")
     if not name:
         raise Invalid("Voice name is required")
@@ -105,7 +105,7 @@ def get_custom_voice(*, session: Session, actor: Principal, voice_id: str) -> Vo
     require_org(actor)
     voice = get_voice(session=session, voice_id=voice_id)
     if voice.variant != VoiceVariant.CUSTOM:
-        raise NotFound(NOT_FOUND)  # system voices are protected, and say so the way the original did
+        raise NotFound(NOT_FOUND)  # built-in voices cannot be changed: to the caller they are not there to change
     if not (actor.is_admin or voice.created_by == actor.user_id):
         raise Forbidden("Only admins and the voice's creator can change it.")
     return voice

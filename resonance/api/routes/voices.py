@@ -1,4 +1,4 @@
-"""POST /api/voices/create: the original's upload route (raw audio body, fields in the query), same checks in the
+"""POST /api/voices/create: the app's upload route (raw audio body, fields in the query), same checks in the
 same order and with the same answers."""
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def labelled(label: str, control: rx.Component, *, error=None, html_for: str = "
 
 
 def category_select(*, name: str, trigger_id: str, default_value=VoiceCategory.GENERAL.value) -> rx.Component:
-    """The 12 categories in the original's order (uncontrolled, for a form)."""
+    """The 12 categories in the order people know them from the product Resonance replaces (uncontrolled, for a form)."""
     return rx.select.root(
         rx.select.trigger(id=trigger_id, width="100%", placeholder="Category"),
         rx.select.content(*[rx.select.item(label, value=value) for value, label in CATEGORIES], position="popper"),

@@ -15,7 +15,7 @@ from resonance.ui.states.auth import AuthState
 
 class ShellState(AuthState):
     switcher_orgs: list[dict[str, str]] = []
-    # Not a secret: only whether the sidebar is collapsed, remembered like the original's `sidebar_state`.
+    # Not a secret: only whether the sidebar is collapsed, remembered in the `sidebar_state` cookie.
     sidebar_state: str = rx.Cookie("expanded", name="sidebar_state", max_age=60 * 60 * 24 * 365, same_site="lax")
 
     @rx.var
