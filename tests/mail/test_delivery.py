@@ -19,6 +19,8 @@ from tests.factories import all_rows, get
 
 LINK = "http://localhost:3000/sign-in/link?token=tok123"
 
+WAIT_S = 60  # deadlines only: each wait ends on its event
+
 
 def queue(to: str = "ada@example.com", message: templates.Message | None = None) -> OutboxEmail:
     """As a service does: the row is written in the action's unit of work."""
@@ -74,17 +76,25 @@ def test_a_message_exists_only_if_its_action_committed(sqlite_db, clock, smtp, s
 
 def test_committing_a_send_wakes_the_deliverer_at_once(sqlite_db, smtp, smtp_settings, monkeypatch):
     smtp_settings(smtp)
-    runner = Runner([delivery.MAIL_JOBS], idle_wait_s=60)  # it would not poll again within this test
+    runner = Runner([delivery.MAIL_JOBS], idle_wait_s=600)  # left alone, it would not look again within the test
     monkeypatch.setattr(delivery, "mail_runner", lambda: runner)
+    idle, step = threading.Event(), runner._step
+
+    def observed() -> bool:
+        busy = step()
+        if not busy:
+            idle.set()  # it found nothing and now waits for the interval or a wake-up
+        return busy
+
+    runner._step = observed
     runner.start()
     try:
-        time.sleep(0.2)  # the runner found nothing and waits
-        started = time.monotonic()
+        assert idle.wait(WAIT_S)
         queue()
-        while not smtp.received and time.monotonic() - started < 5:
+        deadline = time.monotonic() + WAIT_S  # far within the runner's own interval: only a wake-up delivers
+        while not smtp.received and time.monotonic() < deadline:
             time.sleep(0.01)
         assert smtp.received, "the commit did not wake the deliverer"
-        assert time.monotonic() - started < 2
     finally:
         runner.stop()
 

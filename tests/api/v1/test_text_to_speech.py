@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-import time
+import threading
 
 import av
 import httpx
@@ -29,17 +29,25 @@ TEXT = "The first sentence is short. Then a second sentence follows it. A third 
 STORY = TEXT + " A fourth sentence adds a little more to say. And a fifth one rounds the story off for everyone."
 
 
-class Slow(ToneEngine):
-    """Each chunk takes 0.4 s to "speak", so a stream that waited for the end would show it."""
+class Gated(ToneEngine):
+    """Speaks the first chunk, then holds the rest until the test has heard it (`go`): a stream that waited for the
+    whole audio would never send its first bytes, and the test would fail after the deadline."""
+
+    WAIT_S = 60  # a deadline only: the test sets `go` as soon as the first bytes arrive
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.go = threading.Event()
 
     def synthesize(self, text, voice, params=None):
         pieces = super().synthesize(text, voice, params)
-        while True:
-            time.sleep(0.4)
-            try:
-                yield next(pieces)
-            except StopIteration:
-                return
+        first = next(pieces, None)
+        if first is None:
+            return
+        yield first
+        if not self.go.wait(self.WAIT_S):
+            raise AssertionError("the stream sent nothing while the rest was held back")
+        yield from pieces
 
 
 def stored_samples(generation_id: str) -> int:
@@ -82,18 +90,17 @@ def test_mp3_decodes_at_the_asked_rate_and_bit_rate(team, system_voice, engine, 
 
 
 def test_stream_sends_the_first_audio_while_the_rest_is_still_being_spoken(team, system_voice, monkeypatch, runner):
-    use_engine(monkeypatch, Slow())
-    started = time.monotonic()
-    arrivals, sizes, states = [], [], []
+    engine = Gated()
+    use_engine(monkeypatch, engine)
+    sizes, states = [], []
     for piece in team.client.text_to_speech.stream(system_voice.id, text=STORY, output_format="pcm_24000"):
-        arrivals.append(time.monotonic() - started)
         sizes.append(len(piece))
-        if len(arrivals) == 1:
+        if len(sizes) == 1:
             states.append(only_generation(team.org.id).status)
+            engine.go.set()  # heard: the engine may speak the rest
     generation = only_generation(team.org.id)
     assert generation.chunks_done >= 3 and generation.status == "done"
     assert states == ["running"]  # the first bytes came while the job was still speaking
-    assert arrivals[-1] - arrivals[0] > 0.6  # …and the last ones about two chunks' time later
     assert sum(sizes) == 2 * round(stored_samples(generation.id) * 24000 / RATE)
 
 
@@ -198,12 +205,14 @@ def test_a_failed_generation_is_502_speech_failed_with_a_reference_not_the_excep
 
 def test_a_failure_after_the_first_audio_breaks_the_stream_instead_of_ending_it_quietly(team, system_voice,
                                                                                      monkeypatch, runner):
-    use_engine(monkeypatch, Slow(fail_at=1))
+    engine = Gated(fail_at=1)
+    use_engine(monkeypatch, engine)
     received = []
     with pytest.raises(httpx.HTTPError):  # an incomplete chunked transfer: the client knows the audio is cut short
         for piece in team.client.text_to_speech.stream(system_voice.id, text=STORY, output_format="pcm_8000",
                                                        request_options=NO_RETRY):
             received.append(piece)
+            engine.go.set()
     assert received and only_generation(team.org.id).status == "failed"
 
 
