@@ -161,6 +161,8 @@ class Settings(BaseSettings):
     JOBS_BACKEND: Literal["inprocess", "celery"] = "inprocess"
     CELERY_BROKER_URL: str = ""  # empty: REDIS_URL
     JOBS_QUEUE: str = "resonance"
+    # Generations the in-process runner runs at once; their chunks share the engine round-robin (speech/scheduler.py)
+    JOBS_CONCURRENCY: int = Field(16, ge=1)
     JOBS_LEASE_SECONDS: float = Field(60, ge=1)  # a job whose worker stopped renewing its lease this long runs again
     JOBS_SWEEP_SECONDS: float = Field(15, ge=0.5)  # how often queued-but-unsent and orphaned jobs are looked for
     JOBS_VISIBILITY_SECONDS: int = Field(7200, ge=60)  # broker redelivers an unacknowledged task after this long

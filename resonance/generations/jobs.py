@@ -1,10 +1,14 @@
 """The generation job: speak the text chunk by chunk, store each chunk as it finishes (so playback can start), then
 the whole audio; mark the row done or failed. Idempotent: a job that restarts overwrites the same keys. Each chunk
-is also handed to listeners in this process as it is made (`feed`), before it is stored."""
+is also handed to listeners in this process as it is made (`feed`), before it is stored.
+
+Several run at once (the runner's JOBS_CONCURRENCY, or a Celery worker's threads): their chunks take turns on the
+engine through the process's chunk scheduler, round-robin over organizations, then over their generations."""
 
 from __future__ import annotations
 
 import logging
+from contextlib import closing
 
 from resonance.billing.service import count_characters, record_usage
 from resonance.core.clock import clock
@@ -17,6 +21,7 @@ from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import SpeechParams
 from resonance.speech.registry import get_engine
+from resonance.speech.scheduler import Withdrawn, stream
 from resonance.storage import get_storage
 from resonance.voices.models import Voice
 from resonance.voices.voicespec import engine_voice_for
@@ -44,14 +49,17 @@ def run_generation(generation_id: str) -> None:
         params = SpeechParams(temperature=generation.temperature, top_p=generation.top_p, top_k=generation.top_k,
                               repetition_penalty=generation.repetition_penalty, speed=generation.speed)
         parts, rate = [], 24000
-        for chunk in engine.synthesize(generation.text, engine_voice_for(voice), params):
-            interrupt.check()  # the process is stopping: nothing of this chunk is written
-            rate = chunk.sample_rate
-            feed.put(live, chunk.samples, rate)
-            storage.put(files.chunk_key(generation, chunk.index), audio.to_wav(chunk.samples, rate), "audio/wav")
-            parts.append(chunk.samples)
-            if not _progress(generation_id, done=chunk.index + 1):
-                raise Stopped()
+        chunks = stream(engine, generation.text, engine_voice_for(voice), params, org=generation.org_id,
+                        job=generation.id, alive=lambda: _running(generation_id))
+        with closing(chunks):  # leaving early (stopped, failed, interrupted) gives up the job's turns at once
+            for chunk in chunks:
+                interrupt.check()  # the process is stopping: nothing of this chunk is written
+                rate = chunk.sample_rate
+                feed.put(live, chunk.samples, rate)
+                storage.put(files.chunk_key(generation, chunk.index), audio.to_wav(chunk.samples, rate), "audio/wav")
+                parts.append(chunk.samples)
+                if not _progress(generation_id, done=chunk.index + 1):
+                    raise Stopped()
         interrupt.check()
         whole = audio.concat(parts, rate)
         key = files.audio_key(generation.org_id, generation.id)
@@ -64,7 +72,7 @@ def run_generation(generation_id: str) -> None:
         # Shutdown: the runner puts the row back in the queue; the rerun starts from the first chunk again.
         storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
         raise
-    except Stopped:
+    except (Stopped, Withdrawn):
         # Deleted from history or cancelled while being spoken: nothing of it may stay behind.
         storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the row for the person to see
@@ -81,6 +89,14 @@ def run_generation(generation_id: str) -> None:
 
 class Stopped(Exception):
     """The generation's row was deleted or cancelled while the job ran."""
+
+
+def _running(generation_id: str) -> bool:
+    """Whether the row still wants its next chunk (asked before each chunk starts: a cancelled or deleted generation
+    gives its turn to the others without spending a chunk)."""
+    with system_session() as session:
+        generation = session.get(Generation, generation_id)
+        return generation is not None and generation.status == rows.RUNNING
 
 
 def _progress(generation_id: str, *, done: int) -> bool:
@@ -119,4 +135,4 @@ def _fail(generation_id: str, message: str) -> None:
             session.add(generation)
 
 
-GENERATION_JOBS = rows.status_kind("generation", Generation, "status", run_generation)
+GENERATION_JOBS = rows.status_kind("generation", Generation, "status", run_generation, concurrent=True)

@@ -12,6 +12,9 @@ class JobKind:
     recover: Callable[[], int]  # put jobs left 'running' by a stopped process back to 'queued'; returns how many
     claim_next: Callable[[], str | None]  # atomically mark one queued job running; its id, or None
     run: Callable[[str], None]  # do the claimed job; must mark it done or failed itself
+    # True: up to the runner's concurrency of these run at once (their heavy work is shared fairly elsewhere, as
+    # generations share the engine chunk by chunk); False: one at a time.
+    concurrent: bool = False
     # Per-job hooks for workers on several machines (the Celery backend: resonance/jobs/distributed.py), which run a
     # job by id and must not reset jobs other workers are running. `rows.status_kind` fills them for a status column;
     # a kind without them is run there by draining `claim_next` (at least once, but no recovery of a lost worker).

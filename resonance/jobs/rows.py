@@ -64,13 +64,15 @@ def with_status(model, status_field: str, value: str, limit: int = 500) -> list[
         ).all())
 
 
-def status_kind(name: str, model, status_field: str, run: Callable[[str], None]) -> JobKind:
+def status_kind(name: str, model, status_field: str, run: Callable[[str], None], *,
+                concurrent: bool = False) -> JobKind:
     """A job kind whose state is `status_field` on `model` (queued → running → done | failed), with every hook."""
     return JobKind(
         name=name,
         recover=lambda: recover(model, status_field),
         claim_next=lambda: claim_next(model, status_field),
         run=run,
+        concurrent=concurrent,
         claim=lambda job_id: claim(model, status_field, job_id),
         queued=lambda: with_status(model, status_field, QUEUED),
         running=lambda: with_status(model, status_field, RUNNING),

@@ -16,9 +16,10 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -312,6 +313,22 @@ class KokoroEngine:
         model = self.load()
         style = model.style(voice.spec)
         return self._chunks(model, text_.split_marked(prepared), style, lang, params.speed)
+
+    def plan(self, text: str, voice: EngineVoice, params: SpeechParams | None = None) -> list[Callable[[], Chunk]]:
+        """What `synthesize` does, as one call per chunk (validated now), for a scheduler that runs the chunks of
+        several texts on its own threads (resonance/speech/scheduler.py)."""
+        params = params or SpeechParams()
+        prepared = text_.prepare(text, keep_tags=False)
+        lang = language(voice.spec)
+        model = self.load()
+        style = model.style(voice.spec)
+        pieces = text_.split(prepared)
+        return [partial(self._chunk, model, index, piece, style, lang, params.speed, last=index == len(pieces) - 1)
+                for index, piece in enumerate(pieces)]
+
+    def slots(self) -> int:
+        """Chunks synthesised at once (RESONANCE_SPEECH_WORKERS; 0 = one per core on the CPU, 4 on CUDA)."""
+        return self._worker_count(self.load())
 
     def render(self, text: str, spec: VoiceSpec) -> tuple[np.ndarray, int]:
         """A short text spoken in one piece (no splitting, pauses or chunks): (samples, rate). For fixed sentences,

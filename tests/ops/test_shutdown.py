@@ -74,8 +74,7 @@ def test_a_job_stuck_past_the_grace_period_goes_back_to_the_queue_and_leaves_not
     assert get(Generation, generation.id).status == "queued"
 
     engine.gate.set()  # the engine wakes; the job must notice and remove what it wrote
-    runner._thread.join(WAIT)
-    assert not runner._thread.is_alive()
+    assert runner.join(WAIT)  # the job's thread noticed and ended
     row = get(Generation, generation.id)
     assert row.status == "queued" and row.object_key is None
     assert _objects(row) == []
@@ -99,7 +98,7 @@ def test_an_interrupted_job_stops_at_its_next_chunk_and_is_queued_again(engine, 
     assert runner._interrupt.wait(WAIT)  # the grace period is over: the runner interrupts
     engine.gate.set()  # the job reaches its next check and stops there
     stopper.join(WAIT * 2)
-    assert not stopper.is_alive() and not runner._thread.is_alive()
+    assert not stopper.is_alive() and runner.join(WAIT)
     row = get(Generation, generation.id)
     assert row.status == "queued" and row.object_key is None
     assert _objects(row) == []
@@ -111,5 +110,5 @@ def test_a_stopping_runner_claims_no_new_job(engine, data_dir):
     runner = Runner([jobs.GENERATION_JOBS], idle_wait_s=WAIT)
     runner.stop(timeout=0)
     queued = make_generation(org, voice)
-    assert runner._run_one() is None
+    assert runner._start_claimed() == 0
     assert get(Generation, queued.id).status == "queued"
