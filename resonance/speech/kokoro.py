@@ -322,9 +322,10 @@ class KokoroEngine:
         lang = language(voice.spec)
         model = self.load()
         style = model.style(voice.spec)
-        pieces = text_.split(prepared)
-        return [partial(self._chunk, model, index, piece, style, lang, params.speed, last=index == len(pieces) - 1)
-                for index, piece in enumerate(pieces)]
+        pieces = text_.split_marked(prepared)
+        return [partial(self._chunk, model, index, piece, style, lang, params.speed,
+                        pause=ends and index < len(pieces) - 1)
+                for index, (piece, ends) in enumerate(pieces)]
 
     def slots(self) -> int:
         """Chunks synthesised at once (RESONANCE_SPEECH_WORKERS; 0 = one per core on the CPU, 4 on CUDA)."""

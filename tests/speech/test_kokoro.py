@@ -146,6 +146,17 @@ def test_no_pause_is_added_between_the_pieces_of_one_sentence(kokoro):
     assert speech_text.split(sentence)[0] == first.text
 
 
+def test_the_schedulers_plan_speaks_exactly_what_synthesize_does(kokoro):
+    """Generations run through `plan` (one call per chunk on the chunk scheduler): same pieces, same pauses."""
+    text = ("When the ferry finally left the harbour, everyone waved. " + "The gulls followed it out past the lighthouse "
+            "and the long grey wall of the breakwater. " * 4 + "Then it was gone.")
+    voice = EngineVoice(spec="af_heart")
+    streamed = list(kokoro.synthesize(text, voice))
+    planned = [task() for task in kokoro.plan(text, voice)]
+    assert [c.text for c in planned] == [c.text for c in streamed] and len(planned) >= 3
+    assert [len(c.samples) for c in planned] == [len(c.samples) for c in streamed]
+
+
 def _trailing_silence(samples: np.ndarray, rate: int, threshold: float = 0.01) -> float:
     loud = np.nonzero(np.abs(samples) > threshold)[0]
     return (len(samples) - loud[-1]) / rate
