@@ -285,7 +285,7 @@ def test_a_sign_up_ticket_sets_the_sign_up_cookie_httponly_and_goes_on_to_the_ve
         p.startswith("domain=") for p in parts)
 
 
-@pytest.mark.parametrize("ticket", ["", "forged", security.new_token()])
+@pytest.mark.parametrize("ticket", ["", "forged", security.new_token()], ids=["empty", "forged", "well-formed"])
 def test_a_forged_sign_up_ticket_sets_no_cookie(client, ticket):
     response = keep_browser(client, ticket)
     assert response.status_code == 303 and set_cookie_headers(response) == []
