@@ -60,6 +60,40 @@ def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndar
     return out.astype(np.float32)
 
 
+class StreamResampler:
+    """One stream's resampling, piece by piece (FFmpeg's swresample through PyAV): its filter state carries across
+    pieces, so chunk boundaries leave no seams. `finish()` returns what the filter still holds."""
+
+    def __init__(self, source_rate: int, target_rate: int) -> None:
+        self.source_rate, self.target_rate = source_rate, target_rate
+        self._resampler = None
+        if source_rate != target_rate:
+            import av
+
+            self._resampler = av.AudioResampler(format="flt", layout="mono", rate=target_rate)
+
+    def feed(self, samples: np.ndarray) -> np.ndarray:
+        samples = np.asarray(samples, np.float32)
+        if self._resampler is None or samples.size == 0:
+            return samples
+        import av
+
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate = self.source_rate
+        return self._collect(self._resampler.resample(frame))
+
+    def finish(self) -> np.ndarray:
+        if self._resampler is None:
+            return np.zeros(0, np.float32)
+        return self._collect(self._resampler.resample(None))
+
+    @staticmethod
+    def _collect(frames) -> np.ndarray:
+        if not frames:
+            return np.zeros(0, np.float32)
+        return np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype(np.float32, copy=False)
+
+
 def concat(parts: Iterable[np.ndarray], sample_rate: int, gap_seconds: float = 0.0) -> np.ndarray:
     """Join parts in order with `gap_seconds` of silence between them."""
     gap = np.zeros(int(sample_rate * gap_seconds), np.float32)

@@ -173,6 +173,7 @@ class Encoder:
     def __init__(self, fmt: Format, *, whole: bool = False):
         self.fmt = fmt
         self._mp3 = self._av = None
+        self._resampler: audio.StreamResampler | None = None  # one per stream, made at the first samples
         if fmt.codec == "mp3":
             import lameenc
 
@@ -186,15 +187,24 @@ class Encoder:
             self._av = _AvEncoder(fmt, whole=whole)
 
     def feed(self, samples: np.ndarray, source_rate: int) -> bytes:
-        pcm = audio.to_pcm16(audio.resample(samples, source_rate, self.fmt.sample_rate))
+        if self._resampler is None:
+            self._resampler = audio.StreamResampler(source_rate, self.fmt.sample_rate)
+        elif self._resampler.source_rate != source_rate:
+            raise ValueError("one stream, one source rate")
+        return self._encode(audio.to_pcm16(self._resampler.feed(samples)))
+
+    def finish(self) -> bytes:
+        tail = self._encode(audio.to_pcm16(self._resampler.finish())) if self._resampler is not None else b""
+        if self._mp3 is not None:
+            return tail + bytes(self._mp3.flush())
+        return tail + (self._av.finish() if self._av is not None else b"")
+
+    def _encode(self, pcm: bytes) -> bytes:
+        if not pcm:
+            return b""
         if self._mp3 is not None:
             return bytes(self._mp3.encode(pcm))
         return self._av.feed(pcm) if self._av is not None else pcm
-
-    def finish(self) -> bytes:
-        if self._mp3 is not None:
-            return bytes(self._mp3.flush())
-        return self._av.finish() if self._av is not None else b""
 
 
 def encode(samples: np.ndarray, source_rate: int, fmt: Format) -> bytes:

@@ -1,0 +1,1 @@
+"""The settings, one part per concern; `resonance.core.config.Settings` joins them and validates the whole."""
