@@ -37,6 +37,7 @@ class Runner(BackgroundLoop):
         self._finished = 0  # jobs ended, and notify() calls: run_pending waits for either to change
         self._pokes = 0
         self._interrupt = threading.Event()
+        self._fatal: BaseException | None = None  # a job thread's KeyboardInterrupt or SystemExit, for run_pending
 
     @property
     def concurrency(self) -> int:
@@ -101,6 +102,9 @@ class Runner(BackgroundLoop):
                 mark = (self._finished, self._pokes)
             started = self._start_claimed()
             with self._changed:
+                if self._fatal is not None:
+                    fatal, self._fatal = self._fatal, None
+                    raise fatal  # the process is going down, as if the job had run in this thread
                 if started:
                     continue  # more may be claimable now
                 if not any(self._running.values()) and (self._finished, self._pokes) == mark:
@@ -142,6 +146,9 @@ class Runner(BackgroundLoop):
             _release(kind, job_id)
         except Exception:  # noqa: BLE001 - a failing job must not stop the runner
             log.exception("%s job %s failed", kind.name, job_id)
+        except BaseException as error:  # noqa: BLE001 - KeyboardInterrupt, SystemExit: the row stays for recovery
+            with self._changed:
+                self._fatal = error
         finally:
             with self._changed:
                 self._running[kind.name] -= 1
