@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Executable, Select, event, exc
 from sqlalchemy.engine import Connection, Engine
@@ -29,7 +29,10 @@ def get_engine() -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20)
+    # A server that does not answer (a cut network, a host being replaced) fails the connection attempt after
+    # CONNECT_TIMEOUT_SECONDS instead of libpq's default of waiting forever; a URL that names its own keeps it.
+    connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args=connect_args)
     return configure_postgres(engine, ping_after_idle=PING_AFTER_IDLE_SECONDS)
 
 
@@ -39,6 +42,7 @@ def get_engine() -> Engine:
 # transaction travel with its first statement.
 
 PING_AFTER_IDLE_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5
 _PENDING_SCOPE = "resonance_pending_scope"
 _SCOPE_SQL = "SELECT set_config('app.current_org', %(_rls_org)s, true), set_config('app.system', %(_rls_system)s, true)"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]*")
@@ -150,7 +154,11 @@ def read_first_row(statement: Select, params: Mapping[str, Any], *, org_id: str 
     query, defaults, processors = _compiled(statement, engine)
     values = {**defaults, **params}
     scope = {"_rls_org": org_id, "_rls_system": "on" if system else "off"}
-    pooled = engine.raw_connection()  # checkout runs the pool's events (the ping after idle)
+    try:
+        pooled = engine.raw_connection()  # checkout runs the pool's events (the ping after idle)
+    except engine.dialect.loaded_dbapi.Error as error:  # no server: the same exception as a unit of work's
+        raise exc.DBAPIError.instance(None, None, error, engine.dialect.loaded_dbapi.Error,
+                                      dialect=engine.dialect) from error
     dbapi_connection = pooled.driver_connection
     cursor = None
     try:
@@ -227,6 +235,41 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# When the database is away (a restart, a failover, a cut network)
+
+OUTAGE_WAIT_SECONDS = 120.0  # how long `retrying` keeps trying: a restart or a failover, not a lost server
+T = TypeVar("T")
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached or dropped the connection, rather than refusing the
+    statement: worth trying again in a moment, and for a person "try again", not a bug. A dropped connection is also
+    why SQLAlchemy empties the pool, so the next try connects afresh."""
+    if isinstance(error, exc.DBAPIError):
+        return error.connection_invalidated or isinstance(error, exc.OperationalError)
+    return isinstance(error, exc.TimeoutError)  # no pooled connection came free in time
+
+
+def retrying(unit: Callable[[], T], what: str, *, wait_s: float | None = None) -> T:
+    """`unit()`, a whole unit of work (its own `session_scope`), tried again while the database is unavailable,
+    for up to `wait_s` seconds (default OUTAGE_WAIT_SECONDS); then its error is raised. Only for units that may run
+    twice: a commit cut off by the outage may have landed or not, so the second run must find its own work done."""
+    deadline = time.monotonic() + (OUTAGE_WAIT_SECONDS if wait_s is None else wait_s)
+    pause, tries = 0.1, 0
+    while True:
+        try:
+            return unit()
+        except Exception as error:
+            if not unavailable(error) or time.monotonic() + pause > deadline:
+                raise
+            tries += 1
+            if tries == 1:  # once per outage of this unit, not once per try
+                log.warning("database unavailable during %s (%s); trying again for up to %.0f s", what,
+                            type(error).__name__, deadline - time.monotonic())
+        time.sleep(pause)
+        pause = min(2.0, pause * 2)
 
 
 @contextmanager

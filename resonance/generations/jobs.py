@@ -12,6 +12,7 @@ from contextlib import closing
 
 from resonance.billing.service import count_characters, record_usage
 from resonance.core.clock import clock
+from resonance.core.db import retrying, unavailable
 from resonance.core.errors import NotFound
 from resonance.core.failures import report
 from resonance.generations import feed, files
@@ -32,14 +33,10 @@ FAILED = "Speech generation failed."
 
 
 def run_generation(generation_id: str) -> None:
-    with system_session() as session:
-        generation = session.get(Generation, generation_id)
-        if generation is None or generation.status not in (rows.RUNNING, rows.QUEUED):
-            return
-        voice = session.get(Voice, generation.voice_id) if generation.voice_id else None
-        generation.status, generation.started_at, generation.chunks_done, generation.progress = rows.RUNNING, clock.now(), 0, 0.0
-        generation.error = ""
-        session.add(generation)
+    started = retrying(lambda: _start(generation_id), "generation start")
+    if started is None:
+        return
+    generation, voice = started
     storage = get_storage()
     live, finished = feed.open_feed(generation_id), False
     try:
@@ -50,7 +47,7 @@ def run_generation(generation_id: str) -> None:
                               repetition_penalty=generation.repetition_penalty, speed=generation.speed)
         parts, rate = [], 24000
         chunks = stream(engine, generation.text, engine_voice_for(voice), params, org=generation.org_id,
-                        job=generation.id, alive=lambda: _running(generation_id))
+                        job=generation.id, alive=lambda: retrying(lambda: _running(generation_id), "generation"))
         with closing(chunks):  # leaving early (stopped, failed, interrupted) gives up the job's turns at once
             for chunk in chunks:
                 interrupt.check()  # the process is stopping: nothing of this chunk is written
@@ -58,13 +55,14 @@ def run_generation(generation_id: str) -> None:
                 feed.put(live, chunk.samples, rate)
                 storage.put(files.chunk_key(generation, chunk.index), audio.to_wav(chunk.samples, rate), "audio/wav")
                 parts.append(chunk.samples)
-                if not _progress(generation_id, done=chunk.index + 1):
+                done = chunk.index + 1
+                if not retrying(lambda: _progress(generation_id, done=done), "generation progress"):
                     raise Stopped()
         interrupt.check()
         whole = audio.concat(parts, rate)
         key = files.audio_key(generation.org_id, generation.id)
         storage.put(key, audio.to_wav(whole, rate), "audio/wav")
-        if not _finish(generation_id, key=key, duration=len(whole) / rate):
+        if not retrying(lambda: _finish(generation_id, key=key, duration=len(whole) / rate), "generation finish"):
             storage.delete(key)
             raise Stopped()
         finished = True
@@ -75,16 +73,36 @@ def run_generation(generation_id: str) -> None:
     except (Stopped, Withdrawn):
         # Deleted from history or cancelled while being spoken: nothing of it may stay behind.
         storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
-    except Exception as error:  # noqa: BLE001 - every failure is recorded on the row for the person to see
+    except Exception as error:
+        if unavailable(error):
+            # The database stayed away longer than `retrying` waits: the row cannot be written, and the job is not
+            # at fault. Its runner gives it back to the queue (or, on Celery, the sweep does once the lease lapses).
+            storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
+            raise
+        # Every other failure is recorded on the row for the person to see.
         # The row (the page, the history, the API's answer) gets a stable message and a reference; the exception,
         # with its storage keys and service URLs, goes to the log under that reference.
-        _fail(generation_id, report(log, error, FAILED, "generation %s failed", generation_id))
+        message = report(log, error, FAILED, "generation %s failed", generation_id)
+        retrying(lambda: _fail(generation_id, message), "generation failure")
         try:
             storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
         except Exception:  # noqa: BLE001
             log.exception("could not clean chunks of %s", generation_id)
     finally:
         feed.close(live, finished=finished)
+
+
+def _start(generation_id: str) -> tuple[Generation, Voice | None] | None:
+    """Mark the row running from its first chunk; (generation, voice), or None when there is nothing to do."""
+    with system_session() as session:
+        generation = session.get(Generation, generation_id)
+        if generation is None or generation.status not in (rows.RUNNING, rows.QUEUED):
+            return None
+        voice = session.get(Voice, generation.voice_id) if generation.voice_id else None
+        generation.status, generation.started_at, generation.chunks_done, generation.progress = rows.RUNNING, clock.now(), 0, 0.0
+        generation.error = ""
+        session.add(generation)
+    return generation, voice
 
 
 class Stopped(Exception):
@@ -115,6 +133,8 @@ def _finish(generation_id: str, *, key: str, duration: float) -> bool:
     with system_session() as session:
         # Locked, so a cancel at this moment waits and then finds the row done (see cancel_generation).
         generation = session.get(Generation, generation_id, with_for_update=True)
+        if generation is not None and generation.status == rows.DONE and generation.object_key == key:
+            return True  # a try whose commit landed as the connection dropped (`retrying`): done once, billed once
         if generation is None or generation.status != rows.RUNNING:
             return False
         generation.object_key, generation.duration_s = key, round(duration, 2)

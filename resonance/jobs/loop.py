@@ -7,6 +7,8 @@ import logging
 import threading
 from collections.abc import Callable
 
+from resonance.core.db import unavailable
+
 log = logging.getLogger("resonance.jobs")
 
 
@@ -42,8 +44,11 @@ class BackgroundLoop:
             self._wake.clear()  # before the step, so a notify() during it is not lost
             try:
                 busy = self._step()
-            except Exception:  # noqa: BLE001 - a failing round must not end the thread
-                log.exception("%s: step failed", self._name)
+            except Exception as error:  # noqa: BLE001 - a failing round must not end the thread
+                if unavailable(error):  # an outage, not a bug: one line per round, no traceback
+                    log.warning("%s: step failed: database unavailable (%s)", self._name, type(error).__name__)
+                else:
+                    log.exception("%s: step failed", self._name)
                 busy = False
             if not busy:
                 self._wake.wait(self._interval())

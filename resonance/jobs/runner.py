@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 
+from resonance.core.db import retrying, unavailable
 from resonance.jobs import interrupt
 from resonance.jobs.kinds import JobKind
 from resonance.jobs.loop import BackgroundLoop
@@ -144,8 +145,16 @@ class Runner(BackgroundLoop):
                 kind.run(job_id)
         except interrupt.Interrupted:
             _release(kind, job_id)
-        except Exception:  # noqa: BLE001 - a failing job must not stop the runner
-            log.exception("%s job %s failed", kind.name, job_id)
+        except Exception as error:  # noqa: BLE001 - a failing job must not stop the runner
+            if not unavailable(error):
+                log.exception("%s job %s failed", kind.name, job_id)
+            else:  # the database outlasted the job's own retries: run it again, from the top, once it is back
+                log.warning("%s job %s stopped: the database is unavailable; it is queued again when it returns",
+                            kind.name, job_id)
+                try:
+                    retrying(lambda: _release(kind, job_id), "giving a job back")
+                except Exception:  # noqa: BLE001 - still away: the next start puts the row back (recover)
+                    log.exception("could not give %s job %s back to the queue", kind.name, job_id)
         except BaseException as error:  # noqa: BLE001 - KeyboardInterrupt, SystemExit: the row stays for recovery
             with self._changed:
                 self._fatal = error

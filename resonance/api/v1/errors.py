@@ -25,12 +25,16 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from resonance.core import logs
+from resonance.core.db import unavailable
 from resonance.core.errors import RateLimited, ResonanceError, SubscriptionRequired
 from resonance.core.failures import report
 
 log = logging.getLogger("resonance.api")
 
 REQUEST_ID = "request-id"
+# The database is away (a restart, a failover): nothing the client did wrong, and the same request works shortly.
+UNAVAILABLE = "The service is briefly unavailable; try again in a few seconds."
+UNAVAILABLE_RETRY_S = 5
 PREFIXES = ("/v1/", "/v2/")
 
 # The `detail.status` of each HTTP status, where the route does not name a more precise one.
@@ -47,6 +51,7 @@ STATUS_NAMES = {
     422: "invalid_request",
     429: "rate_limit_exceeded",
     502: "speech_failed",
+    503: "service_unavailable",
     504: "timeout",
 }
 
@@ -138,6 +143,9 @@ def from_error(error: Exception, *, not_found: str = "not_found") -> JSONRespons
         status_code = error.status
         name = not_found if status_code == 404 else STATUS_NAMES.get(status_code, "invalid_request")
         return problem(status_code, name, str(error) or "Request refused")
+    if unavailable(error):
+        log.warning("public API request: database unavailable (%s)", type(error).__name__)
+        return problem(503, "service_unavailable", UNAVAILABLE, {"Retry-After": str(UNAVAILABLE_RETRY_S)})
     if isinstance(error, HTTPException):
         message = error.detail if isinstance(error.detail, str) else "Request refused"
         return problem(error.status_code, STATUS_NAMES.get(error.status_code, "error"), message,
