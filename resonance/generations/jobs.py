@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 from contextlib import closing
 
+from sqlalchemy import update
+from sqlmodel import col, select
+
 from resonance.billing.service import count_characters, record_usage
 from resonance.core.clock import clock
 from resonance.core.db import retrying, unavailable
@@ -84,7 +87,8 @@ def run_generation(generation_id: str) -> None:
         # with its storage keys and service URLs, goes to the log under that reference.
         message = report(log, error, FAILED, "generation %s failed", generation_id)
         retrying(lambda: _fail(generation_id, message), "generation failure")
-        try:
+        try:  # the whole audio too: the failure may come after it was stored (a database error marking it done)
+            storage.delete(files.audio_key(generation.org_id, generation.id))
             storage.delete_prefix(files.chunk_prefix(generation.org_id, generation.id))
         except Exception:  # noqa: BLE001
             log.exception("could not clean chunks of %s", generation_id)
@@ -130,20 +134,29 @@ def _progress(generation_id: str, *, done: int) -> bool:
 
 
 def _finish(generation_id: str, *, key: str, duration: float) -> bool:
+    """Mark the row done with its audio and bill it, if it is still running; False if it was deleted or cancelled
+    meanwhile (the caller then takes the audio back). One conditional UPDATE decides: a deletion or cancel committed
+    before it leaves no running row; one that comes after waits for this transaction (the row's lock on PostgreSQL,
+    the write lock on SQLite) and finds the row done. A read then a write would let a deletion commit between them
+    on SQLite, and the audio already stored would stay behind."""
+    now = clock.now()
     with system_session() as session:
-        # Locked, so a cancel at this moment waits and then finds the row done (see cancel_generation).
-        generation = session.get(Generation, generation_id, with_for_update=True)
-        if generation is not None and generation.status == rows.DONE and generation.object_key == key:
-            return True  # a try whose commit landed as the connection dropped (`retrying`): done once, billed once
-        if generation is None or generation.status != rows.RUNNING:
+        done = session.exec(
+            update(Generation).where(col(Generation.id) == generation_id, col(Generation.status) == rows.RUNNING)
+            .values(object_key=key, duration_s=round(duration, 2), status=rows.DONE, progress=1.0, finished_at=now,
+                    updated_at=now)).rowcount
+        if not done:
+            # Done already by a try whose commit landed as the connection dropped (`retrying`): done once, billed
+            # once. Anything else (deleted, cancelled) is not this job's to finish.
+            current = session.exec(select(Generation.status, Generation.object_key)
+                                   .where(col(Generation.id) == generation_id)).first()
+            return current is not None and tuple(current) == (rows.DONE, key)
             return False
-        generation.object_key, generation.duration_s = key, round(duration, 2)
-        generation.status, generation.progress, generation.finished_at = rows.DONE, 1.0, clock.now()
-        generation.updated_at = clock.now()
-        session.add(generation)
+        org_id, text = session.exec(select(Generation.org_id, Generation.text)
+                                    .where(col(Generation.id) == generation_id)).one()
         # Billed with the result, in the same transaction: no result without its record, no record without result.
-        record_usage(session, org_id=generation.org_id, kind="tts_generation",
-                     characters=count_characters(generation.text), source_id=generation.id)
+        record_usage(session, org_id=org_id, kind="tts_generation", characters=count_characters(text),
+                     source_id=generation_id)
     return True
 
 

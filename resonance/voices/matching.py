@@ -23,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy import update
+from sqlmodel import col
 
 from resonance.core.config import get_settings
 from resonance.core.failures import report
@@ -212,22 +214,29 @@ def run_match(voice_id: str) -> None:
         result = match_recording(audio.resample(samples, rate, RATE),
                                  original_rate=int(recorded.get("sample_rate") or rate), lang=lang,
                                  on_progress=lambda f: _progress(voice_id, key, f))
-        with system_session() as session:
-            voice = session.get(Voice, voice_id)
-            if _same_recording(voice, key):  # deleted or given a new recording meanwhile: nothing to write
-                get_storage().put(sidecar_key(key), encode_sidecar(result.spec), "application/json")
-                voice.engine_voice, voice.similarity = dump_spec(result.spec), round(result.held_back.resemblyzer, 3)
-                voice.match_report = match_report.dump({"recording": recorded, **result.report()})
-                voice.match_status, voice.match_progress = rows.DONE, 1.0
-                session.add(voice)
+        _store(voice_id, key, result, recorded)
     except Exception as error:  # noqa: BLE001 - recorded on the voice for the person to see
         # The voice shows a stable message and a reference; the detail (storage key included) goes to the log.
         message = report(log, error, "Voice matching failed.", "matching voice %s failed", voice_id)
-        with system_session() as session:
-            voice = session.get(Voice, voice_id)
-            if _same_recording(voice, key):
-                voice.match_status, voice.match_error = rows.FAILED, message[:500]
-                session.add(voice)
+        _update_if_same(voice_id, key, match_status=rows.FAILED, match_error=message[:500])
+
+
+def _store(voice_id: str, key: str, result: MatchResult, recorded: dict) -> None:
+    """Write the sidecar, then the row in one conditional UPDATE. A voice deleted (or given a new recording) at any
+    moment is then either gone when the UPDATE runs, and the sidecar is taken back here, or deleted after it, with
+    the sidecar among its files. Checking the row first and writing after leaves a sidecar behind when the deletion
+    commits in between."""
+    with system_session() as session:
+        if not _same_recording(session.get(Voice, voice_id), key):  # gone already: write nothing at all
+            return
+    storage, sidecar = get_storage(), sidecar_key(key)
+    storage.put(sidecar, encode_sidecar(result.spec), "application/json")
+    stored = _update_if_same(
+        voice_id, key, engine_voice=dump_spec(result.spec), similarity=round(result.held_back.resemblyzer, 3),
+        match_report=match_report.dump({"recording": recorded, **result.report()}),
+        match_status=rows.DONE, match_progress=1.0)
+    if not stored:
+        storage.delete(sidecar)
 
 
 def _recording_facts(voice: Voice) -> dict:
@@ -243,11 +252,15 @@ def _same_recording(voice: Voice | None, key: str) -> bool:
 
 
 def _progress(voice_id: str, key: str, fraction: float) -> None:
+    _update_if_same(voice_id, key, match_progress=round(fraction, 3))
+
+
+def _update_if_same(voice_id: str, key: str, **values) -> bool:
+    """Set `values` on the voice if it still has the recording at `key`, in one conditional UPDATE (a deletion or a
+    new recording committed meanwhile makes it a no-op); whether it did."""
     with system_session() as session:
-        voice = session.get(Voice, voice_id)
-        if _same_recording(voice, key):
-            voice.match_progress = round(fraction, 3)
-            session.add(voice)
+        return bool(session.exec(update(Voice).where(col(Voice.id) == voice_id, col(Voice.object_key) == key)
+                                 .values(**values)).rowcount)
 
 
 MATCH_JOBS = rows.status_kind("voice matching", Voice, "match_status", run_match)
