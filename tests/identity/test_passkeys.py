@@ -252,12 +252,12 @@ def test_the_account_page_adds_renames_and_removes_passkeys_after_asking(sqlite_
                           "user": {"id": bytes_to_base64url(user.id.encode())}})
     fire(page, "added", result={"credential": device.create(options)})
     (shown,) = page.passkeys
-    assert shown["name"] == "Unknown device" and shown["last_used"] == "" and page.error == ""  # no browser named
-    fire(page, "start_rename", passkey_id=shown["id"])
+    assert shown.name == "Unknown device" and shown.last_used == "" and page.error == ""  # no browser named
+    fire(page, "start_rename", passkey_id=shown.id)
     assert page.rename_name == "Unknown device"
     fire(page, "rename", form={"name": "Work laptop"})
-    assert page.passkeys[0]["name"] == "Work laptop" and page.rename_id == ""
-    fire(page, "ask", action="remove", item_id=shown["id"])
+    assert page.passkeys[0].name == "Work laptop" and page.rename_id == ""
+    fire(page, "ask", action="remove", item_id=shown.id)
     assert page.confirm_name == "Work laptop"
     fire(page, "remove", passkey_id=page.confirm_id)
     assert page.passkeys == [] and all_rows(Passkey) == [] and page.confirm_id == ""

@@ -227,13 +227,13 @@ def test_the_account_page_lists_the_users_own_events_newest_first(clock):
 
     page = state_for(AccountState, token)
     fire(page, "load")
-    whats = [row["what"] for row in page.security]
+    whats = [row.what for row in page.security]
     assert whats[:2] == ["Signed in", "Two-step verification turned on"]
     assert whats[2:] == ["Signed in (password)"] * 3
-    assert {row["place"] for row in page.security} == {"203.0.113.x", "198.51.100.x"}
-    assert all(row["when"].endswith("Z") for row in page.security)
+    assert {row.place for row in page.security} == {"203.0.113.x", "198.51.100.x"}
+    assert all(row.when.endswith("Z") for row in page.security)
     mine = {e.id for e in events(me)}
-    assert {row["id"] for row in page.security} == mine and not mine & {e.id for e in events(someone)}
+    assert {row.id for row in page.security} == mine and not mine & {e.id for e in events(someone)}
 
 
 def test_the_account_page_shows_at_most_20_events(clock):
@@ -245,7 +245,7 @@ def test_the_account_page_shows_at_most_20_events(clock):
     page = state_for(AccountState, token)
     fire(page, "load")
     assert len(page.security) == 20
-    assert [row["when"] for row in page.security] == sorted((row["when"] for row in page.security), reverse=True)
+    assert [row.when for row in page.security] == sorted((row.when for row in page.security), reverse=True)
 
 
 def test_a_mail_is_queued_only_when_the_action_commits():

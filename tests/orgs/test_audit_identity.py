@@ -100,6 +100,6 @@ def test_the_settings_page_shows_them_to_the_admin(world, clock):
     _, token = signed_in(world["alice"], world["org_a"])
     page = state_for(OrgSettingsState, token)
     fire(page, "load")
-    rows = [(r["who"], r["action"]) for r in page.audit_events]
+    rows = [(r.who, r.action) for r in page.audit_events]
     assert (world["bob"].email, "account.backup_code_used") in rows
-    assert not [r for r in page.audit_events if r["who"] in (world["dave"].email, world["eve"].email)]
+    assert not [r for r in page.audit_events if r.who in (world["dave"].email, world["eve"].email)]

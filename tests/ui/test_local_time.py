@@ -31,7 +31,7 @@ def test_an_api_key_row_sends_its_times_as_iso_utc():
     view = KeyView(id="key_1", name="CI", prefix="rsk_abcd", created_by="Ada", created_at=NOW, last_used_at=None,
                    revoked_at=None)
     row = key_row(view)
-    assert (row["created"], row["last_used"]) == ("2026-12-05T23:30:00Z", "")  # "" reads "Never" in the page
+    assert (row.created, row.last_used) == ("2026-12-05T23:30:00Z", "")  # "" reads "Never" in the page
 
 
 def _run_js(tmp_path: Path, calls: list[list]) -> list[str]:

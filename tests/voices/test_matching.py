@@ -142,6 +142,6 @@ def test_a_voice_whose_audio_is_gone_fails_with_a_reference_and_the_log_has_the_
     match = re.fullmatch(r"Voice matching failed\. Reference: ([0-9a-f]{8})", failed.match_error)
     assert failed.match_status == "failed" and match, failed.match_error
     member = Principal("usr_1", "m@example.com", "Max", "ses_1", org.id, "Acme", "member")
-    assert voice_view(failed, member)["sentence"] == failed.match_error  # what the voice card shows
+    assert voice_view(failed, member).sentence == failed.match_error  # what the voice card shows
     (record,) = [r for r in caplog.records if match.group(1) in r.getMessage()]
     assert voice.id in record.getMessage() and key in caplog.text  # the detail, under the same reference

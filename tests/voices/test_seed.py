@@ -70,14 +70,14 @@ def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterward
             speakable(listed[0], replace(KOKORO, clones=True))  # a cloning engine does
     library = state_for(VoicesState, signed_in(admin, org)[1], path="/voices")
     fire(library, "load")
-    assert len(library.builtin) == 3 and not any(v["preview_ready"] for v in library.builtin)
+    assert len(library.builtin) == 3 and not any(v.preview_ready for v in library.builtin)
     assert library.waiting  # the page ticks until the previews are in
 
     assert seed.make_missing_samples() == 3
     ready = all_rows(Voice, variant="SYSTEM")
     assert all(v.object_key and get_storage().exists(v.object_key) for v in ready)
     fire(library, "tick")
-    assert all(v["preview_ready"] for v in library.builtin) and not library.waiting
+    assert all(v.preview_ready for v in library.builtin) and not library.waiting
     assert seed.make_missing_samples() == 0  # nothing left to make
 
     for voice in ready:  # a new data folder: the cache beside the model fills it without synthesis

@@ -76,7 +76,14 @@ def start_url(name: str, *, next_path: str = "", link: bool = False) -> str:
     return f"{get_settings().API_URL}/api/auth/oauth/{name}/start" + (f"?{query}" if query else "")
 
 
-def buttons(*, next_path: str = "", link: bool = False) -> list[dict[str, str]]:
-    """{name, label, href} of every configured provider, for the sign-in, sign-up and account pages."""
-    return [{"name": p.name, "label": p.label, "href": start_url(p.name, next_path=next_path, link=link)}
+@dataclass(frozen=True)
+class Button:
+    """A configured provider's button on the sign-in, sign-up and account pages."""
+    name: str
+    label: str
+    href: str  # the provider's start link
+
+
+def buttons(*, next_path: str = "", link: bool = False) -> list[Button]:
+    return [Button(name=p.name, label=p.label, href=start_url(p.name, next_path=next_path, link=link))
             for p in configured()]

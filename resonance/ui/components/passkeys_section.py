@@ -17,16 +17,16 @@ from resonance.ui.states.passkeys import PasskeysState as S
 def _row(key) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(rx.icon("key_round", size=16, color="var(--gray-10)"),
-                                rx.text(key["name"], weight="medium", class_name="passkey-name"),
+                                rx.text(key.name, weight="medium", class_name="passkey-name"),
                                 align="center", spacing="2")),
-        rx.table.cell(local_time(key["created"], "date")),
-        rx.table.cell(local_time(key["last_used"], "recent", empty="Never"), class_name="passkey-last-used"),
+        rx.table.cell(local_time(key.created, "date")),
+        rx.table.cell(local_time(key.last_used, "recent", empty="Never"), class_name="passkey-last-used"),
         rx.table.cell(
             rx.hstack(
                 rx.button("Rename", size="1", variant="soft", class_name="passkey-rename",
-                          on_click=S.start_rename(key["id"])),
+                          on_click=S.start_rename(key.id)),
                 rx.button("Remove", size="1", variant="soft", color_scheme="red", class_name="passkey-remove",
-                          on_click=S.ask("remove", key["id"])),
+                          on_click=S.ask("remove", key.id)),
                 spacing="2", justify="end",
             ),
             text_align="right",

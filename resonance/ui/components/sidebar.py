@@ -59,9 +59,9 @@ def org_switcher() -> rx.Component:
             rx.foreach(
                 ShellState.switcher_orgs,
                 lambda org: rx.menu.item(
-                    rx.hstack(initials_avatar(org["initials"], size="1"), rx.text(org["name"]),
-                              rx.cond(org["id"] == ShellState.org_id, rx.icon("check", size=14)), align="center"),
-                    on_select=ShellState.switch_org(org["id"]),
+                    rx.hstack(initials_avatar(org.initials, size="1"), rx.text(org.name),
+                              rx.cond(org.id == ShellState.org_id, rx.icon("check", size=14)), align="center"),
+                    on_select=ShellState.switch_org(org.id),
                     class_name="org-option",
                 ),
             ),

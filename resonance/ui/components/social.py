@@ -15,9 +15,9 @@ def provider_buttons(providers, verb: str = "Continue with") -> rx.Component:
             rx.hstack(rx.separator(size="4"), rx.text("or", size="1", color_scheme="gray"), rx.separator(size="4"),
                       align="center", width="100%"),
             rx.foreach(providers, lambda p: provider_link(
-                rx.button(rx.icon("log_in", size=16), f"{verb} ", p["label"], variant="outline", size="3",
+                rx.button(rx.icon("log_in", size=16), f"{verb} ", p.label, variant="outline", size="3",
                           width="100%"),
-                href=p["href"], id="oauth-" + p["name"], width="100%",
+                href=p.href, id="oauth-" + p.name, width="100%",
             )),
             spacing="2", width="100%",
         ),

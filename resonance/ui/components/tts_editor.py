@@ -76,9 +76,9 @@ def preview_placeholder() -> rx.Component:
 
 def _voice_item(voice) -> rx.Component:
     return rx.select.item(
-        rx.hstack(voice_avatar(voice["background"], "18px"), rx.text(voice["label"], size="2"), align="center",
+        rx.hstack(voice_avatar(voice.background, "18px"), rx.text(voice.label, size="2"), align="center",
                   spacing="2"),
-        value=voice["id"], class_name="tts-voice-option", custom_attrs={"data-voice-name": voice["name"]},
+        value=voice.id, class_name="tts-voice-option", custom_attrs={"data-voice-name": voice.name},
     )
 
 
@@ -120,15 +120,15 @@ def history_row(row, *, href, on_delete, current) -> rx.Component:
     return rx.hstack(
         rx.link(
             rx.vstack(
-                rx.text(row["text"], size="2", weight="medium", trim="both", class_name="history-text",
+                rx.text(row.text, size="2", weight="medium", trim="both", class_name="history-text",
                         style={"display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical",
                                "overflow": "hidden"}),
                 rx.hstack(
-                    voice_avatar(row["background"], "16px"),
-                    rx.text(row["voice_name"], size="1", color_scheme="gray"),
+                    voice_avatar(row.background, "16px"),
+                    rx.text(row.voice_name, size="1", color_scheme="gray"),
                     rx.text("·", size="1", color_scheme="gray"),
-                    rx.text(local_time(row["created"], "ago"), size="1", color_scheme="gray", class_name="history-ago"),
-                    status_badge(row["status"]),
+                    rx.text(local_time(row.created, "ago"), size="1", color_scheme="gray", class_name="history-ago"),
+                    status_badge(row.status),
                     align="center", spacing="1", wrap="wrap",
                 ),
                 spacing="1", align="start", width="100%",
@@ -138,7 +138,7 @@ def history_row(row, *, href, on_delete, current) -> rx.Component:
         rx.icon_button(rx.icon("trash_2", size=14), variant="ghost", color_scheme="gray", size="1",
                        class_name="history-delete", title="Delete from history", on_click=on_delete,
                        custom_attrs={"aria-label": "Delete from history"}),
-        class_name="history-row", custom_attrs={"data-generation-id": row["id"]},
+        class_name="history-row", custom_attrs={"data-generation-id": row.id},
         width="100%", align="start", padding="0.6em", border_radius="8px",
         background=rx.cond(current, "var(--teal-3)", "transparent"),
         _hover={"background": "var(--gray-3)"},

@@ -48,21 +48,21 @@ def _scale_info(voice) -> rx.Component:
     return rx.popover.root(
         rx.popover.trigger(
             rx.icon_button(rx.icon("info", size=13), variant="ghost", color_scheme="gray", size="1", radius="full",
-                           type="button", class_name="voice-similarity-info", title=voice["scale"],
+                           type="button", class_name="voice-similarity-info", title=voice.scale,
                            aria_label="What this similarity means"),
         ),
-        rx.popover.content(rx.text(voice["scale"], size="1"), max_width="min(320px, 90vw)",
+        rx.popover.content(rx.text(voice.scale, size="1"), max_width="min(320px, 90vw)",
                            class_name="voice-similarity-scale"),
     )
 
 
 def _match_state(voice) -> rx.Component:
     return rx.match(
-        voice["state"],
+        voice.state,
         ("ready", rx.hstack(
-            rx.badge(voice["badge"], color_scheme="teal", variant="soft", size="1", class_name="voice-kind-badge"),
-            rx.cond(voice["similarity"] != "", rx.hstack(
-                rx.text(voice["similarity"], size="1", color="var(--teal-11)", weight="medium",
+            rx.badge(voice.badge, color_scheme="teal", variant="soft", size="1", class_name="voice-kind-badge"),
+            rx.cond(voice.similarity != "", rx.hstack(
+                rx.text(voice.similarity, size="1", color="var(--teal-11)", weight="medium",
                         class_name="voice-similarity", white_space="nowrap"),
                 _scale_info(voice),
                 align="center", spacing="1",
@@ -71,14 +71,14 @@ def _match_state(voice) -> rx.Component:
         )),
         ("failed", rx.hstack(
             rx.icon("circle_alert", size=13, color="var(--red-10)"),
-            rx.text(voice["sentence"], size="1", color="var(--red-11)", trim="both"),
-            align="center", spacing="1", class_name="voice-match", title=voice["sentence"],
+            rx.text(voice.sentence, size="1", color="var(--red-11)", trim="both"),
+            align="center", spacing="1", class_name="voice-match", title=voice.sentence,
         )),
         ("builtin", rx.fragment()),
         rx.hstack(
-            rx.text(voice["sentence"], " ", voice["match_percent"], "%", size="1", color_scheme="gray",
+            rx.text(voice.sentence, " ", voice.match_percent, "%", size="1", color_scheme="gray",
                     white_space="nowrap"),
-            rx.progress(value=voice["match_percent"], max=100, size="1", width="110px", color_scheme="teal"),
+            rx.progress(value=voice.match_percent, max=100, size="1", width="110px", color_scheme="teal"),
             align="center", spacing="2", wrap="wrap", class_name="voice-match",
         ),
     )
@@ -87,10 +87,10 @@ def _match_state(voice) -> rx.Component:
 def kind_details(kind) -> rx.Component:
     """What a voice is, in full (the edit dialog): badge, sentence, and the similarity with its scale."""
     return rx.vstack(
-        rx.badge(kind["badge"], color_scheme="teal", variant="soft", size="1"),
-        rx.text(kind["sentence"], size="2"),
-        rx.cond(kind["similarity"] != "", rx.text(
-            rx.text.strong(kind["similarity"]), " — ", kind["scale"], size="1", color_scheme="gray",
+        rx.badge(kind.badge, color_scheme="teal", variant="soft", size="1"),
+        rx.text(kind.sentence, size="2"),
+        rx.cond(kind.similarity != "", rx.text(
+            rx.text.strong(kind.similarity), " — ", kind.scale, size="1", color_scheme="gray",
         )),
         spacing="1", width="100%", align="start", padding="0.75em", border_radius="8px",
         background="var(--gray-a2)", class_name="voice-kind-details",
@@ -107,13 +107,13 @@ def _menu(voice, on_edit: Callable, on_delete: Callable) -> rx.Component:
             rx.menu.item(rx.icon("audio_lines", size=14), "Use this voice", class_name="voice-use",
                          on_select=rx.redirect(f"{routes.TEXT_TO_SPEECH}?voiceId={voice['id']}")),
             rx.cond(
-                voice["can_manage"],
+                voice.can_manage,
                 rx.fragment(
                     rx.menu.item(rx.icon("pencil", size=14), "Edit voice", class_name="voice-edit",
-                                 on_select=on_edit(voice["id"])),
+                                 on_select=on_edit(voice.id)),
                     rx.menu.separator(),
                     rx.menu.item(rx.icon("trash_2", size=14), "Delete voice", class_name="voice-delete",
-                                 color="red", on_select=on_delete(voice["id"])),
+                                 color="red", on_select=on_delete(voice.id)),
                 ),
             ),
             align="end",
@@ -123,31 +123,31 @@ def _menu(voice, on_edit: Callable, on_delete: Callable) -> rx.Component:
 
 def voice_card(voice, *, on_edit: Callable, on_delete: Callable) -> rx.Component:
     return rx.hstack(
-        voice_avatar(voice["avatar"]),
+        voice_avatar(voice.avatar),
         rx.vstack(
             rx.hstack(
-                rx.text(voice["name"], weight="medium", size="2", trim="both", class_name="voice-name",
+                rx.text(voice.name, weight="medium", size="2", trim="both", class_name="voice-name",
                         white_space="nowrap"),
                 rx.text("·", size="2", color_scheme="gray"),
-                rx.text(voice["category_label"], size="2", color=CATEGORY_COLOR, weight="medium",
+                rx.text(voice.category_label, size="2", color=CATEGORY_COLOR, weight="medium",
                         white_space="nowrap", class_name="voice-category"),
                 align="center", spacing="1", min_width="0",
             ),
-            rx.text(voice["description"], size="1", color_scheme="gray", width="100%",
-                    overflow="hidden", text_overflow="ellipsis", white_space="nowrap", title=voice["description"]),
+            rx.text(voice.description, size="1", color_scheme="gray", width="100%",
+                    overflow="hidden", text_overflow="ellipsis", white_space="nowrap", title=voice.description),
             rx.hstack(
-                rx.text(voice["flag"], size="1", class_name="voice-flag"),
-                rx.text(voice["region"], size="1", color_scheme="gray", class_name="voice-region"),
+                rx.text(voice.flag, size="1", class_name="voice-flag"),
+                rx.text(voice.region, size="1", color_scheme="gray", class_name="voice-region"),
                 _match_state(voice),
                 align="center", spacing="2", wrap="wrap", row_gap="4px",
             ),
-            rx.cond(voice["state"] == "ready", rx.text(voice["sentence"], size="1", color_scheme="gray",
+            rx.cond(voice.state == "ready", rx.text(voice.sentence, size="1", color_scheme="gray",
                                                        class_name="voice-kind")),
             spacing="1", flex="1", min_width="0", align="start",
         ),
         rx.cond(
-            voice["preview_ready"],
-            preview_button(voice["id"], voice["preview_url"]),
+            voice.preview_ready,
+            preview_button(voice.id, voice.preview_url),
             rx.tooltip(rx.spinner(size="2", class_name="voice-preview-pending", aria_label="Preparing preview…"),
                        content="Preparing preview…"),
         ),
@@ -155,6 +155,6 @@ def voice_card(voice, *, on_edit: Callable, on_delete: Callable) -> rx.Component
         align="center", spacing="3", padding="0.85em 1em", width="100%", min_width="0",
         border="1px solid var(--gray-4)", border_radius="12px", background="var(--color-panel-solid)",
         _hover={"border_color": "var(--gray-6)"},
-        class_name="voice-card", key=voice["id"],
-        custom_attrs={"data-voice-name": voice["name"], "data-voice-id": voice["id"]},
+        class_name="voice-card", key=voice.id,
+        custom_attrs={"data-voice-name": voice.name, "data-voice-id": voice.id},
     )

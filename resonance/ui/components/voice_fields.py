@@ -35,14 +35,14 @@ def category_select(*, name: str, trigger_id: str, default_value=VoiceCategory.G
 
 
 def _option(picker, option) -> rx.Component:
-    chosen = option["value"] == picker.lang_value
+    chosen = option.value == picker.lang_value
     return rx.hstack(
-        rx.text(option["label"], size="2", flex="1", trim="both"),
-        rx.text(option["value"], size="1", color_scheme="gray", font_family="var(--code-font-family)"),
+        rx.text(option.label, size="2", flex="1", trim="both"),
+        rx.text(option.value, size="1", color_scheme="gray", font_family="var(--code-font-family)"),
         rx.icon("check", size=14, visibility=rx.cond(chosen, "visible", "hidden")),
         # mouse-down, not click: it comes before the input's blur closes the list
-        on_mouse_down=picker.lang_choose(option["value"]).prevent_default,
-        class_name="voice-language-option", custom_attrs={"data-value": option["value"]},
+        on_mouse_down=picker.lang_choose(option.value).prevent_default,
+        class_name="voice-language-option", custom_attrs={"data-value": option.value},
         align="center", spacing="2", padding="0.4em 0.6em", border_radius="6px", cursor="pointer",
         background=rx.cond(chosen, "var(--teal-3)", "transparent"), _hover={"background": "var(--gray-3)"},
     )

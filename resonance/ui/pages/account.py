@@ -64,21 +64,21 @@ def password_section() -> rx.Component:
 
 
 def _session_row(row) -> rx.Component:
-    current = row["current"] == "1"
+    current = row.current
     return rx.table.row(
         rx.table.cell(rx.hstack(
             rx.icon("monitor_smartphone", size=16, color="var(--gray-10)"),
-            rx.text(row["device"], weight="medium"),
+            rx.text(row.device, weight="medium"),
             rx.cond(current, rx.badge("This device", color_scheme="teal", variant="soft")),
             align="center", spacing="2",
         )),
-        rx.table.cell(rx.code(row["ip"], variant="ghost")),
-        rx.table.cell(local_time(row["last_seen"], "recent")),
-        rx.table.cell(local_time(row["created"])),
+        rx.table.cell(rx.code(row.ip, variant="ghost")),
+        rx.table.cell(local_time(row.last_seen, "recent")),
+        rx.table.cell(local_time(row.created)),
         rx.table.cell(
             rx.cond(current, rx.fragment(),
                     rx.button("Sign out", size="1", variant="soft", color_scheme="red", class_name="session-revoke",
-                              on_click=AccountState.revoke_session(row["id"]))),
+                              on_click=AccountState.revoke_session(row.id))),
             text_align="right",
         ),
         class_name=rx.cond(current, "session-row current-session", "session-row"), align="center",
@@ -101,12 +101,12 @@ def sessions_section() -> rx.Component:
 
 def _connected_row(row) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(row["label"], weight="medium")),
-        rx.table.cell(row["email"]),
-        rx.table.cell(local_time(row["since"])),
+        rx.table.cell(rx.text(row.label, weight="medium")),
+        rx.table.cell(row.email),
+        rx.table.cell(local_time(row.since)),
         rx.table.cell(
             rx.button("Disconnect", size="1", variant="soft", color_scheme="red", class_name="identity-disconnect",
-                      on_click=AccountState.disconnect(row["id"])),
+                      on_click=AccountState.disconnect(row.id)),
             text_align="right",
         ),
         class_name="identity-row", align="center",
@@ -122,8 +122,8 @@ def connected_accounts_section() -> rx.Component:
                        empty="No connected accounts yet."),
         rx.hstack(
             rx.foreach(AccountState.connect_options, lambda p: provider_link(
-                rx.button(rx.icon("link", size=14), "Connect ", p["label"], variant="outline", size="2"),
-                href=p["href"], id="connect-" + p["name"],
+                rx.button(rx.icon("link", size=14), "Connect ", p.label, variant="outline", size="2"),
+                href=p.href, id="connect-" + p.name,
             )),
             spacing="2", wrap="wrap",
         ),
@@ -131,7 +131,7 @@ def connected_accounts_section() -> rx.Component:
 
 
 def _security_row(row) -> rx.Component:
-    return log_row(row["when"], rx.text(row["what"], weight="medium"), row["device"], row["place"],
+    return log_row(row.when, rx.text(row.what, weight="medium"), row.device, row.place,
                    class_name="security-row")
 
 

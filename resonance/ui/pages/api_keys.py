@@ -45,19 +45,19 @@ def _revoke_dialog() -> rx.Component:
 
 def _row(key) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(key["name"], weight="medium")),
-        rx.table.cell(rx.code(key["prefix"], class_name="api-key-prefix")),
-        rx.table.cell(key["created_by"]),
-        rx.table.cell(local_time(key["created"], "date"), class_name="api-key-created"),
-        rx.table.cell(local_time(key["last_used"], "ago", empty="Never"), class_name="api-key-last-used"),
+        rx.table.cell(rx.text(key.name, weight="medium")),
+        rx.table.cell(rx.code(key.prefix, class_name="api-key-prefix")),
+        rx.table.cell(key.created_by),
+        rx.table.cell(local_time(key.created, "date"), class_name="api-key-created"),
+        rx.table.cell(local_time(key.last_used, "ago", empty="Never"), class_name="api-key-last-used"),
         rx.table.cell(
-            rx.cond(key["status"] == "active",
+            rx.cond(key.status == "active",
                     rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="api-key-revoke",
-                              on_click=ApiKeysState.ask("revoke", key["id"])),
+                              on_click=ApiKeysState.ask("revoke", key.id)),
                     rx.badge("Revoked", color_scheme="gray", variant="soft")),
             text_align="right",
         ),
-        class_name="api-key-row", custom_attrs={"data-name": key["name"], "data-status": key["status"]},
+        class_name="api-key-row", custom_attrs={"data-name": key.name, "data-status": key.status},
         align="center",
     )
 

@@ -11,35 +11,35 @@ from resonance.ui.states.org_selection import OrgSelectionState
 
 def _org_row(org) -> rx.Component:
     return rx.button(
-        rx.hstack(rx.text(org["name"], weight="medium"), rx.spacer(), rx.badge(org["role"]), width="100%"),
-        variant="soft", color_scheme="gray", width="100%", size="3", on_click=OrgSelectionState.choose(org["id"]),
+        rx.hstack(rx.text(org.name, weight="medium"), rx.spacer(), rx.badge(org.role), width="100%"),
+        variant="soft", color_scheme="gray", width="100%", size="3", on_click=OrgSelectionState.choose(org.id),
         class_name="org-choice",
     )
 
 
 def _invitation_row(inv) -> rx.Component:
     return rx.hstack(
-        rx.text(inv["org_name"], weight="medium"), rx.badge(inv["role"]), rx.spacer(),
-        rx.button("Join", size="2", on_click=OrgSelectionState.join(inv["id"]), class_name="join-invitation"),
+        rx.text(inv.org_name, weight="medium"), rx.badge(inv.role), rx.spacer(),
+        rx.button("Join", size="2", on_click=OrgSelectionState.join(inv.id), class_name="join-invitation"),
         width="100%", align="center",
     )
 
 
 def _domain_offer_row(offer) -> rx.Component:
     action = rx.cond(
-        offer["mode"] == "automatic_invitation",
-        rx.button("Join", size="2", on_click=OrgSelectionState.join_by_domain(offer["org_id"]),
+        offer.mode == "automatic_invitation",
+        rx.button("Join", size="2", on_click=OrgSelectionState.join_by_domain(offer.org_id),
                   class_name="join-by-domain"),
-        rx.cond(offer["requested"] == "1",
+        rx.cond(offer.requested,
                 rx.badge("Requested", color_scheme="gray", variant="soft", size="2"),
                 rx.button("Request to join", size="2", variant="soft",
-                          on_click=OrgSelectionState.request_to_join(offer["org_id"]), class_name="request-to-join")),
+                          on_click=OrgSelectionState.request_to_join(offer.org_id), class_name="request-to-join")),
     )
     return rx.hstack(
-        rx.vstack(rx.text(offer["org_name"], weight="medium"),
-                  rx.text("For people at ", offer["domain"], size="1", color_scheme="gray"), spacing="0"),
+        rx.vstack(rx.text(offer.org_name, weight="medium"),
+                  rx.text("For people at ", offer.domain, size="1", color_scheme="gray"), spacing="0"),
         rx.spacer(), action,
-        width="100%", align="center", class_name="domain-offer", custom_attrs={"data-org": offer["org_name"]},
+        width="100%", align="center", class_name="domain-offer", custom_attrs={"data-org": offer.org_name},
     )
 
 

@@ -71,7 +71,7 @@ def _delete_dialog() -> rx.Component:
 
 def _export_section() -> rx.Component:
     export = OrgSettingsState.export
-    status = export.get("status", "")
+    status = export.status
     return section(
         "Export organization",
         "One zip archive of the voices with their recordings, the generations with their audio, the members and the "
@@ -79,13 +79,13 @@ def _export_section() -> rx.Component:
         rx.match(
             status,
             ("queued", rx.text("Exporting… 0%", id="export-org-progress", size="2")),
-            ("running", rx.text("Exporting… ", export.get("percent", "0"), "%", id="export-org-progress", size="2")),
+            ("running", rx.text("Exporting… ", export.percent, "%", id="export-org-progress", size="2")),
             ("done", rx.hstack(
                 rx.link(rx.button(rx.icon("download", size=14), "Download", size="2", variant="soft"),
-                        href=export.get("href", ""), id="export-org-download", is_external=False),
-                rx.text("Available until ", local_time(export.get("expires", "")), size="1", color_scheme="gray"),
+                        href=export.href, id="export-org-download", is_external=False),
+                rx.text("Available until ", local_time(export.expires), size="1", color_scheme="gray"),
                 align="center", spacing="3")),
-            ("failed", rx.text(export.get("error", ""), id="export-org-error", size="2", color_scheme="red")),
+            ("failed", rx.text(export.error, id="export-org-error", size="2", color_scheme="red")),
             rx.fragment(),
         ),
         rx.button(rx.icon("archive", size=14), "Export organization", id="export-org-start", size="2",
@@ -145,35 +145,35 @@ def _reset_two_step_dialog() -> rx.Component:
 def _member_row(member) -> rx.Component:
     role = rx.cond(
         IS_ADMIN,
-        role_picker(trigger_class="member-role-select", value=member["role"], size="1",
-                    on_change=lambda value: OrgSettingsState.change_role(member["id"], value)),
-        role_badge(member["role"]),
+        role_picker(trigger_class="member-role-select", value=member.role, size="1",
+                    on_change=lambda value: OrgSettingsState.change_role(member.id, value)),
+        role_badge(member.role),
     )
     return rx.table.row(
         rx.table.cell(rx.hstack(
-            initials_avatar(member["initials"], size="1", color="indigo"),
-            rx.text(member["name"], weight="medium"),
-            rx.cond(member["you"] == "1", rx.badge("You", variant="outline", color_scheme="gray")),
-            rx.cond(member["two_step"] == "1", rx.tooltip(rx.icon("shield_check", size=14, color="var(--green-11)",
-                                                                   class_name="member-two-step"),
-                                                           content="Two-step verification on")),
+            initials_avatar(member.initials, size="1", color="indigo"),
+            rx.text(member.name, weight="medium"),
+            rx.cond(member.you, rx.badge("You", variant="outline", color_scheme="gray")),
+            rx.cond(member.two_step, rx.tooltip(rx.icon("shield_check", size=14, color="var(--green-11)",
+                                                         class_name="member-two-step"),
+                                                 content="Two-step verification on")),
             align="center", spacing="2",
         )),
-        rx.table.cell(member["email"]),
+        rx.table.cell(member.email),
         rx.table.cell(role),
-        rx.table.cell(local_time(member["joined"], "date")),
+        rx.table.cell(local_time(member.joined, "date")),
         rx.cond(IS_ADMIN, rx.table.cell(
             rx.hstack(
-                rx.cond((member["two_step"] == "1") & (member["you"] != "1"),
+                rx.cond(member.two_step & ~member.you,
                         rx.button("Reset 2-step", size="1", variant="soft", color_scheme="gray",
                                   class_name="member-two-step-reset", white_space="nowrap",
-                                  on_click=S.ask("reset_two_step", member["id"]))),
+                                  on_click=S.ask("reset_two_step", member.id))),
                 rx.button("Remove", size="1", variant="soft", color_scheme="red", class_name="member-remove",
-                          on_click=S.ask("remove_member", member["id"])),
+                          on_click=S.ask("remove_member", member.id)),
                 spacing="2", justify="end",
             ),
             text_align="right")),
-        class_name="member-row", custom_attrs={"data-email": member["email"]}, align="center",
+        class_name="member-row", custom_attrs={"data-email": member.email}, align="center",
     )
 
 
@@ -207,17 +207,17 @@ def _invite_form() -> rx.Component:
 
 def _invitation_row(invitation) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(invitation["email"]),
-        rx.table.cell(role_badge(invitation["role"])),
-        rx.table.cell(status_badge(invitation["status"])),
-        rx.table.cell(local_time(invitation["expires"], "date")),
+        rx.table.cell(invitation.email),
+        rx.table.cell(role_badge(invitation.role)),
+        rx.table.cell(status_badge(invitation.status)),
+        rx.table.cell(local_time(invitation.expires, "date")),
         rx.table.cell(
-            rx.cond(invitation["status"] == "pending",
+            rx.cond(invitation.status == "pending",
                     rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="invitation-revoke",
-                              on_click=S.ask("revoke_invitation", invitation["id"]))),
+                              on_click=S.ask("revoke_invitation", invitation.id))),
             text_align="right",
         ),
-        class_name="invitation-row", custom_attrs={"data-email": invitation["email"]}, align="center",
+        class_name="invitation-row", custom_attrs={"data-email": invitation.email}, align="center",
     )
 
 
@@ -245,7 +245,7 @@ def _domain_add_form() -> rx.Component:
 
 
 def _domain_id(domain) -> rx.Component:
-    return rx.el.input(type="hidden", name="domain_id", value=domain["id"])
+    return rx.el.input(type="hidden", name="domain_id", value=domain.id)
 
 
 def _domain_verification(domain) -> rx.Component:
@@ -253,9 +253,9 @@ def _domain_verification(domain) -> rx.Component:
     send = rx.form(
         rx.hstack(
             _domain_id(domain),
-            rx.input(name="email", type="email", placeholder="you@" + domain["domain"], required=True, size="2",
+            rx.input(name="email", type="email", placeholder="you@" + domain.domain, required=True, size="2",
                      flex="1", max_width="320px", class_name="domain-email-input"),
-            rx.button(rx.cond(domain["code_sent_to"] != "", "Send a new code", "Send code"), type="submit",
+            rx.button(rx.cond(domain.code_sent_to != "", "Send a new code", "Send code"), type="submit",
                       size="2", variant="soft", class_name="domain-send-code"),
             width="100%", align="center", wrap="wrap",
         ),
@@ -267,7 +267,7 @@ def _domain_verification(domain) -> rx.Component:
             rx.input(name="code", placeholder="6-digit code", required=True, size="2", max_length=6, width="140px",
                      auto_complete="one-time-code", input_mode="numeric", class_name="domain-code-input"),
             rx.button("Verify", type="submit", size="2", class_name="domain-verify"),
-            rx.text("Sent to ", rx.text.strong(domain["code_sent_to"]), size="2", color_scheme="gray"),
+            rx.text("Sent to ", rx.text.strong(domain.code_sent_to), size="2", color_scheme="gray"),
             width="100%", align="center", wrap="wrap",
         ),
         on_submit=S.verify_domain, reset_on_submit=True, width="100%",
@@ -275,35 +275,35 @@ def _domain_verification(domain) -> rx.Component:
     return rx.vstack(
         rx.text("We mail a code to an address at this domain; enter it here to prove the domain is yours.",
                 size="2", color_scheme="gray"),
-        send, rx.cond(domain["code_sent_to"] != "", verify), spacing="2", width="100%",
+        send, rx.cond(domain.code_sent_to != "", verify), spacing="2", width="100%",
     )
 
 
 def _domain_row(domain) -> rx.Component:
-    verified = domain["verified"] == "1"
+    verified = domain.verified
     return rx.box(
         rx.vstack(
             rx.hstack(
-                rx.text(domain["domain"], weight="medium"),
+                rx.text(domain.domain, weight="medium"),
                 rx.cond(verified, rx.badge("Verified", color_scheme="green", variant="soft"),
                         rx.badge("Unverified", color_scheme="orange", variant="soft")),
                 rx.spacer(),
                 rx.cond(verified, domain_mode_picker(
-                    value=domain["mode"], size="1",
-                    on_change=lambda value: S.change_domain_mode(domain["id"], value))),
+                    value=domain.mode, size="1",
+                    on_change=lambda value: S.change_domain_mode(domain.id, value))),
                 rx.button("Remove", size="1", variant="soft", color_scheme="red", class_name="domain-remove",
-                          on_click=S.ask("remove_domain", domain["id"])),
+                          on_click=S.ask("remove_domain", domain.id)),
                 width="100%", align="center", wrap="wrap",
             ),
             rx.cond(verified,
-                    rx.text(rx.cond(domain["mode"] == "automatic_invitation",
+                    rx.text(rx.cond(domain.mode == "automatic_invitation",
                                     "People with a verified address at this domain can join as members at once.",
                                     "People with a verified address at this domain can ask to join; you approve."),
                             size="2", color_scheme="gray"),
                     _domain_verification(domain)),
             spacing="2", width="100%",
         ),
-        class_name="domain-row", custom_attrs={"data-domain": domain["domain"]}, width="100%",
+        class_name="domain-row", custom_attrs={"data-domain": domain.domain}, width="100%",
         padding="0.75em", border="1px solid var(--gray-5)", border_radius="var(--radius-3)",
     )
 
@@ -319,16 +319,16 @@ def _remove_domain_dialog() -> rx.Component:
 
 def _request_row(request) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(request["name"], weight="medium")),
-        rx.table.cell(request["email"]),
-        rx.table.cell(local_time(request["requested"], "date")),
+        rx.table.cell(rx.text(request.name, weight="medium")),
+        rx.table.cell(request.email),
+        rx.table.cell(local_time(request.requested, "date")),
         rx.table.cell(rx.hstack(
             rx.button("Approve", size="1", class_name="join-request-approve",
-                      on_click=S.approve_request(request["id"])),
+                      on_click=S.approve_request(request.id)),
             rx.button("Decline", size="1", variant="soft", color_scheme="red", class_name="join-request-decline",
-                      on_click=S.decline_request(request["id"])),
+                      on_click=S.decline_request(request.id)),
             spacing="2", justify="end"), text_align="right"),
-        class_name="join-request-row", custom_attrs={"data-email": request["email"]}, align="center",
+        class_name="join-request-row", custom_attrs={"data-email": request.email}, align="center",
     )
 
 
@@ -381,7 +381,7 @@ def invitations_tab() -> rx.Component:
 # Audit log
 
 def _audit_row(event) -> rx.Component:
-    return log_row(event["when"], event["who"], rx.code(event["action"], variant="soft", size="2"), event["detail"],
+    return log_row(event.when, event.who, rx.code(event.action, variant="soft", size="2"), event.detail,
                    class_name="audit-row")
 
 

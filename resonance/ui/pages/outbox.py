@@ -9,18 +9,18 @@ from resonance.ui.states.outbox import OutboxState
 def _email(e) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.text(e["subject"], weight="bold"), rx.spacer(), rx.text(local_time(e["when"]), size="1", color_scheme="gray")),
-            rx.text("To: ", e["to"], size="2", class_name="outbox-to"),
+            rx.hstack(rx.text(e.subject, weight="bold"), rx.spacer(), rx.text(local_time(e.when), size="1", color_scheme="gray")),
+            rx.text("To: ", e.recipient, size="2", class_name="outbox-to"),
             rx.hstack(
-                rx.badge(e["status"], color_scheme=rx.match(
-                    e["status"], ("sent", "green"), ("failed", "red"), ("pending", "amber"), ("sending", "blue"), "gray",
+                rx.badge(e.status, color_scheme=rx.match(
+                    e.status, ("sent", "green"), ("failed", "red"), ("pending", "amber"), ("sending", "blue"), "gray",
                 ), class_name="outbox-status"),
-                rx.text(e["delivery"], size="1", color_scheme="gray", class_name="outbox-delivery"),
+                rx.text(e.delivery, size="1", color_scheme="gray", class_name="outbox-delivery"),
                 align="center", spacing="2",
             ),
-            rx.code_block(e["text"], language="markdown", wrap_long_lines=True, width="100%"),
+            rx.code_block(e.text, language="markdown", wrap_long_lines=True, width="100%"),
             # long links wrap rather than run off a phone's screen
-            rx.cond(e["link"] != "", rx.link(e["link"], href=e["link"], class_name="outbox-link", size="2",
+            rx.cond(e.link != "", rx.link(e.link, href=e.link, class_name="outbox-link", size="2",
                                              overflow_wrap="anywhere")),
             width="100%",
         ),

@@ -98,8 +98,8 @@ def history_tab() -> rx.Component:
             TTSHistoryState.rows.length() > 0,
             rx.vstack(
                 rx.foreach(TTSHistoryState.rows, lambda row: history_row(
-                    row, href=routes.TEXT_TO_SPEECH + "/" + row["id"], current=row["id"] == current,
-                    on_delete=TTSHistoryState.ask("delete", row["id"]))),
+                    row, href=routes.TEXT_TO_SPEECH + "/" + row.id, current=row.id == current,
+                    on_delete=TTSHistoryState.ask("delete", row.id))),
                 spacing="1", width="100%",
             ),
             history_empty(),

@@ -46,7 +46,7 @@ def _filter(trigger_id: str, value, on_change, all_label: str, items) -> rx.Comp
 
 def toolbar() -> rx.Component:
     categories = [rx.select.item(label, value=value) for value, label in CATEGORIES]
-    languages = [rx.foreach(S.language_choices, lambda c: rx.select.item(c["label"], value=c["value"]))]
+    languages = [rx.foreach(S.language_choices, lambda c: rx.select.item(c.label, value=c.value))]
     return rx.vstack(
         rx.vstack(
             rx.heading("All Libraries", size="5"),

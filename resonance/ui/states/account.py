@@ -5,6 +5,8 @@ user id. Passwords pass through handlers only: they are never kept in state."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from resonance.core import routes
@@ -21,15 +23,44 @@ from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.org_settings import reset_form
 
 
+@dataclass(frozen=True)
+class SessionRow:
+    id: str
+    device: str
+    ip: str
+    last_seen: str  # ISO UTC
+    created: str  # ISO UTC
+    current: bool  # the session of this browser
+
+
+@dataclass(frozen=True)
+class SecurityRow:
+    """One of the user's own latest security events."""
+    id: str
+    when: str  # ISO UTC
+    what: str
+    device: str
+    place: str
+
+
+@dataclass(frozen=True)
+class ConnectedRow:
+    """A provider account linked to this user."""
+    id: str
+    label: str
+    email: str
+    since: str  # ISO UTC
+
+
 class AccountState(AuthState):
-    sessions: list[dict[str, str]] = []
-    security: list[dict[str, str]] = []  # the user's own latest security events: when, what, device, place
+    sessions: list[SessionRow] = []
+    security: list[SecurityRow] = []
     strength: int = 0
     strength_label: str = ""
     strength_hint: str = ""
     password_length: int = 0
-    connected: list[dict[str, str]] = []  # provider accounts: id, label, email
-    connect_options: list[dict[str, str]] = []  # configured providers: name, label, start link (intent=link)
+    connected: list[ConnectedRow] = []
+    connect_options: list[providers.Button] = []  # configured providers, their start links with intent=link
     connect_error: str = ""
     connect_notice: str = ""
 
@@ -52,8 +83,8 @@ class AccountState(AuthState):
     def _load_connected(self, p: Principal) -> None:
         with system_session() as session:
             rows = linking.connected(session=session, user_id=p.user_id)
-        self.connected = [{"id": r.id, "label": providers.label(r.provider), "email": r.email or "(no email)",
-                           "since": formatting.iso(r.created_at)} for r in rows]
+        self.connected = [ConnectedRow(id=r.id, label=providers.label(r.provider), email=r.email or "(no email)",
+                                       since=formatting.iso(r.created_at)) for r in rows]
 
     @rx.event
     def disconnect(self, identity_id: str):
@@ -73,17 +104,17 @@ class AccountState(AuthState):
             rows = sessions.active_for(session=session, user_id=p.user_id)
         rows.sort(key=lambda r: r.id != p.session_id)  # this device first, then by last activity
         self.sessions = [
-            {"id": r.id, "device": devices.device(r.user_agent), "ip": r.ip or "Unknown",
-             "last_seen": formatting.iso(r.last_seen_at), "created": formatting.iso(r.created_at),
-             "current": "1" if r.id == p.session_id else ""}
+            SessionRow(id=r.id, device=devices.device(r.user_agent), ip=r.ip or "Unknown",
+                       last_seen=formatting.iso(r.last_seen_at), created=formatting.iso(r.created_at),
+                       current=r.id == p.session_id)
             for r in rows
         ]
 
     def _load_security(self, p: Principal) -> None:
         with system_session() as session:
             rows = security_events.recent_for(session=session, user_id=p.user_id)
-        self.security = [{"id": r.id, "when": formatting.iso(r.created_at), "what": security_events.describe(r),
-                          "device": r.device or "Unknown device", "place": r.place} for r in rows]
+        self.security = [SecurityRow(id=r.id, when=formatting.iso(r.created_at), what=security_events.describe(r),
+                                     device=r.device or "Unknown device", place=r.place) for r in rows]
 
     def _clear_strength(self) -> None:
         self.strength, self.strength_label, self.strength_hint, self.password_length = 0, "", "", 0

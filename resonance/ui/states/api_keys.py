@@ -5,6 +5,8 @@ non-Admins anyway. The new secret lives in `new_secret` only until the dialog sh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from resonance.core import routes
@@ -21,17 +23,26 @@ from resonance.ui.states.confirm import ConfirmState, named
 FORM_ID = "api-key-form"
 
 
-def key_row(view: KeyView) -> dict[str, str]:
+@dataclass(frozen=True)
+class KeyRow:
     """Display data for one key (never its digest)."""
-    return {
-        "id": view.id, "name": view.name, "prefix": f"{view.prefix}…", "created_by": view.created_by or "Deleted user",
-        "created": formatting.iso(view.created_at), "last_used": formatting.iso(view.last_used_at),
-        "status": "revoked" if view.revoked_at else "active",
-    }
+    id: str
+    name: str
+    prefix: str
+    created_by: str
+    created: str  # ISO UTC
+    last_used: str  # ISO UTC; empty when never used
+    status: str  # active | revoked
+
+
+def key_row(view: KeyView) -> KeyRow:
+    return KeyRow(id=view.id, name=view.name, prefix=f"{view.prefix}…", created_by=view.created_by or "Deleted user",
+                  created=formatting.iso(view.created_at), last_used=formatting.iso(view.last_used_at),
+                  status="revoked" if view.revoked_at else "active")
 
 
 class ApiKeysState(ConfirmState, AuthState):
-    keys: list[dict[str, str]] = []
+    keys: list[KeyRow] = []
     new_secret: str = ""  # shown once, in the dialog after creating
     new_name: str = ""
     base_url: str = ""  # where API clients point (base_url of the SDKs)

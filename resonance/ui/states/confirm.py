@@ -6,6 +6,8 @@ re-derives the principal and its service decides, as for any event."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import reflex as rx
 
 from resonance.ui import formatting
@@ -13,9 +15,11 @@ from resonance.ui import formatting
 NAME_CHARS = 80  # a generation is named by its text; the question quotes its start
 
 
-def named(rows: list[dict[str, str]], item_id: str, field: str) -> str | None:
-    """The `field` of the shown row with `item_id`, or None when the page does not show it."""
-    return next((formatting.clip(row[field], NAME_CHARS) for row in rows if row["id"] == item_id), None)
+def named(rows: Sequence[object], item_id: str, field: str) -> str | None:
+    """The `field` of the shown row with `item_id`, or None when the page does not show it. Rows are the page states'
+    typed rows: each has an `id`."""
+    return next((formatting.clip(getattr(row, field), NAME_CHARS) for row in rows if getattr(row, "id") == item_id),
+                None)
 
 
 class ConfirmState(rx.State, mixin=True):

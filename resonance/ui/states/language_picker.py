@@ -4,6 +4,8 @@ A mixin, so each form's state has its own picker. Only known tags are ever chose
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from resonance.voices import languages
@@ -13,6 +15,12 @@ MAX_MATCHES = 200  # enough to scroll; typing narrows it
 
 def _labels() -> dict[str, str]:
     return dict(languages.options())
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    value: str  # a BCP-47 tag
+    label: str
 
 
 class LanguagePicker(rx.State, mixin=True):
@@ -25,9 +33,9 @@ class LanguagePicker(rx.State, mixin=True):
         return _labels().get(self.lang_value, self.lang_value)
 
     @rx.var
-    def lang_matches(self) -> list[dict[str, str]]:
+    def lang_matches(self) -> list[LanguageChoice]:
         words = self.lang_query.strip().lower().split()
-        found = [{"value": tag, "label": label} for tag, label in languages.options()
+        found = [LanguageChoice(value=tag, label=label) for tag, label in languages.options()
                  if all(w in label.lower() or w in tag.lower() for w in words)]
         return found[:MAX_MATCHES]
 
@@ -59,12 +67,12 @@ class LanguagePicker(rx.State, mixin=True):
             if exact:
                 self.lang_value = exact[0]
             elif len(matches) == 1:
-                self.lang_value = matches[0]["value"]
+                self.lang_value = matches[0].value
         self.lang_query, self.lang_open = "", False
 
     @rx.event
     def lang_key(self, key: str):
         if key == "Enter" and self.lang_matches:
-            self.lang_choose(self.lang_matches[0]["value"])
+            self.lang_choose(self.lang_matches[0].value)
         elif key == "Escape":
             self.lang_query, self.lang_open = "", False

@@ -3,6 +3,8 @@ request to join), and creating an organization."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from resonance.core import routes
@@ -13,10 +15,35 @@ from resonance.orgs.scope import system_session, tenant_session
 from resonance.ui.states.auth import AuthState
 
 
+@dataclass(frozen=True)
+class OrgRow:
+    id: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """A pending invitation to the user's email."""
+    id: str
+    org_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class DomainOffer:
+    """An organization that the user's verified email domain lets them join, or ask to join."""
+    org_id: str
+    org_name: str
+    domain: str
+    mode: str  # DomainMode
+    requested: bool  # the user has already asked to join
+
+
 class OrgSelectionState(AuthState):
-    my_orgs: list[dict[str, str]] = []
-    my_invitations: list[dict[str, str]] = []
-    domain_offers: list[dict[str, str]] = []
+    my_orgs: list[OrgRow] = []
+    my_invitations: list[InvitationRow] = []
+    domain_offers: list[DomainOffer] = []
     error: str = ""
     info: str = ""
 
@@ -31,16 +58,16 @@ class OrgSelectionState(AuthState):
     def _load(self, p) -> None:
         with system_session() as session:
             self.my_orgs = [
-                {"id": org.id, "name": org.name, "role": role}
+                OrgRow(id=org.id, name=org.name, role=role)
                 for org, role in organizations.for_user(session=session, user_id=p.user_id)
             ]
             self.my_invitations = [
-                {"id": i.id, "org_name": i.org_name, "role": i.role}
+                InvitationRow(id=i.id, org_name=i.org_name, role=i.role)
                 for i in invitations.pending_for(session=session, email=p.email)
             ]
             self.domain_offers = [
-                {"org_id": o.org_id, "org_name": o.org_name, "domain": o.domain, "mode": o.mode,
-                 "requested": "1" if o.requested else ""}
+                DomainOffer(org_id=o.org_id, org_name=o.org_name, domain=o.domain, mode=o.mode,
+                            requested=bool(o.requested))
                 for o in domain_enrolment.offers_for(session=session, actor=p)
             ]
 
@@ -79,7 +106,7 @@ class OrgSelectionState(AuthState):
     def request_to_join(self, org_id: str):
         if (p := self._through_domain(org_id, domain_enrolment.request_to_join)) is not None:
             self._load(p)
-            name = next((o["org_name"] for o in self.domain_offers if o["org_id"] == org_id), "the organization")
+            name = next((o.org_name for o in self.domain_offers if o.org_id == org_id), "the organization")
             self.info = f"Request sent. An admin of {name} will review it."
 
     def _through_domain(self, org_id: str, action):

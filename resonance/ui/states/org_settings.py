@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
@@ -39,14 +40,72 @@ def reset_form(form_id: str) -> rx.event.EventSpec:
     return rx.call_script(f"document.getElementById({form_id!r})?.reset()")
 
 
+@dataclass(frozen=True)
+class MemberRow:
+    id: str  # the membership's id
+    name: str
+    email: str
+    role: str
+    initials: str
+    joined: str  # ISO UTC
+    you: bool  # the member is the user looking
+    two_step: bool  # the member has two-step verification on
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    id: str
+    email: str
+    role: str
+    status: str
+    expires: str  # ISO UTC
+    sent: str  # ISO UTC
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    id: str
+    domain: str
+    mode: str  # DomainMode
+    verified: bool
+    code_sent_to: str  # where the last verification code went; empty before one is sent
+
+
+@dataclass(frozen=True)
+class JoinRequestRow:
+    id: str
+    name: str
+    email: str
+    requested: str  # ISO UTC
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: str
+    when: str  # ISO UTC
+    who: str
+    action: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class ExportView:
+    """The newest export; the empty status when there is none."""
+    status: str = ""  # queued | running | done | failed | expired
+    percent: int = 0
+    href: str = ""  # the download, while it is live
+    expires: str = ""  # ISO UTC, while it is live
+    error: str = ""
+
+
 class OrgSettingsState(ConfirmState, AuthState):
-    members: list[dict[str, str]] = []
-    invitations: list[dict[str, str]] = []
-    audit_events: list[dict[str, str]] = []
-    domains: list[dict[str, str]] = []
-    join_requests: list[dict[str, str]] = []
+    members: list[MemberRow] = []
+    invitations: list[InvitationRow] = []
+    audit_events: list[AuditRow] = []
+    domains: list[DomainRow] = []
+    join_requests: list[JoinRequestRow] = []
     require_two_step: bool = False
-    export: dict[str, str] = {}  # the newest export: status, percent, href, expires, error
+    export: ExportView = ExportView()
 
     @rx.event
     def load(self):
@@ -63,51 +122,51 @@ class OrgSettingsState(ConfirmState, AuthState):
     def _load(self, p: Principal) -> None:
         with tenant_session(p.org_id) as session:
             self.members = [
-                {"id": m.membership_id, "name": m.name, "email": m.email, "role": m.role,
-                 "initials": formatting.initials(m.name or m.email), "joined": formatting.iso(m.joined_at),
-                 "you": "1" if m.user_id == p.user_id else "", "two_step": "1" if m.two_step else ""}
+                MemberRow(id=m.membership_id, name=m.name, email=m.email, role=m.role,
+                          initials=formatting.initials(m.name or m.email), joined=formatting.iso(m.joined_at),
+                          you=m.user_id == p.user_id, two_step=bool(m.two_step))
                 for m in members.list_members(session=session, actor=p)
             ]
             self.require_two_step = organizations.two_step_required(session=session, actor=p)
             if not p.is_admin:
                 # never left over from an earlier Admin view
                 self.invitations, self.audit_events, self.domains, self.join_requests = [], [], [], []
-                self.export = {}
+                self.export = ExportView()
                 return
             self._show_export(exports.latest(session=session, actor=p))
             self.invitations = [
-                {"id": i.id, "email": i.email, "role": i.role, "status": i.status,
-                 "expires": formatting.iso(i.expires_at), "sent": formatting.iso(i.created_at)}
+                InvitationRow(id=i.id, email=i.email, role=i.role, status=i.status,
+                              expires=formatting.iso(i.expires_at), sent=formatting.iso(i.created_at))
                 for i in invitations.list_for_org(session=session, actor=p)
             ]
             self.domains = [
-                {"id": d.id, "domain": d.domain, "mode": d.mode, "verified": "1" if d.verified_at else "",
-                 "code_sent_to": d.code_sent_to}
+                DomainRow(id=d.id, domain=d.domain, mode=d.mode, verified=d.verified_at is not None,
+                          code_sent_to=d.code_sent_to)
                 for d in domains.list_for_org(session=session, actor=p)
             ]
             self.join_requests = [
-                {"id": r.id, "name": r.name, "email": r.email, "requested": formatting.iso(r.requested_at)}
+                JoinRequestRow(id=r.id, name=r.name, email=r.email, requested=formatting.iso(r.requested_at))
                 for r in domain_enrolment.pending_requests(session=session, actor=p)
             ]
             self.audit_events = [
-                {"id": e.id, "when": formatting.iso(e.created_at), "who": e.who or "System",
-                 "action": e.action, "detail": e.detail}
+                AuditRow(id=e.id, when=formatting.iso(e.created_at), who=e.who or "System", action=e.action,
+                         detail=e.detail)
                 for e in audit.log(session=session, actor=p)
             ]
 
     def _show_export(self, export: exports.OrgExport | None) -> None:
         if export is None:
-            self.export = {}
+            self.export = ExportView()
             return
         live = export.status == "done" and not exports.is_expired(export)
-        self.export = {"status": export.status if export.status != "done" or live else exports.EXPIRED,
-                       "percent": str(int(export.progress * 100)),
-                       "href": f"{get_settings().API_URL}/api/exports/{export.id}" if live else "",
-                       "expires": formatting.iso(export.expires_at) if live else "", "error": export.error}
+        self.export = ExportView(status=export.status if export.status != "done" or live else exports.EXPIRED,
+                                 percent=int(export.progress * 100),
+                                 href=f"{get_settings().API_URL}/api/exports/{export.id}" if live else "",
+                                 expires=formatting.iso(export.expires_at) if live else "", error=export.error)
 
     @property
     def _exporting(self) -> bool:
-        return self.export.get("status") in exports.ACTIVE
+        return self.export.status in exports.ACTIVE
 
     def _name_for(self, action: str, item_id: str) -> str | None:
         if action == "remove_domain":

@@ -4,6 +4,8 @@ session."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from resonance.core.errors import ResonanceError
@@ -17,13 +19,21 @@ from resonance.ui.states.auth import AuthState, error_toast
 from resonance.ui.states.confirm import ConfirmState, named
 
 
-def passkey_row(passkey: Passkey) -> dict[str, str]:
-    return {"id": passkey.id, "name": passkey.name, "created": formatting.iso(passkey.created_at),
-            "last_used": formatting.iso(passkey.last_used_at)}
+@dataclass(frozen=True)
+class PasskeyRow:
+    id: str
+    name: str
+    created: str  # ISO UTC
+    last_used: str  # ISO UTC; empty when never used
+
+
+def passkey_row(passkey: Passkey) -> PasskeyRow:
+    return PasskeyRow(id=passkey.id, name=passkey.name, created=formatting.iso(passkey.created_at),
+                      last_used=formatting.iso(passkey.last_used_at))
 
 
 class PasskeysState(ConfirmState, AuthState):
-    passkeys: list[dict[str, str]] = []
+    passkeys: list[PasskeyRow] = []
     error: str = ""
     adding: bool = False  # the browser's prompt is open
     rename_id: str = ""  # the passkey whose name is being edited

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from resonance.core import routes
@@ -13,8 +15,16 @@ from resonance.ui import formatting
 from resonance.ui.states.auth import AuthState
 
 
+@dataclass(frozen=True)
+class SwitcherOrg:
+    id: str
+    name: str
+    initials: str
+    role: str
+
+
 class ShellState(AuthState):
-    switcher_orgs: list[dict[str, str]] = []
+    switcher_orgs: list[SwitcherOrg] = []
     # Not a secret: only whether the sidebar is collapsed, remembered in the `sidebar_state` cookie.
     sidebar_state: str = rx.Cookie("expanded", name="sidebar_state", max_age=60 * 60 * 24 * 365, same_site="lax")
 
@@ -34,7 +44,7 @@ class ShellState(AuthState):
             return
         with system_session() as session:
             self.switcher_orgs = [
-                {"id": org.id, "name": org.name, "initials": formatting.initials(org.name), "role": role}
+                SwitcherOrg(id=org.id, name=org.name, initials=formatting.initials(org.name), role=role)
                 for org, role in organizations.for_user(session=session, user_id=p.user_id)
             ]
 

@@ -73,7 +73,7 @@ class SignInState(AuthState):
     notice: str = ""
     email: str = ""
     busy: bool = False
-    providers: list[dict[str, str]] = []  # configured sign-in providers: name, label, start link
+    providers: list[providers.Button] = []  # configured sign-in providers
     magic_mode: bool = False  # the card shows "Email me a sign-in link" instead of the password form
     magic_sent: str = ""
     _passkey_ceremony: str = ""  # the pending passkey challenge of this page (backend only)

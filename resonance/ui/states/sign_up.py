@@ -20,7 +20,7 @@ class SignUpState(AuthState):
     strength_label: str = ""
     strength_hint: str = ""
     password_length: int = 0
-    providers: list[dict[str, str]] = []  # configured sign-in providers: name, label, start link
+    providers: list[providers.Button] = []  # configured sign-in providers
 
     @rx.event
     def on_load(self):

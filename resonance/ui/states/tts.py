@@ -5,6 +5,8 @@ chooses among the voices this organization may use, and the service refuses anyt
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from resonance.billing.service import billing_enabled
@@ -29,14 +31,22 @@ PARAMS = (*SLIDERS, "speed")
 DEFAULTS = {name: PARAM_RANGES[name][3] for name in PARAMS}
 
 
-def voice_option(voice: Voice) -> dict[str, str]:
+@dataclass(frozen=True)
+class VoiceOption:
     """What the select shows of a voice: display data only."""
+    id: str
+    name: str
+    label: str  # name - category
+    background: str  # the voice's avatar
+
+
+def voice_option(voice: Voice) -> VoiceOption:
     try:
         category = VoiceCategory(voice.category).label
     except ValueError:
         category = voice.category.title()
-    return {"id": voice.id, "name": voice.name, "label": f"{voice.name} - {category}",
-            "background": avatars.glass(voice.id)}
+    return VoiceOption(id=voice.id, name=voice.name, label=f"{voice.name} - {category}",
+                       background=avatars.glass(voice.id))
 
 
 def ignored_note(engine_label: str, params: list[str], supports_speed: bool) -> str:
@@ -61,8 +71,8 @@ def generation_url(generation_id: str) -> str:
 class TTSState(AuthState):
     text: str = ""
     voice_id: str = ""
-    custom_voices: list[dict[str, str]] = []
-    system_voices: list[dict[str, str]] = []
+    custom_voices: list[VoiceOption] = []
+    system_voices: list[VoiceOption] = []
     temperature: float = DEFAULTS["temperature"]
     top_p: float = DEFAULTS["top_p"]
     top_k: int = int(DEFAULTS["top_k"])
@@ -125,11 +135,11 @@ class TTSState(AuthState):
             self.system_voices = [voice_option(v) for v in lists.system if _ready(v, capabilities)]
 
     def _available(self, voice_id: str | None) -> bool:
-        return bool(voice_id) and any(v["id"] == voice_id for v in (*self.custom_voices, *self.system_voices))
+        return bool(voice_id) and any(v.id == voice_id for v in (*self.custom_voices, *self.system_voices))
 
     def _first_voice(self) -> str:
         voices = [*self.custom_voices, *self.system_voices]
-        return voices[0]["id"] if voices else ""
+        return voices[0].id if voices else ""
 
     def _prefill(self, *, text: str, voice_id: str | None, params: dict[str, float] | None = None,
                  keep_missing: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 import reflex as rx
 
@@ -21,27 +22,33 @@ PAGE_SIZE = generations.PAGE_SIZE
 PREVIEW_CHARS = 200  # the row clamps to two lines; this only bounds what is sent
 
 
-def history_row(generation: Generation) -> dict[str, str]:
+@dataclass(frozen=True)
+class HistoryRow:
     """Display data for one row (no org ids, no storage keys)."""
-    return {
-        "id": generation.id,
-        "text": formatting.clip(generation.text, PREVIEW_CHARS),
-        "voice_name": generation.voice_name,
-        "background": avatars.glass(generation.voice_id or generation.voice_name),
-        "created": formatting.iso(generation.created_at),
-        "status": generation.status,
-    }
+    id: str
+    text: str  # its start
+    voice_name: str
+    background: str  # the voice's avatar
+    created: str  # ISO UTC
+    status: str
+
+
+def history_row(generation: Generation) -> HistoryRow:
+    return HistoryRow(id=generation.id, text=formatting.clip(generation.text, PREVIEW_CHARS),
+                      voice_name=generation.voice_name,
+                      background=avatars.glass(generation.voice_id or generation.voice_name),
+                      created=formatting.iso(generation.created_at), status=generation.status)
 
 
 class TTSHistoryState(ConfirmState, AuthState):
-    rows: list[dict[str, str]] = []
+    rows: list[HistoryRow] = []
     has_more: bool = False
     loading: bool = False
 
     def _name_for(self, action: str, item_id: str) -> str | None:
         return named(self.rows, item_id, "text") if action == "delete" else None
 
-    def _page(self, after_id: str | None) -> list[dict[str, str]]:
+    def _page(self, after_id: str | None) -> list[HistoryRow]:
         p = require_org(self._principal())
         with tenant_session(p.org_id) as session:
             before = None
@@ -65,7 +72,7 @@ class TTSHistoryState(ConfirmState, AuthState):
             shown = max(PAGE_SIZE, len(self.rows))  # keep what "Load more" already showed
             rows = self._page(None)
             while self.has_more and len(rows) < shown:
-                rows += self._page(rows[-1]["id"])
+                rows += self._page(rows[-1].id)
             self.rows = rows
         except ResonanceError as error:
             return error_toast(error)
@@ -77,7 +84,7 @@ class TTSHistoryState(ConfirmState, AuthState):
         self.loading = True
         yield
         try:
-            self.rows = self.rows + self._page(self.rows[-1]["id"])
+            self.rows = self.rows + self._page(self.rows[-1].id)
         except ResonanceError as error:
             yield error_toast(error)
         finally:
@@ -94,7 +101,7 @@ class TTSHistoryState(ConfirmState, AuthState):
         except ResonanceError as error:
             return error_toast(error)
         remove_files(keys)
-        self.rows = [row for row in self.rows if row["id"] != generation_id]
+        self.rows = [row for row in self.rows if row.id != generation_id]
         done = rx.toast.success("Generation deleted")
         if self.router.url.path.rstrip("/").endswith(f"/{generation_id}"):
             return [done, rx.redirect(routes.TEXT_TO_SPEECH)]  # the page showed the generation just deleted

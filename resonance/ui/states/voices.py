@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict, dataclass
 from urllib.parse import parse_qs, urlencode
 
 import reflex as rx
@@ -21,7 +22,7 @@ from resonance.orgs.scope import tenant_session
 from resonance.storage.cleanup import remove_files
 from resonance.ui import avatars
 from resonance.ui.states.auth import AuthState, error_toast
-from resonance.ui.states.language_picker import LanguagePicker
+from resonance.ui.states.language_picker import LanguageChoice, LanguagePicker
 from resonance.voices import labels, languages, service
 from resonance.voices.models import Voice, VoiceCategory, VoiceVariant
 
@@ -32,9 +33,38 @@ CATEGORY_LABELS = {c.value: c.label for c in VoiceCategory}
 NOT_CLONING = labels.ActiveEngine(clones=False, label="")
 
 
-def kind_view(kind: labels.VoiceKind) -> dict:
+@dataclass(frozen=True)
+class KindView:
     """What a voice is, as the card and the edit dialog show it. The figure never comes without its scale."""
-    return {"badge": kind.badge, "sentence": kind.sentence, "similarity": kind.similarity_text, "scale": kind.scale}
+    badge: str = ""
+    sentence: str = ""
+    similarity: str = ""  # empty when there is no figure
+    scale: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoiceCard(KindView):
+    """What a card shows about a voice: what it is (KindView), and the fields below."""
+    id: str
+    name: str
+    description: str
+    category: str
+    category_label: str
+    language: str
+    flag: str  # the language's flag emoji
+    region: str
+    avatar: str
+    preview_url: str
+    preview_ready: bool  # a built-in voice's sample may still be in the making
+    custom: bool
+    can_manage: bool  # the user may edit and delete it
+    state: str  # card_state
+    matching: bool
+    match_percent: int
+
+
+def kind_view(kind: labels.VoiceKind) -> KindView:
+    return KindView(badge=kind.badge, sentence=kind.sentence, similarity=kind.similarity_text, scale=kind.scale)
 
 
 def card_state(kind: labels.VoiceKind) -> str:
@@ -46,30 +76,29 @@ def card_state(kind: labels.VoiceKind) -> str:
     return "matching" if kind.match.pending else "failed"
 
 
-def voice_view(voice: Voice, p: Principal, *, engine: labels.ActiveEngine = NOT_CLONING) -> dict:
-    """What a card shows about a voice (strings, numbers and flags only)."""
+def voice_view(voice: Voice, p: Principal, *, engine: labels.ActiveEngine = NOT_CLONING) -> VoiceCard:
     custom = voice.variant == VoiceVariant.CUSTOM
     kind = labels.describe(voice, clones=engine.clones, engine=engine.label)
     state = card_state(kind)
-    return {
-        "id": voice.id,
-        "name": voice.name,
-        "description": voice.description or "",
-        "category": voice.category,
-        "category_label": CATEGORY_LABELS.get(voice.category, voice.category.title()),
-        "language": voice.language,
-        "flag": languages.flag(voice.language),
-        "region": languages.region_name(voice.language),
-        "avatar": avatars.glass(voice.id),
-        "preview_url": f"{get_settings().API_URL}/api/voices/{voice.id}",
-        "preview_ready": voice.object_key is not None,  # a built-in voice's sample may still be in the making
-        "custom": custom,
-        "can_manage": custom and (p.is_admin or voice.created_by == p.user_id),
-        "state": state,
-        "matching": state == "matching",
-        "match_percent": round(kind.match.progress * 100) if kind.match else 0,
-        **kind_view(kind),
-    }
+    return VoiceCard(
+        id=voice.id,
+        name=voice.name,
+        description=voice.description or "",
+        category=voice.category,
+        category_label=CATEGORY_LABELS.get(voice.category, voice.category.title()),
+        language=voice.language,
+        flag=languages.flag(voice.language),
+        region=languages.region_name(voice.language),
+        avatar=avatars.glass(voice.id),
+        preview_url=f"{get_settings().API_URL}/api/voices/{voice.id}",
+        preview_ready=voice.object_key is not None,
+        custom=custom,
+        can_manage=custom and (p.is_admin or voice.created_by == p.user_id),
+        state=state,
+        matching=state == "matching",
+        match_percent=round(kind.match.progress * 100) if kind.match else 0,
+        **asdict(kind_view(kind)),
+    )
 
 
 def _first(params: dict[str, list[str]], name: str) -> str:
@@ -80,9 +109,9 @@ class VoicesState(LanguagePicker, AuthState):
     query: str = ""
     category: str = ALL
     language: str = ALL
-    team: list[dict] = []
-    builtin: list[dict] = []
-    language_choices: list[dict[str, str]] = []
+    team: list[VoiceCard] = []
+    builtin: list[VoiceCard] = []
+    language_choices: list[LanguageChoice] = []
     loaded: bool = False
     # Delete confirmation
     delete_id: str = ""
@@ -94,16 +123,16 @@ class VoicesState(LanguagePicker, AuthState):
     edit_category: str = VoiceCategory.GENERAL.value
     edit_description: str = ""
     edit_error: str = ""
-    edit_kind: dict[str, str] = {}  # what the voice is (kind_view)
+    edit_kind: KindView = KindView()
 
     @rx.var
     def matching(self) -> bool:
-        return any(v["matching"] for v in self.team)
+        return any(v.matching for v in self.team)
 
     @rx.var
     def waiting(self) -> bool:
         """Something on the page is still being made: a voice's match or a built-in voice's preview."""
-        return self.matching or not all(v["preview_ready"] for v in self.builtin)
+        return self.matching or not all(v.preview_ready for v in self.builtin)
 
     @rx.var
     def filtered(self) -> bool:
@@ -139,7 +168,7 @@ class VoicesState(LanguagePicker, AuthState):
             self.builtin = [voice_view(v, p, engine=engine) for v in lists.system]
             present = sorted({v.language for v in [*everything.custom, *everything.system]},
                              key=languages.region_name)
-        self.language_choices = [{"value": tag, "label": f"{languages.flag(tag)} {languages.region_name(tag)}"}
+        self.language_choices = [LanguageChoice(value=tag, label=f"{languages.flag(tag)} {languages.region_name(tag)}")
                                  for tag in present]
 
     def _refresh(self):
@@ -199,9 +228,9 @@ class VoicesState(LanguagePicker, AuthState):
 
     @rx.event
     def ask_delete(self, voice_id: str):
-        voice = next((v for v in self.team if v["id"] == voice_id), None)
+        voice = next((v for v in self.team if v.id == voice_id), None)
         if voice is not None:
-            self.delete_id, self.delete_name = voice["id"], voice["name"]
+            self.delete_id, self.delete_name = voice.id, voice.name
 
     @rx.event
     def cancel_delete(self, open_: bool = False):

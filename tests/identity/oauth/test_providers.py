@@ -103,9 +103,9 @@ def test_apple_start_asks_for_form_post_with_a_same_site_none_state_cookie(apple
 
 def test_only_configured_providers_are_offered(providers_on, configure):
     assert [p.name for p in providers.configured()] == ["github", "loopback"]
-    assert providers.buttons(next_path="/voices")[0] == {
-        "name": "github", "label": "GitHub", "href": "https://api.test/api/auth/oauth/github/start?next=%2Fvoices"}
-    assert providers.buttons(link=True)[1]["href"] == "https://api.test/api/auth/oauth/loopback/start?intent=link"
+    assert providers.buttons(next_path="/voices")[0] == providers.Button(
+        name="github", label="GitHub", href="https://api.test/api/auth/oauth/github/start?next=%2Fvoices")
+    assert providers.buttons(link=True)[1].href == "https://api.test/api/auth/oauth/loopback/start?intent=link"
     configure(GITHUB_CLIENT_ID=None, GITHUB_CLIENT_SECRET=None, OIDC_PROVIDERS=None)
     assert providers.configured() == []
 

@@ -46,7 +46,7 @@ def test_removing_a_member_asks_first_and_cancel_keeps_them(team):
     fire(page, "ask", action="remove_member", item_id=membership.id)
     assert "Member removed." in fire(page, "remove_member", membership_id=page.confirm_id)
     assert get(Membership, membership.id) is None and asked(page) == ("", "", "")
-    assert [m["email"] for m in page.members] == [page.user_email]
+    assert [m.email for m in page.members] == [page.user_email]
 
 
 def test_revoking_an_invitation_names_the_address_and_only_the_confirm_revokes(team):

@@ -92,7 +92,7 @@ def test_a_search_with_nul_finds_nothing(team):
     ready_voice(org, name="Harbour Guide")
     state = state_for(VoicesState, token)
     fire(state, "search", text="Harbour")
-    assert [v["name"] for v in state.team] == ["Harbour Guide"]
+    assert [v.name for v in state.team] == ["Harbour Guide"]
     fire(state, "search", text="Harbour\x00")
     assert state.team == [] and state.builtin == []
 

@@ -8,7 +8,7 @@ import pytest
 
 from resonance.orgs.models import DomainMode, JoinRequest, Membership, OrgDomain
 from resonance.ui.states.org_selection import OrgSelectionState
-from resonance.ui.states.org_settings import OrgSettingsState
+from resonance.ui.states.org_settings import DomainRow, OrgSettingsState
 from tests.factories import add_member, all_rows, code_in, get, last_mail, make_org, make_user, resolve, \
     signed_in
 from tests.ui.states.events import fire, state_for
@@ -23,15 +23,16 @@ def team():
     return org, signed_in(admin, org)[1]
 
 
-def verified_on_page(page, domain: str = "acme.com") -> dict[str, str]:
+def verified_on_page(page, domain: str = "acme.com") -> DomainRow:
     assert "Domain added" in fire(page, "add_domain", form={"domain": domain})
-    (row,) = [d for d in page.domains if d["domain"] == domain]
-    assert "Code sent to it@" in fire(page, "send_domain_code", form={"domain_id": row["id"], "email": f"it@{domain}"})
-    assert page.domains[0]["code_sent_to"] == f"it@{domain}"
+    (row,) = [d for d in page.domains if d.domain == domain]
+    assert row.verified is False
+    assert "Code sent to it@" in fire(page, "send_domain_code", form={"domain_id": row.id, "email": f"it@{domain}"})
+    assert page.domains[0].code_sent_to == f"it@{domain}"
     code = code_in(last_mail(f"it@{domain}"))
-    assert "Domain verified." in fire(page, "verify_domain", form={"domain_id": row["id"], "code": code})
-    (row,) = [d for d in page.domains if d["domain"] == domain]
-    assert row["verified"] == "1"
+    assert "Domain verified." in fire(page, "verify_domain", form={"domain_id": row.id, "code": code})
+    (row,) = [d for d in page.domains if d.domain == domain]
+    assert row.verified is True
     return row
 
 
@@ -40,15 +41,15 @@ def test_an_admin_verifies_a_domain_and_a_person_at_it_joins_from_org_selection(
     page = state_for(OrgSettingsState, token)
     fire(page, "load")
     row = verified_on_page(page)
-    assert "Enrollment mode changed." in fire(page, "change_domain_mode", domain_id=row["id"],
+    assert "Enrollment mode changed." in fire(page, "change_domain_mode", domain_id=row.id,
                                               mode="automatic_invitation")
-    assert page.domains[0]["mode"] == DomainMode.AUTOMATIC_INVITATION
+    assert page.domains[0].mode == DomainMode.AUTOMATIC_INVITATION
 
     bo = make_user(name="Bo", email="bo@acme.com")
     bo_token = signed_in(bo)[1]
     selection = state_for(OrgSelectionState, bo_token, path="/org-selection")
     fire(selection, "on_load")
-    assert [(o["org_name"], o["mode"]) for o in selection.domain_offers] == [("Acme", "automatic_invitation")]
+    assert [(o.org_name, o.mode) for o in selection.domain_offers] == [("Acme", "automatic_invitation")]
     fire(selection, "join_by_domain", org_id=org.id)
     assert selection.error == ""
     assert len(all_rows(Membership, org_id=org.id, user_id=bo.id)) == 1
@@ -67,15 +68,15 @@ def test_a_request_to_join_shows_as_requested_and_the_admin_approves_or_declines
         fire(selection, "on_load")
         fire(selection, "request_to_join", org_id=org.id)
         assert "Request sent" in selection.info and selection.error == ""
-        assert selection.domain_offers[0]["requested"] == "1"
+        assert selection.domain_offers[0].requested is True
 
     fire(page, "load")
-    requests = {r["email"]: r["id"] for r in page.join_requests}
+    requests = {r.email: r.id for r in page.join_requests}
     assert set(requests) == {"bo@acme.com", "cy@acme.com"}
     assert "Request approved" in fire(page, "approve_request", request_id=requests["bo@acme.com"])
     assert "Request declined." in fire(page, "decline_request", request_id=requests["cy@acme.com"])
     assert page.join_requests == []
-    assert {m["email"] for m in page.members} == {"ada@acme-hq.net", "bo@acme.com"}
+    assert {m.email for m in page.members} == {"ada@acme-hq.net", "bo@acme.com"}
 
 
 def test_errors_end_in_a_toast_and_removal_asks_first(team):
@@ -87,14 +88,14 @@ def test_errors_end_in_a_toast_and_removal_asks_first(team):
     fire(page, "add_domain", form={"domain": "acme.com"})
     row = page.domains[0]
     assert "Enter an address at acme.com" in fire(page, "send_domain_code",
-                                                  form={"domain_id": row["id"], "email": "me@gmail.com"})
-    assert "expired" in fire(page, "verify_domain", form={"domain_id": row["id"], "code": "123456"})
+                                                  form={"domain_id": row.id, "email": "me@gmail.com"})
+    assert "expired" in fire(page, "verify_domain", form={"domain_id": row.id, "code": "123456"})
 
-    fire(page, "ask", action="remove_domain", item_id=row["id"])
+    fire(page, "ask", action="remove_domain", item_id=row.id)
     assert (page.confirm_action, page.confirm_name) == ("remove_domain", "acme.com")
     fire(page, "cancel_confirm")
-    assert get(OrgDomain, row["id"]) is not None
-    fire(page, "ask", action="remove_domain", item_id=row["id"])
+    assert get(OrgDomain, row.id) is not None
+    fire(page, "ask", action="remove_domain", item_id=row.id)
     assert "Domain removed." in fire(page, "remove_domain", domain_id=page.confirm_id)
     assert page.domains == [] and all_rows(OrgDomain) == []
 
@@ -110,9 +111,9 @@ def test_a_members_domain_events_are_refused_and_change_nothing(team):
     fire(page, "load")
     assert page.domains == [] and page.join_requests == []
     for handler, payload in (("add_domain", {"form": {"domain": "acme.org"}}),
-                             ("change_domain_mode", {"domain_id": row["id"], "mode": "automatic_invitation"}),
-                             ("remove_domain", {"domain_id": row["id"]}),
-                             ("send_domain_code", {"form": {"domain_id": row["id"], "email": "x@acme.com"}}),
+                             ("change_domain_mode", {"domain_id": row.id, "mode": "automatic_invitation"}),
+                             ("remove_domain", {"domain_id": row.id}),
+                             ("send_domain_code", {"form": {"domain_id": row.id, "email": "x@acme.com"}}),
                              ("approve_request", {"request_id": "jrq_any"})):
         assert "Only admins can do this." in fire(page, handler, **payload), handler
     assert [(d.domain, d.mode) for d in all_rows(OrgDomain)] == [("acme.com", DomainMode.SUGGESTION)]

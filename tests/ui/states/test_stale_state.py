@@ -119,7 +119,7 @@ def test_filters_come_from_the_address_and_the_address_shows_them(token):
     tab = Tab(token)
     voices = tab.state(VoicesState)
     tab.visit("/voices", VoicesState)
-    everything = [v["name"] for v in voices.builtin]
+    everything = [v.name for v in voices.builtin]
     assert sorted(everything) == ["Aaron", "Anaya"]
     said = tab.visit("/voices", VoicesState, "set_category", value="CUSTOMER_SERVICE")
     assert "/voices?category=CUSTOMER_SERVICE" in said
@@ -129,11 +129,11 @@ def test_filters_come_from_the_address_and_the_address_shows_them(token):
     assert "/voices?query=calm&category=CUSTOMER_SERVICE&language=en-US" in said
     tab.visit("/voices", VoicesState)  # away and back by the sidebar: no filter, none shown
     assert (voices.query, voices.category, voices.language, voices.filtered) == ("", ALL, ALL, False)
-    assert [v["name"] for v in voices.builtin] == everything
+    assert [v.name for v in voices.builtin] == everything
     said = tab.visit("/voices?category=CUSTOMER_SERVICE&language=xx-XX", VoicesState)  # a link that asks for some
     assert (voices.category, voices.language) == ("CUSTOMER_SERVICE", ALL)
     assert "/voices?category=CUSTOMER_SERVICE" in said and "language=" not in said
-    assert [v["name"] for v in voices.builtin] == ["Anaya"]
+    assert [v.name for v in voices.builtin] == ["Anaya"]
 
 
 # 4. Generate while its job runs

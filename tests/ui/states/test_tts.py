@@ -3,6 +3,7 @@ queueing in the actor's organization, history rows, file clean-up, durations."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import timedelta
 
 import pytest
@@ -44,8 +45,8 @@ def queued(monkeypatch):
 
 def test_voice_options_say_name_and_category_label_with_a_seeded_avatar():
     voice = Voice(id="voi_1", name="Anaya", category="CUSTOMER_SERVICE", variant=VoiceVariant.SYSTEM)
-    assert tts.voice_option(voice) == {"id": "voi_1", "name": "Anaya", "label": "Anaya - Customer Service",
-                                       "background": avatars.glass("voi_1")}
+    assert tts.voice_option(voice) == tts.VoiceOption(id="voi_1", name="Anaya", label="Anaya - Customer Service",
+                                                      background=avatars.glass("voi_1"))
 
 
 def test_the_note_names_exactly_the_controls_the_engine_ignores():
@@ -102,12 +103,12 @@ def test_a_history_row_is_display_data_only(clock):
                             status="running", object_key="generations/orgs/org_secret/gen_1",
                             created_at=clock.now() - timedelta(minutes=5))
     row = tts_history.history_row(generation)
-    assert set(row) == {"id", "text", "voice_name", "background", "created", "status"}
+    assert {field.name for field in fields(row)} == {"id", "text", "voice_name", "background", "created", "status"}
     assert "org_secret" not in str(row)
-    assert row["text"].endswith("…") and len(row["text"]) == tts_history.PREVIEW_CHARS
-    assert (row["voice_name"], row["status"]) == ("Gone Voice", "running")
-    assert row["created"] == formatting.iso(clock.now() - timedelta(minutes=5))  # the browser says "5 minutes ago"
-    assert row["background"] == avatars.glass("Gone Voice")  # the deleted voice keeps a picture
+    assert row.text.endswith("…") and len(row.text) == tts_history.PREVIEW_CHARS
+    assert (row.voice_name, row.status) == ("Gone Voice", "running")
+    assert row.created == formatting.iso(clock.now() - timedelta(minutes=5))  # the browser says "5 minutes ago"
+    assert row.background == avatars.glass("Gone Voice")  # the deleted voice keeps a picture
 
 
 def test_deleting_removes_the_audio_and_every_chunk_and_survives_storage_errors(sqlite_db, monkeypatch):

@@ -3,6 +3,8 @@ who may change a voice, sizes, avatars."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from resonance.orgs.principal import Principal
@@ -24,26 +26,26 @@ def custom(**fields) -> Voice:
 
 def test_a_card_shows_category_label_flag_region_and_preview_url():
     view = voices.voice_view(custom(description="Calm"), MEMBER)
-    assert view["category_label"] == "Narrative" and view["description"] == "Calm"
-    assert view["flag"] == "🇬🇧" and view["region"] == "United Kingdom"
-    assert view["preview_url"].endswith(f"/api/voices/{view['id']}")
-    assert view["custom"] is True
+    assert view.category_label == "Narrative" and view.description == "Calm"
+    assert view.flag == "🇬🇧" and view.region == "United Kingdom"
+    assert view.preview_url.endswith(f"/api/voices/{view.id}")
+    assert view.custom is True
 
 
 def test_matching_shows_progress_then_what_the_voice_is_and_the_similarity_with_its_scale():
     running = voices.voice_view(custom(match_status="running", match_progress=0.42), MEMBER)
-    assert (running["state"], running["matching"], running["match_percent"]) == ("matching", True, 42)
-    assert running["sentence"] == "Being matched to Kokoro voices…" and running["similarity"] == ""
+    assert (running.state, running.matching, running.match_percent) == ("matching", True, 42)
+    assert running.sentence == "Being matched to Kokoro voices…" and running.similarity == ""
     report = {"timbre": {"bm_daniel": 0.6, "am_michael": 0.4}, "prosody": {"bm_george": 1.0},
               "held_back": {"dvector": 0.8, "resemblyzer": 0.873}}
     done = voices.voice_view(custom(match_status="done", similarity=0.873, engine_voice='"bm_daniel"',
                                     match_report=match_report.dump(report)), MEMBER)
-    assert (done["state"], done["matching"], done["badge"]) == ("ready", False, "Matched voice")
-    assert done["sentence"] == ("Matched voice: a blend of Kokoro voices Walter and Aaron shaped to your pitch; not a "
+    assert (done.state, done.matching, done.badge) == ("ready", False, "Matched voice")
+    assert done.sentence == ("Matched voice: a blend of Kokoro voices Walter and Aaron shaped to your pitch; not a "
                                 "clone of your recording.")
-    assert done["similarity"] == "87% similar" and done["scale"] == labels.SIMILARITY_SCALE
+    assert done.similarity == "87% similar" and done.scale == labels.SIMILARITY_SCALE
     failed = voices.voice_view(custom(match_status="failed", match_error="No speech found"), MEMBER)
-    assert (failed["state"], failed["sentence"], failed["similarity"]) == ("failed", "No speech found", "")
+    assert (failed.state, failed.sentence, failed.similarity) == ("failed", "No speech found", "")
 
 
 @pytest.mark.parametrize("fields", [
@@ -54,25 +56,25 @@ def test_matching_shows_progress_then_what_the_voice_is_and_the_similarity_with_
 ])
 def test_a_card_never_shows_a_percentage_without_its_scale(fields):
     view = voices.voice_view(custom(**fields), MEMBER)
-    shown = " ".join(str(value) for value in view.values())
-    assert "% similar" not in shown or view["scale"] == labels.SIMILARITY_SCALE
+    shown = " ".join(str(value) for value in asdict(view).values())
+    assert "% similar" not in shown or view.scale == labels.SIMILARITY_SCALE
 
 
 def test_with_a_cloning_engine_the_card_says_cloned_and_is_ready_at_once():
     engine = labels.ActiveEngine(clones=True, label="Remote speech service")
     view = voices.voice_view(custom(match_status="queued"), MEMBER, engine=engine)
-    assert (view["state"], view["matching"], view["badge"]) == ("ready", False, "Cloned")
-    assert view["sentence"] == "Cloned from your recording by Remote speech service." and view["similarity"] == ""
+    assert (view.state, view.matching, view.badge) == ("ready", False, "Cloned")
+    assert view.sentence == "Cloned from your recording by Remote speech service." and view.similarity == ""
 
 
 def test_only_admins_and_the_creator_may_change_a_custom_voice_and_nobody_a_system_one():
     mine, theirs = custom(created_by="usr_member"), custom(created_by="usr_other")
-    assert voices.voice_view(mine, MEMBER)["can_manage"]
-    assert not voices.voice_view(theirs, MEMBER)["can_manage"]
-    assert voices.voice_view(theirs, ADMIN)["can_manage"]
+    assert voices.voice_view(mine, MEMBER).can_manage
+    assert not voices.voice_view(theirs, MEMBER).can_manage
+    assert voices.voice_view(theirs, ADMIN).can_manage
     system = Voice(name="Aaron", variant=VoiceVariant.SYSTEM, language="en-US")
     view = voices.voice_view(system, ADMIN)
-    assert not view["can_manage"] and not view["custom"] and view["state"] == "builtin"
+    assert not view.can_manage and not view.custom and view.state == "builtin"
 
 
 @pytest.mark.parametrize("size, text", [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB"), (12_582_912, "12.0 MB")])
