@@ -75,6 +75,7 @@ def _clear_caches() -> None:
     config.get_settings.cache_clear()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     # Under pytest-xdist (scripts/test runs two workers), the browser tests share one app per worker: keep them on
     # one worker, which builds it once, while the other runs everything else.
