@@ -49,6 +49,13 @@ class RateLimited(ResonanceError):
         self.retry_after = retry_after
 
 
+class Unavailable(ResonanceError):
+    """Something the app depends on (storage) is down for longer than it waits: try again later. The message says
+    so in plain words; `core.failures.report` logs the cause with a reference."""
+
+    status = 503
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 

@@ -11,7 +11,9 @@ Nothing younger than the grace period is touched or reported (objects by their l
 finished): an upload or a generation in progress writes its files before its row names them. Only the app's own
 prefixes (`voices/`, `generations/`) are looked at. Who owns what:
 - a voice: its sample (`object_key`), the upload as it came (`original_key`) and the engine sidecar beside the sample;
-- a generation, whatever its status: its audio key and every chunk under `<audio key>.chunks/`.
+- a generation: the audio key its row names; while it is queued, running or done, also its own audio key and every
+  chunk under `<audio key>.chunks/`. A failed or cancelled generation owns no chunks (a retry is a new row): those
+  its job could not remove, storage being down when it failed, are orphans here.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def sweep(*, delete: bool = False, grace: timedelta = DEFAULT_GRACE) -> SweepRep
 
 
 def _owned() -> tuple[set[str], set[str]]:
-    """(keys some row names, chunk folders of existing generations)."""
+    """(keys some row names or a generation in progress or done will write, chunk folders of those generations)."""
     owned: set[str] = set()
     chunks: set[str] = set()
     with system_session() as session:
@@ -86,12 +88,13 @@ def _owned() -> tuple[set[str], set[str]]:
                 owned.update((sample, sidecar_key(sample)))
             if original:
                 owned.add(original)
-        for generation_id, org_id, key in session.exec(
-                select(Generation.id, Generation.org_id, Generation.object_key)).all():
-            owned.add(files.audio_key(org_id, generation_id))
+        for generation_id, org_id, key, status in session.exec(
+                select(Generation.id, Generation.org_id, Generation.object_key, Generation.status)).all():
             if key:
                 owned.add(key)
-            chunks.add(files.chunk_prefix(org_id, generation_id))
+            if status not in (rows.FAILED, rows.CANCELLED):
+                owned.add(files.audio_key(org_id, generation_id))
+                chunks.add(files.chunk_prefix(org_id, generation_id))
     return owned, chunks
 
 

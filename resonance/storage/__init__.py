@@ -1,7 +1,9 @@
 """File storage behind one interface: bytes in, bytes out. Knows nothing of the database, organizations or Reflex.
 
 `get_storage()` returns the backend chosen by `RESONANCE_STORAGE_BACKEND`: `local` (default, files under
-`DATA_DIR/storage`) or `s3` (any S3-compatible bucket through boto3).
+`DATA_DIR/storage`) or `s3` (any S3-compatible bucket through boto3). S3 requests ride out an outage of up to
+`RESONANCE_STORAGE_RETRY_SECONDS` (storage/retry.py), then raise `StorageUnavailable`; local disk is not retried, as
+a disk error does not pass by itself within seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from resonance.storage.base import (
     ObjectInfo,
     Storage,
     StorageError,
+    StorageUnavailable,
     StoredObject,
 )
 from resonance.storage.local import LocalStorage
@@ -28,6 +31,7 @@ __all__ = [
     "ObjectInfo",
     "Storage",
     "StorageError",
+    "StorageUnavailable",
     "StoredObject",
     "create_storage",
     "get_storage",
@@ -37,6 +41,7 @@ __all__ = [
 def create_storage(settings: Settings) -> Storage:
     """A new backend configured from `settings`."""
     if settings.STORAGE_BACKEND == "s3":
+        from resonance.storage.retry import RetryPolicy
         from resonance.storage.s3 import S3Storage  # boto3 loads only when S3 is configured
 
         return S3Storage(
@@ -46,6 +51,7 @@ def create_storage(settings: Settings) -> Storage:
             secret_access_key=settings.S3_SECRET_ACCESS_KEY,
             region=settings.S3_REGION,
             addressing_style=settings.S3_ADDRESSING_STYLE,
+            retry=RetryPolicy(seconds=settings.STORAGE_RETRY_SECONDS),
         )
     return LocalStorage(settings.storage_dir)
 

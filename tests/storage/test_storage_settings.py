@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from resonance.core.config import Settings
 from resonance.core.errors import ConfigError
 from resonance.storage import LocalStorage, NotFound, StorageError, create_storage, get_storage
+from resonance.storage.retry import RetryPolicy
 from resonance.storage.s3 import S3Storage
 
 S3_NAMES = ["ENDPOINT_URL", "BUCKET", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "REGION", "ADDRESSING_STYLE"]
@@ -124,6 +125,8 @@ def test_unreachable_server_is_a_storage_error():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again below: nothing listens there
-    storage = S3Storage(bucket="b", endpoint_url=f"http://127.0.0.1:{port}", access_key_id="i", secret_access_key="s")
-    with pytest.raises(StorageError, match="EndpointConnectionError"):
+    storage = S3Storage(bucket="b", endpoint_url=f"http://127.0.0.1:{port}", access_key_id="i", secret_access_key="s",
+                        retry=RetryPolicy(seconds=0))  # tests/storage/test_retry.py covers the waiting
+    with pytest.raises(StorageError) as raised:
         storage.get("voices/system/voi_1")
+    assert "EndpointConnectionError" in str(raised.value.__cause__)

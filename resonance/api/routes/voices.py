@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from resonance.api.deps import MaybePrincipal, SameOrigin
 from resonance.core import ratelimit
 from resonance.core.config import get_settings
-from resonance.core.errors import Invalid, RateLimited, ResonanceError
+from resonance.core.errors import Invalid, RateLimited, ResonanceError, Unavailable
 from resonance.core.failures import report
 from resonance.jobs.default import default_runner
 from resonance.voices import cloning
@@ -52,6 +52,9 @@ async def create_voice(request: Request, principal: MaybePrincipal, name: str = 
                                         declared_type=content_type.split(";")[0].strip())
     except SampleTooLarge as error:
         return JSONResponse({"error": str(error)}, status_code=413)
+    except Unavailable as error:  # storage down past its retry window; cloning removed what it had written
+        message = report(log, error, str(error), "creating a voice in %s failed", principal.org_id)
+        return JSONResponse({"error": message}, status_code=503)
     except ResonanceError as error:
         return JSONResponse({"error": str(error)}, status_code=error.status if error.status != 400 else 422)
     except Exception as error:  # noqa: BLE001 - storage or database failure; cloning already cleaned up

@@ -28,8 +28,9 @@ active subscription), 403
 (`missing_permissions`), 404 (`voice_not_found`, `history_item_not_found`: unknown or another organization's), 412
 (`voice_not_ready`: the voice is still being matched, with its `matching` status and a `Retry-After` header, or its
 matching failed), 413 (`file_too_large`), 422 (`invalid_request`, `model_not_found`), 429 (`rate_limit_exceeded`,
-with a `Retry-After` header in seconds), 502 (`speech_failed`), 503 (`service_unavailable`: the database is briefly
-away, with a `Retry-After` header; the same request works again shortly). A call Resonance does not offer: 404 (`not_found`),
+with a `Retry-After` header in seconds), 502 (`speech_failed`), 503 (`service_unavailable`: the database or file
+storage is briefly away, with a `Retry-After` header when the database is; try again shortly). A call Resonance does
+not offer: 404 (`not_found`),
 or 405 (`method_not_allowed`) for a path served with other methods. Every answer carries a `request-id` header (text
 to speech: its history item's id); text to speech also sends `character-cost` and `x-character-count`.
 

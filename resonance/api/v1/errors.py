@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 
 from resonance.core import logs
 from resonance.core.db import unavailable
-from resonance.core.errors import RateLimited, ResonanceError, SubscriptionRequired
+from resonance.core.errors import RateLimited, ResonanceError, SubscriptionRequired, Unavailable
 from resonance.core.failures import report
 
 log = logging.getLogger("resonance.api")
@@ -139,6 +139,8 @@ def from_error(error: Exception, *, not_found: str = "not_found") -> JSONRespons
                        "app under Billing.")
     if isinstance(error, RateLimited):
         return problem(429, "rate_limit_exceeded", str(error), {"Retry-After": str(error.retry_after)})
+    if isinstance(error, Unavailable):  # an outage: plain words and a reference; the cause goes to the log
+        return problem(503, "service_unavailable", report(log, error, str(error), "public API request failed"))
     if isinstance(error, ResonanceError):
         status_code = error.status
         name = not_found if status_code == 404 else STATUS_NAMES.get(status_code, "invalid_request")

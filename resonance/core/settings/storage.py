@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
 
 
@@ -20,6 +20,9 @@ class StorageSettings(BaseSettings):
     S3_SECRET_ACCESS_KEY: str = ""
     S3_REGION: str = "auto"
     S3_ADDRESSING_STYLE: Literal["path", "virtual", "auto"] = "path"
+    # How long one S3 request keeps being tried through an outage (refused, timed out, 5xx, SlowDown) before the
+    # generation or upload fails with "Storage is unavailable right now"; 0 tries once
+    STORAGE_RETRY_SECONDS: float = Field(30, ge=0)
 
     @model_validator(mode="after")
     def _check_storage(self) -> Self:
