@@ -60,7 +60,7 @@ def test_a_control_character_in_any_field_gets_a_clear_answer_and_writes_nothing
     before = snapshot()
     for entry in sorted(ENTRIES, key=lambda e: e.writes):  # those that count a failed attempt go last
         for value in HOSTILE:
-            with subtests.test(entry.name, value=value):
+            with subtests.test(entry.name, value=ascii(value)):  # a lone surrogate cannot cross to xdist
                 _attack(entry, world, value)
         if not entry.writes:
             with subtests.test(entry.name, check="nothing written"):

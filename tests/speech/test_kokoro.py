@@ -148,12 +148,11 @@ def test_no_pause_is_added_between_the_pieces_of_one_sentence(kokoro):
 
 def test_the_schedulers_plan_speaks_exactly_what_synthesize_does(kokoro):
     """Generations run through `plan` (one call per chunk on the chunk scheduler): same pieces, same pauses."""
-    text = ("When the ferry finally left the harbour, everyone waved. " + "The gulls followed it out past the lighthouse "
-            "and the long grey wall of the breakwater. " * 4 + "Then it was gone.")
+    text = "When the ferry finally left the harbour, everyone waved. Then it was gone."
     voice = EngineVoice(spec="af_heart")
     streamed = list(kokoro.synthesize(text, voice))
     planned = [task() for task in kokoro.plan(text, voice)]
-    assert [c.text for c in planned] == [c.text for c in streamed] and len(planned) >= 3
+    assert [c.text for c in planned] == [c.text for c in streamed] and len(planned) >= 2
     assert [len(c.samples) for c in planned] == [len(c.samples) for c in streamed]
 
 
