@@ -41,7 +41,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -51,14 +50,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
+from tests.servers import free_port  # noqa: E402
+
 GOAL_MS = 50.0  # issue 7: p95 ≤ 50 ms at 200 concurrent signed-in users
 NAMESPACE = "/_event"  # Reflex's Socket.IO namespace is the event URL's path, like its engine path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed_users(n: int) -> list[str]:

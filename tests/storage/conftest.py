@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_ports
 
 ACCESS_KEY = "resonance-test"
 SECRET_KEY = "resonance-test-secret"
@@ -56,17 +57,6 @@ def _weed() -> str:
     return found
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def weed_command(weed: str, data_dir: Path, config: Path, ports: list[int]) -> list[str]:
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = ports
     return [
@@ -86,7 +76,7 @@ class WeedServer:
     again: the same ports and data, so objects written before the stop are there after it."""
 
     def __init__(self, root: Path):
-        self.root, self.ports = root, _free_ports(8)
+        self.root, self.ports = root, free_ports(8)
         self.config = root / "s3.json"
         self.config.write_text(json.dumps({"identities": [{
             "name": "resonance",
