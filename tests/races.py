@@ -9,7 +9,7 @@ from collections.abc import Callable
 from resonance.orgs.purge import storage_prefixes
 from resonance.storage import LocalStorage, get_storage
 
-WAIT_S = 30.0  # only a hung job waits this long: every wait ends as soon as the other side arrives
+WAIT_S = 180.0  # only a hung job waits this long: every wait ends as soon as the other side arrives
 
 
 class Gate:

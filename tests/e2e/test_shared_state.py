@@ -126,6 +126,20 @@ class Tab:
         self.sio.emit("event", {"name": f"{self.names[state]}.{handler}", "payload": payload,
                                 "router_data": {"pathname": "/", "asPath": "/"}}, namespace=NAMESPACE)
 
+    def switch_org(self, org_id: str) -> None:
+        """Switch the session's organization and wait for the worker's answer (the page reload it asks for): the
+        event has been handled and the tab's state written back before the tab moves on."""
+        with self.arrived:
+            seen = len(self.updates)
+        self.send("shell", "switch_org", {"org_id": org_id})
+        deadline = time.monotonic() + WAIT
+        with self.arrived:
+            while not any(event.get("name") == "_call_script" for update in self.updates[seen:]
+                          for event in update.get("events") or ()):
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, "switch_org was never answered"
+                self.arrived.wait(remaining)
+
     def close(self) -> None:
         self.sio.disconnect()
 
@@ -144,8 +158,7 @@ def test_a_tab_moving_between_workers_keeps_its_state_session_and_organization(w
     on_a.wait("auth", "org_id", alpha)
     on_a.send("home", "set_text", {"value": draft})
     on_a.wait("home", "text", draft)
-    on_a.send("shell", "switch_org", {"org_id": beta})  # the session's active organization, in the database
-    time.sleep(0.5)
+    on_a.switch_org(beta)  # the session's active organization, in the database
     on_a.close()
 
     on_b = Tab(url_b, origin, cookie, token, names)
@@ -156,8 +169,7 @@ def test_a_tab_moving_between_workers_keeps_its_state_session_and_organization(w
     edit = f"edited on worker B {secrets.token_hex(3)}"
     on_b.send("home", "set_text", {"value": edit})
     on_b.wait("home", "text", edit)
-    on_b.send("shell", "switch_org", {"org_id": alpha})
-    time.sleep(0.5)
+    on_b.switch_org(alpha)
     on_b.close()
 
     back_on_a = Tab(url_a, origin, cookie, token, names)
