@@ -77,11 +77,13 @@ def _clear_caches() -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    # Under pytest-xdist (scripts/test runs two workers), the browser tests share one app per worker: keep them on
-    # one worker, which builds it once, while the other runs everything else.
+    # Under pytest-xdist (scripts/test runs two workers): the browser tests share one app, so they stay on one
+    # worker, which builds it once; every other file stays whole on one worker, so its module fixtures (minutes of
+    # speech synthesis for some) are made once.
     for item in items:
-        if "tests/e2e/" in item.nodeid or item.nodeid.startswith("e2e/"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+        path = item.nodeid.split("::", 1)[0]
+        e2e = path.startswith(("tests/e2e/", "e2e/"))
+        item.add_marker(pytest.mark.xdist_group("e2e" if e2e else path))
 
 
 def pytest_sessionfinish(session, exitstatus):
