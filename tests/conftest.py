@@ -48,6 +48,7 @@ import resonance.models  # noqa: E402,F401  (every table registered before creat
 from resonance.core import config  # noqa: E402
 from resonance.core.clock import clock as _clock  # noqa: E402
 from resonance.core.db import get_engine  # noqa: E402
+from resonance.storage import get_storage  # noqa: E402
 from resonance.core import ratelimit  # noqa: E402
 
 # A developer's .env must not change what the tests see.
@@ -68,22 +69,22 @@ def migrate_to_head() -> None:
 
 
 def _clear_caches() -> None:
-    """Forget the cached settings and engine (closing its connections) so the next use reads the environment."""
+    """Forget the cached settings, engine (closing its connections) and storage backend, so the next use reads the
+    environment: a test that configured S3 leaves no bucket behind for the next one."""
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
     config.get_settings.cache_clear()
+    get_storage.cache_clear()
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    # Under pytest-xdist (scripts/test runs two workers): the browser tests share one app, so they stay on one
-    # worker, which builds it once; every other file stays whole on one worker, so its module fixtures (minutes of
-    # speech synthesis for some) are made once.
+    # Under pytest-xdist (scripts/test runs two workers), the browser tests share one app per worker: keep them on
+    # one worker, which builds it once, while the other runs everything else.
     for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        e2e = path.startswith(("tests/e2e/", "e2e/"))
-        item.add_marker(pytest.mark.xdist_group("e2e" if e2e else path))
+        if item.nodeid.startswith(("tests/e2e/", "e2e/")):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -200,6 +201,7 @@ def configure():
 
         yield apply
     config.get_settings.cache_clear()
+    get_storage.cache_clear()
 
 
 # Time and in-memory state

@@ -4,10 +4,11 @@ deleted what it works on, and what storage still holds of an organization."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from resonance.orgs.purge import storage_prefixes
-from resonance.storage import LocalStorage, get_storage
+from resonance.storage import get_storage
 
 WAIT_S = 180.0  # only a hung job waits this long: every wait ends as soon as the other side arrives
 
@@ -27,25 +28,33 @@ class Gate:
         if not self._released.wait(WAIT_S):
             raise TimeoutError("the test never released the gate")
 
-    def arrived(self) -> None:
-        if not self._arrived.wait(WAIT_S):
-            raise TimeoutError("the job never reached the gate")
+    def arrived(self, job: Callable[[], None] | None = None) -> None:
+        """Wait until the job holds at the gate; with `job` (what `in_thread` returned), a job that ended before
+        reaching it fails the test at once with the job's own error."""
+        deadline = time.monotonic() + WAIT_S
+        while not self._arrived.wait(0.05):
+            if job is not None and job.done.is_set():
+                job()  # re-raises the job's error
+                raise AssertionError("the job ended without reaching the gate")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the job never reached the gate")
 
     def release(self) -> None:
         self._released.set()
 
 
 def hold_put(monkeypatch, gate: Gate, wanted: Callable[[str], bool]) -> None:
-    """The first `put` of a key that `wanted` accepts waits at `gate` before it writes (local storage). Calls
-    chain: each holds its own keys."""
-    real = LocalStorage.put
+    """The first `put` of a key that `wanted` accepts waits at `gate` before it writes (the storage backend in use).
+    Calls chain: each holds its own keys."""
+    backend = type(get_storage())
+    real = backend.put
 
     def put(self, key, data, content_type):
         if wanted(key):
             gate.hold()
         return real(self, key, data, content_type)
 
-    monkeypatch.setattr(LocalStorage, "put", put)
+    monkeypatch.setattr(backend, "put", put)
 
 
 def in_thread(work: Callable[[], object]) -> Callable[[], None]:
@@ -58,7 +67,15 @@ def in_thread(work: Callable[[], object]) -> Callable[[], None]:
         except BaseException as error:  # noqa: BLE001 - handed to the test's thread
             failure.append(error)
 
-    thread = threading.Thread(target=run, daemon=True)
+    done = threading.Event()
+
+    def run_and_say() -> None:
+        try:
+            run()
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run_and_say, daemon=True)
     thread.start()
 
     def join() -> None:
@@ -67,6 +84,7 @@ def in_thread(work: Callable[[], object]) -> Callable[[], None]:
         if failure:
             raise failure[0]
 
+    join.done = done
     return join
 
 

@@ -80,7 +80,7 @@ def test_a_generation_deleted_while_spoken_leaves_no_file_and_bills_nothing(prin
     bill_from_now_on(configure)
     assert jobs.GENERATION_JOBS.claim_next() == generation_id
     join = in_thread(lambda: jobs.run_generation(generation_id))
-    gate.arrived()
+    gate.arrived(join)
 
     # The deletion waits for nothing the held job holds (its own thread, so a lock would show as a timeout).
     deleting = in_thread(lambda: delete(principal, generation_id))

@@ -90,7 +90,7 @@ def test_a_member_removed_while_their_generation_runs_still_gets_it_in_the_organ
     bill_from_now_on(configure)
     assert jobs.GENERATION_JOBS.claim_next() == generation_id
     join = in_thread(lambda: jobs.run_generation(generation_id))
-    gate.arrived()
+    gate.arrived(join)
 
     with tenant_session(org.id) as session:
         members.remove(session=session, actor=admin, membership_id=membership.id)
@@ -123,7 +123,7 @@ def test_an_organization_deleted_while_it_is_exported_leaves_no_archive(team, mo
         hold_put(monkeypatch, gate, lambda key: key == exports.archive_key(org.id, export_id))
     assert exports.ORG_EXPORTS.claim_next() == export_id
     join = in_thread(lambda: exports.run_export(export_id))
-    gate.arrived()
+    gate.arrived(join)
 
     delete_org(org, principal)
     gate.release()

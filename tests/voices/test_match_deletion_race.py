@@ -76,7 +76,7 @@ def test_a_voice_deleted_while_its_match_runs_leaves_no_file_and_no_row(team, mo
         hold_put(monkeypatch, gate, lambda key: key == sidecar_key(voice.object_key))
     assert matching.MATCH_JOBS.claim_next() == voice.id
     join = in_thread(lambda: matching.run_match(voice.id))
-    gate.arrived()
+    gate.arrived(join)
 
     delete(principal, voice.id)
     gate.release()
