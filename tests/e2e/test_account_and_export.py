@@ -1,7 +1,7 @@
 """Data a person owns, in Chromium: an Admin exports the organization (button → "Exporting… n%" → Download, the
 archive fetched with the browser's own cookie is a zip with the manifest) and a Member cannot fetch it; a person
 deletes their account on /account (the last Admin is refused with the organization named first), lands on the
-sign-in page, and the account is gone."""
+sign-in page, which confirms the deletion, and the account is gone."""
 
 from __future__ import annotations
 
@@ -84,6 +84,7 @@ def test_a_person_deletes_their_account(app: RunningApp, new_browser):
     leo = seeded["users"]["leo"]
     b = ask_to_delete(new_browser, leo)
     b.wait_path("/sign-in")
+    b.wait_text("#form-info", "Your account has been deleted.")
     assert app.one("SELECT count(*) FROM users WHERE id = ?", leo["id"]) == 0
     assert app.one("SELECT count(*) FROM auth_sessions WHERE user_id = ?", leo["id"]) == 0
     assert app.one("SELECT count(*) FROM memberships WHERE user_id = ?", leo["id"]) == 0

@@ -24,6 +24,7 @@ NOTICES = {
     "expired": "That sign-in took too long. Please sign in again.",
     "verified": "Email verified. Sign in to continue.",
     "reset": "Password changed. Sign in with your new password.",
+    "deleted": "Your account has been deleted.",
 }
 
 
@@ -82,7 +83,9 @@ class SignInState(AuthState):
     def on_load(self):
         params = self.router.url.query_parameters
         self.email, self.error, self.busy = params.get("email", ""), "", False
-        self.notice = NOTICES.get(params.get("error", "") or params.get("notice", ""), "")
+        # The account page lands here with `?deleted=1` after deleting the account (its tab's states are gone).
+        code = "deleted" if params.get("deleted") else params.get("error", "") or params.get("notice", "")
+        self.notice = NOTICES.get(code, "")
         # A refused social sign-in or magic link comes back as a code; only our own sentence for it is shown.
         self.error = oauth_errors.message(params.get("oauth_error", ""), providers.label(params.get("provider", "")))
         self.providers = providers.buttons(next_path=params.get("next", ""))
