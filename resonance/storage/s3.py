@@ -56,6 +56,8 @@ class S3Storage:
     ):
         self.bucket = bucket
         self.retry = retry or RetryPolicy()
+        # AWS outside us-east-1 wants the region named when a bucket is created; other services take none.
+        self._location = region if not endpoint_url and region not in ("auto", "us-east-1") else ""
         self.client = client or boto3.client(
             "s3",
             endpoint_url=endpoint_url or None,
@@ -150,6 +152,23 @@ class S3Storage:
         # Tried once: readiness must answer at once, and a bucket down now is what it reports.
         self._request("head_bucket", "", {"Bucket": self.bucket})
 
+    def create_bucket(self) -> bool:
+        """Create the bucket unless it exists (set-up, `python -m resonance.ops.bucket`); True when it was made.
+        Retried like every request, so it waits for a storage server that is still starting."""
+        try:
+            self._call("head_bucket", self.bucket, Bucket=self.bucket)
+            return False
+        except NotFound:
+            pass
+        where = {"CreateBucketConfiguration": {"LocationConstraint": self._location}} if self._location else {}
+        try:
+            self._call("create_bucket", self.bucket, Bucket=self.bucket, **where)
+        except StorageError as error:
+            if "BucketAlreadyOwnedByYou" not in str(error):  # another process made it meanwhile
+                raise
+            return False
+        return True
+
     def _call(self, operation: str, key: str, **params: Any) -> Any:
         """One request, tried again while it fails transiently (see `RetryPolicy`). A get's body is read within
         the try, as `response["Data"]`: a connection lost halfway through the bytes is retried too."""
@@ -163,6 +182,7 @@ class S3Storage:
             "delete": self.client.delete_objects if "Delete" in params else self.client.delete_object,
             "list": self.client.list_objects_v2,
             "head_bucket": self.client.head_bucket,
+            "create_bucket": self.client.create_bucket,
         }[operation]
         try:
             response = method(**params)

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from resonance.core.config import Settings
 from resonance.core.errors import ConfigError
+from resonance.ops import bucket as bucket_command
 from resonance.storage import LocalStorage, NotFound, StorageError, create_storage, get_storage
 from resonance.storage.retry import RetryPolicy
 from resonance.storage.s3 import S3Storage
@@ -92,6 +93,28 @@ def test_s3_is_configured_from_settings(env, seaweedfs, tmp_path):
     storage.put("voices/system/voi_1", b"RIFF", "audio/wav")
     stored = seaweedfs.client().get_object(Bucket=bucket, Key="voices/system/voi_1")
     assert stored["Body"].read() == b"RIFF" and stored["ContentType"] == "audio/wav"
+
+
+def test_the_bucket_command_creates_the_configured_bucket_once(env, seaweedfs, tmp_path, capsys):
+    """`python -m resonance.ops.bucket`, the set-up step of docs/production.md: the bucket appears, readiness's
+    HeadBucket passes, and a second run leaves it as it is."""
+    bucket = f"made-{tmp_path.name[-20:].lower().replace('_', '-')}"
+    env(DATA_DIR=str(tmp_path), STORAGE_BACKEND="s3", S3_ENDPOINT_URL=seaweedfs.endpoint_url, S3_BUCKET=bucket,
+        S3_ACCESS_KEY_ID=seaweedfs.access_key_id, S3_SECRET_ACCESS_KEY=seaweedfs.secret_access_key)
+    with pytest.raises(NotFound):
+        get_storage().probe()
+    assert bucket_command.main() == 0
+    assert capsys.readouterr().out == f"Bucket {bucket!r} created.\n"
+    get_storage().probe()
+    assert bucket in [b["Name"] for b in seaweedfs.client().list_buckets()["Buckets"]]
+    assert bucket_command.main() == 0
+    assert capsys.readouterr().out == f"Bucket {bucket!r} already exists.\n"
+
+
+def test_the_bucket_command_with_local_storage_does_nothing(env, tmp_path, capsys):
+    env(DATA_DIR=str(tmp_path))
+    assert bucket_command.main() == 0
+    assert "no bucket" in capsys.readouterr().out
 
 
 def test_wrong_credentials_are_a_storage_error_without_the_secret(seaweedfs):
