@@ -11,6 +11,7 @@ from resonance.core import error_tracking, logs, routes
 from resonance.core.config import get_settings
 from resonance.jobs.default import default_runner
 from resonance.mail.delivery import mail_delivery
+from resonance.ui.event_errors import backend_exception_handler
 from resonance.ui.event_logs import EventLogScope
 from resonance.ui.pages.account import account_page
 from resonance.ui.pages.api_docs import api_docs_page
@@ -67,6 +68,7 @@ error_tracking.start()  # Sentry, when RESONANCE_SENTRY_DSN is set: before the a
 
 app = rx.App(
     api_transformer=build_api(),
+    backend_exception_handler=backend_exception_handler,  # a database outage says "try again", not "an error"
     head_components=[rx.el.link(rel="icon", href="/logo.svg")],
     stylesheets=["/styles.css"],
 )
