@@ -154,46 +154,48 @@ def read_first_row(statement: Select, params: Mapping[str, Any], *, org_id: str 
     query, defaults, processors = _compiled(statement, engine)
     values = {**defaults, **params}
     scope = {"_rls_org": org_id, "_rls_system": "on" if system else "off"}
-    try:
-        pooled = engine.raw_connection()  # checkout runs the pool's events (the ping after idle)
-    except engine.dialect.loaded_dbapi.Error as error:  # no server: the same exception as a unit of work's
-        raise exc.DBAPIError.instance(None, None, error, engine.dialect.loaded_dbapi.Error,
-                                      dialect=engine.dialect) from error
-    dbapi_connection = pooled.driver_connection
-    cursor = None
-    try:
-        dbapi_connection.autocommit = True  # no BEGIN, no COMMIT; set locally, no round trip
-        cursor = dbapi_connection.cursor()
+    with engine.connect() as conn, _in_autocommit(conn, query, values) as driver, driver.cursor() as cursor:
         if engine.dialect.driver == "psycopg":
-            with dbapi_connection.pipeline():
+            with driver.pipeline():
                 cursor.execute(_SCOPE_SQL, scope)
                 cursor.execute(query, values)
-                row = cursor.fetchone()
-        else:
-            cursor.execute(f"{_SCOPE_SQL}; {query}", {**values, **scope})  # psycopg2 keeps the last result
-            row = cursor.fetchone()
-    except engine.dialect.loaded_dbapi.Error as error:
-        invalidated = engine.dialect.is_disconnect(error, dbapi_connection, cursor)
-        if invalidated:
-            pooled.invalidate(error)  # as SQLAlchemy does for its own statements: the pool drops the dead connection
-        raise exc.DBAPIError.instance(query, values, error, engine.dialect.loaded_dbapi.Error,
-                                      connection_invalidated=invalidated, dialect=engine.dialect) from error
-    finally:
-        # Whatever happened, the connection goes back in transactional mode: the pool does not undo autocommit, and
-        # the next unit of work on it must stay atomic.
-        try:
-            if cursor is not None and not cursor.closed:
-                cursor.close()
-            if pooled.dbapi_connection is not None:  # None once invalidated
-                dbapi_connection.autocommit = False
-        except engine.dialect.loaded_dbapi.Error as error:
-            pooled.invalidate(error)
-        pooled.close()
+            # Fetched after the pipeline sent its Sync: fetching inside it would wait for the row, then again for
+            # the answer to the Sync.
+        else:  # psycopg2 keeps the last statement's result
+            cursor.execute(f"{_SCOPE_SQL}; {query}", {**values, **scope})
+        row = cursor.fetchone()
     if row is None:
         return None
     if len(processors) != len(row):  # a textual SELECT list: no types to apply
         return tuple(row)
     return tuple(value if process is None else process(value) for value, process in zip(row, processors))
+
+
+@contextmanager
+def _in_autocommit(conn: Connection, statement: str, params: Mapping[str, Any]) -> Iterator[Any]:
+    """`conn`'s driver connection in autocommit (no BEGIN, no COMMIT), back in transactions afterwards whatever
+    happened: the pool does not undo autocommit, and the next unit of work on the connection must stay atomic.
+    Driver errors surface as SQLAlchemy's own do for a statement it ran: a DBAPIError, the connection invalidated
+    when it is dead (see `unavailable`).
+
+    Set on the driver, autocommit costs no round trip. `execution_options(isolation_level="AUTOCOMMIT")` would
+    restore it by itself, but on psycopg2 it costs a round trip of its own (SET default_transaction_isolation)."""
+    dialect, driver = conn.dialect, conn.connection.driver_connection
+    try:
+        driver.autocommit = True
+        yield driver
+    except dialect.loaded_dbapi.Error as error:
+        dead = dialect.is_disconnect(error, driver, None)
+        if dead:
+            conn.invalidate(error)  # the pool connects afresh for the next checkout
+        raise exc.DBAPIError.instance(statement, params, error, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=dead, dialect=dialect) from error
+    finally:
+        if not conn.invalidated:
+            try:
+                driver.autocommit = False
+            except dialect.loaded_dbapi.Error as error:  # a connection that cannot leave autocommit is not reused
+                conn.invalidate(error)
 
 
 def execute_alone(statement: Executable) -> int:
