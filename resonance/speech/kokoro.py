@@ -3,7 +3,8 @@
 The model loads once per process (lazily, thread-safe) on CUDA when onnxruntime offers it, else on the CPU. On the
 CPU, chunks of one text are synthesised side by side, one per core with one onnxruntime thread each, and yielded in
 order, which keeps every core busy where one chunk at a time on several intra-op threads leaves them waiting
-(bench/tts_speed.py compares the two).
+(bench/tts_speed.py compares the two). The first chunk, which runs alone and is what the listener waits for, runs on
+a second session that spreads it over every core.
 A voice is a stock voice name, a weighted blend of them (the style vectors are mixed), or a shaped voice whose two
 halves of the style vector come from different blends (see `Shape`); American voices speak en-us, British ones
 en-gb. Kokoro has no sampling controls: the four sliders are not used.
@@ -154,23 +155,36 @@ class _Model:
             raise SpeechEngineError(
                 f"Kokoro voice packs are missing ({voices_path}); run scripts/run or `ensure_speech_models`"
             )
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle threads sleep instead of spinning: on a shared CPU spinning burnt ~35% more CPU for the same audio
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(str(model_path), sess_options=options, providers=with_options(chosen))
-        # Kokoro.from_session is broken in kokoro-onnx 0.6.1 (it reads a private session attribute): set up directly
-        self.kokoro = Kokoro.__new__(Kokoro)
-        self.kokoro._setup(session=session, model_path=str(model_path), voices_path=str(voices_path),
-                           espeak_config=None, vocab_config=None)
+
+        def session(intra_op_threads: int) -> Kokoro:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = intra_op_threads
+            options.inter_op_num_threads = 1
+            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Idle threads sleep instead of spinning: on a shared CPU spinning burns CPU for no more audio
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            loaded = ort.InferenceSession(str(model_path), sess_options=options, providers=with_options(chosen))
+            # Kokoro.from_session is broken in kokoro-onnx 0.6.1 (it reads a private session attribute): set up
+            # directly
+            kokoro = Kokoro.__new__(Kokoro)
+            kokoro._setup(session=loaded, model_path=str(model_path), voices_path=str(voices_path),
+                          espeak_config=None, vocab_config=None)
+            return kokoro
+
+        self.kokoro = session(threads)
+        # The first chunk of a text is what its listener waits for, and it runs before the others start: on the CPU
+        # it gets a session that spreads one chunk over every core, where the others run one per core side by side.
+        cores = os.cpu_count() or 1
+        on_cpu = chosen[0] == CPU
+        self.first = session(cores) if on_cpu and threads < cores else self.kokoro
+        providers_in_use = self.kokoro.sess.get_providers()
         with np.load(voices_path) as packs:
             self.packs = {name: np.asarray(packs[name], np.float32) for name in STOCK if name in packs.files}
-        self.providers = session.get_providers()
+        self.providers = providers_in_use
         self.threads = threads
-        self.kokoro.create("Hi.", voice=self.packs["af_heart"], lang="en-us")  # first run allocates; pay it now
+        for kokoro in {id(self.kokoro): self.kokoro, id(self.first): self.first}.values():
+            kokoro.create("Hi.", voice=self.packs["af_heart"], lang="en-us")  # first run allocates; pay it now
         self.load_seconds = time.perf_counter() - started
         log.info("Kokoro (%s) loaded in %.1fs on %s (%d threads; onnxruntime offers %s)", model_path.name,
                  self.load_seconds, self.providers[0], threads, ", ".join(ort.get_available_providers()))
@@ -324,7 +338,7 @@ class KokoroEngine:
         style = model.style(voice.spec)
         pieces = text_.split_marked(prepared)
         return [partial(self._chunk, model, index, piece, style, lang, params.speed,
-                        pause=ends and index < len(pieces) - 1)
+                        pause=ends and index < len(pieces) - 1, first=index == 0)
                 for index, (piece, ends) in enumerate(pieces)]
 
     def slots(self) -> int:
@@ -354,7 +368,8 @@ class KokoroEngine:
         workers = min(self._worker_count(model), len(pieces))
         if workers == 1:
             for index, (piece, ends) in enumerate(pieces):
-                yield self._chunk(model, index, piece, style, lang, speed, pause=ends and index < len(pieces) - 1)
+                yield self._chunk(model, index, piece, style, lang, speed, pause=ends and index < len(pieces) - 1,
+                                  first=index == 0)
             return
         # Keep `workers` chunks in flight and hand them out in order; closing the generator early cancels the rest.
         pool = ThreadPoolExecutor(workers, thread_name_prefix="kokoro")
@@ -364,7 +379,7 @@ class KokoroEngine:
         def fill(limit: int) -> None:
             for index, (piece, ends) in queued:
                 pending.append(pool.submit(self._chunk, model, index, piece, style, lang, speed,
-                                           pause=ends and index < len(pieces) - 1))
+                                           pause=ends and index < len(pieces) - 1, first=index == 0))
                 if len(pending) >= limit:
                     return
 
@@ -378,9 +393,11 @@ class KokoroEngine:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _chunk(self, model: _Model, index: int, piece: str, style: np.ndarray, lang: str, speed: float, *,
-               pause: bool) -> Chunk:
+               pause: bool, first: bool = False) -> Chunk:
+        """`first`: the text's first chunk, which runs on the session that uses every core."""
+        kokoro = model.first if first else model.kokoro
         try:
-            samples, rate = model.kokoro.create(piece, voice=style, speed=speed, lang=lang)
+            samples, rate = kokoro.create(piece, voice=style, speed=speed, lang=lang)
         except Exception as error:
             log.exception("Kokoro failed on chunk %d", index)
             raise SpeechEngineError(f"Speech synthesis failed: {error}") from error

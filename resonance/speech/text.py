@@ -13,7 +13,7 @@ import re
 from resonance.speech.engine import SpeechInputError
 
 MAX_CHARS = 5000
-FIRST_CHUNK_CHARS = 40  # ~2 s of audio: about 1 s to synthesise on one core of this 2-core machine
+FIRST_CHUNK_CHARS = 40  # about 2 s of audio: what the listener waits for before hearing anything
 CHUNK_CHARS = 300
 
 # [chuckle], [sigh], [clear throat]: letters, spaces, hyphens and apostrophes in square brackets.
