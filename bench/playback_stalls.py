@@ -199,7 +199,7 @@ def main() -> None:
             b.wait(lambda d: d.execute_script("return !!window.resonanceWave"), "the waveform", timeout=args.wait)
             since = b.driver.execute_script(
                 "window.resonanceWave.pause(); const q = window.resonanceChunks; const n = Math.min(arguments[0], "
-                "q.total); q.reset(q.id, q.base); q.feed(q.id, q.base, n, n, true); return q.log.at(-1).t",
+                "q.total); q.reset(q.id, q.base); const t = q.log.at(-1).t; q.feed(q.id, q.base, n, n, true); return t",
                 args.replay)
             heard(b, since, args.wait)
             replay = b.driver.execute_script("return window.resonanceChunks.log.filter(e => e.t >= arguments[0])",
