@@ -38,6 +38,9 @@ const queue = {
   index: 0, // chunk playing or next to play
   played: 0, // seconds of the chunks already finished playing
   audio: null,
+  // The next chunk, loading while the current one plays so it starts the moment that one ends: one chunk ahead at
+  // most, a bounded buffer (each chunk is longer than the one before, so one is enough to stay ahead).
+  ahead: null, // { index, audio }
   state: "idle", // idle | playing | buffering (mid-chunk) | waiting (for the next chunk) | blocked | paused | ended | stopped
   log: [],
   listeners: new Set(),
@@ -48,8 +51,18 @@ const queue = {
     for (const listener of this.listeners) listener();
   },
 
-  reset(id, base) {
+  url(index) {
+    return `${this.base}/api/audio/${encodeURIComponent(this.id)}/chunks/${index}`;
+  },
+
+  drop() {
     if (this.audio) this.audio.pause();
+    if (this.ahead) this.ahead.audio.removeAttribute("src"); // stops its download
+    this.ahead = null;
+  },
+
+  reset(id, base) {
+    this.drop();
     Object.assign(this, { id, base, available: 0, total: 0, index: 0, played: 0, audio: null, state: "idle" });
     this.note("reset", { id });
   },
@@ -59,8 +72,20 @@ const queue = {
     this.available = Math.max(this.available, available);
     this.total = Math.max(this.total, total || 0);
     this.done = Boolean(done);
-    this.note("feed", { available: this.available, total: this.total });
+    this.note("feed", { available: this.available, total: this.total, done: this.done });
     if (this.state === "idle" || this.state === "waiting") this.next();
+    else if (this.state !== "ended" && this.state !== "stopped") this.preload();
+  },
+
+  // Start loading the chunk after the current one, if the server has it.
+  preload() {
+    const index = this.index + 1;
+    if (index >= this.available || (this.ahead && this.ahead.index === index)) return;
+    const audio = new Audio();
+    audio.preload = "auto";
+    audio.src = this.url(index);
+    this.ahead = { index, audio };
+    this.note("preload", { chunk: index });
   },
 
   next() {
@@ -69,10 +94,17 @@ const queue = {
       this.note(this.state);
       return;
     }
-    const audio = new Audio(`${this.base}/api/audio/${encodeURIComponent(this.id)}/chunks/${this.index}`);
+    const ahead = this.ahead;
+    this.ahead = null;
+    // A preloaded element that failed (the chunk was not there) is replaced by a fresh request.
+    const taken = ahead && ahead.index === this.index && !ahead.audio.error;
+    const audio = taken ? ahead.audio : new Audio(this.url(this.index));
     this.audio = audio;
     audio.onended = () => {
       if (this.audio !== audio) return;
+      // The sound stopped (benches time the gap to the next "start"); `next`: how ready the next chunk is (4: it
+      // can play through).
+      this.note("end", { next: this.ahead ? this.ahead.audio.readyState : null });
       this.played += audio.duration || 0;
       this.index += 1;
       this.next();
@@ -84,7 +116,9 @@ const queue = {
       this.note("buffering");
     };
     audio.onplaying = () => {
-      if (this.audio !== audio || this.state !== "buffering") return;
+      if (this.audio !== audio) return;
+      this.note("start"); // sound (again): the end of any gap
+      if (this.state !== "buffering") return;
       this.state = "playing";
       this.note("playing");
     };
@@ -102,6 +136,7 @@ const queue = {
         this.note("blocked", { error: String(error && error.name) });
       },
     );
+    this.preload();
   },
 
   toggle() {
@@ -131,7 +166,7 @@ const queue = {
   },
 
   stop() {
-    if (this.audio) this.audio.pause();
+    this.drop();
     if (this.state !== "idle") this.state = "stopped";
     this.note("stopped");
   },
@@ -205,7 +240,7 @@ export function WaveformPlayer({ url, generationId, duration, height, waveColor,
       const taken = queue.handoff(generationId);
       if (taken.ended) return; // everything was heard already while it was being made
       if (taken.started) wavesurfer.setTime(Math.min(taken.position, seconds));
-      wavesurfer.play().catch(() => {}); // autoplay may be refused until the page is touched
+      wavesurfer.play().then(() => queue.note("waveform"), () => {}); // autoplay may be refused until the page is touched
     });
     return () => {
       off();

@@ -333,13 +333,14 @@ class Browser:
         return href
 
 
-def new_driver(profile: Path, *, microphone: bool | Path = False, console_log: bool = False) -> webdriver.Chrome:
+def new_driver(profile: Path, *, microphone: bool | Path = False, console_log: bool = False,
+               args: tuple[str, ...] = ()) -> webdriver.Chrome:
     """Headless Chromium with its own profile folder: an independent browser context. `microphone`: a fake one,
     allowed without asking, that beeps (True) or plays a WAV file over and over (its path); `console_log`: the page's
-    console kept for `driver.get_log("browser")`."""
+    console kept for `driver.get_log("browser")`; `args`: more command-line switches."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in CHROME_ARGS:
+    for arg in CHROME_ARGS + tuple(args):
         options.add_argument(arg)
     if microphone:
         options.add_argument("--use-fake-ui-for-media-stream")

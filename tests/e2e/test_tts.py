@@ -5,7 +5,8 @@ generation, shows its progress, and starts playing the first finished chunk befo
 queue's log says so); when the job ends the waveform takes over, the time display runs, -10 s / +10 s and play/pause
 work, and the WAV and MP3 downloads arrive under the server's names. History lists it with a relative time, pages
 by 50 with "Load more", and deletes after asking (Cancel keeps the row). Another organization sees "Generation not
-found" and gets 404 for the audio.
+found" and gets 404 for the audio. When the next part is not made yet, the chunk player says "Buffering…" and plays
+on once it comes, and it loads the next part while the current one plays.
 """
 
 from __future__ import annotations
@@ -56,11 +57,12 @@ def system_voices(app: RunningApp) -> None:
     assert done.returncode == 0, f"seeding voices failed:\n{done.stdout}\n{done.stderr}"
 
 
-def browser(app: RunningApp, tmp_path, cookie: str) -> Browser:
-    """A Chromium context that saves downloads into tmp_path/downloads, signed in with `cookie`."""
+def browser(app: RunningApp, tmp_path, cookie: str, *args: str) -> Browser:
+    """A Chromium context that saves downloads into tmp_path/downloads, signed in with `cookie`; `args`: more
+    command-line switches."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in CHROME_ARGS:
+    for arg in CHROME_ARGS + args:
         options.add_argument(arg)
     options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
     options.add_experimental_option("prefs", {"download.default_directory": str(tmp_path / "downloads"),
@@ -189,4 +191,54 @@ def test_generate_listen_download_history_and_isolation(app: RunningApp, system_
     for url in (f"/api/audio/{generation_id}", f"/api/audio/{generation_id}/chunks/0"):
         response = httpx.get(app.url + url, cookies={SESSION_COOKIE: eve_cookie})
         assert response.status_code == 404, (url, response.status_code)
+    b.driver.quit()
+
+
+def chunk_player(b: Browser) -> dict:
+    return b.driver.execute_script(
+        "const p = document.querySelector('#chunk-player'); return {state: p.dataset.chunkState, "
+        "index: Number(p.dataset.chunkIndex), label: document.querySelector('#chunk-status').textContent}")
+
+
+def test_chunks_buffer_visibly_and_preload_the_next(app: RunningApp, system_voices, tmp_path):
+    """When the next part is not made yet the player says "Buffering…" and plays on once it comes; while a part
+    plays, the next one is already downloaded before the current one ends."""
+    seeded = app.seed({"users": {"bo": "Bo Buffer"}, "orgs": {"acme": {"name": "Buffer Audio", "admin": "bo"}},
+                       "active": {"bo": "acme"}})
+    # Parts are played from scripts below, with no click to allow them.
+    b = browser(app, tmp_path / "bo", seeded["users"]["bo"]["cookie"], "--autoplay-policy=no-user-gesture-required")
+    b.open("/text-to-speech")
+    b.click("#tts-voice")
+    b.click(".tts-voice-option")
+    b.fill("#tts-text", TEXT)
+    b.click("#tts-generate")
+    path = b.wait(lambda d: b.path if re.match(r"/text-to-speech/gen_\w+", b.path) else None, "the generation page")
+    generation_id = path.rstrip("/").rsplit("/", 1)[-1]
+    b.wait(lambda d: d.execute_script("return !!document.querySelector('.waveform-player[data-ready=\"1\"]')"),
+           "the generation to finish and the waveform to load", timeout=GENERATION_WAIT)
+    total = app.one("SELECT chunks_total FROM generations WHERE id = ?", generation_id)
+    assert total >= 3, total
+
+    # Replay it as if only the first part were made: it plays, then the player says it is buffering.
+    since = b.driver.execute_script(
+        "window.resonanceWave.pause(); const q = window.resonanceChunks; q.reset(q.id, q.base);"
+        "q.feed(q.id, q.base, 1, arguments[0], false); return q.log[q.log.length - 1].t", total)
+    b.wait(lambda d: chunk_player(b)["state"] == "waiting", "the first part to end with the second not made")
+    assert chunk_player(b) == {"state": "waiting", "index": 1, "label": "Buffering…"}
+    b.wait_text("#chunk-status", "Buffering…")
+
+    # The rest arrives: it plays on from the second part.
+    b.driver.execute_script("const q = window.resonanceChunks; q.feed(q.id, q.base, arguments[0], arguments[0], true)",
+                            total)
+    b.wait(lambda d: chunk_player(b)["index"] >= 2, "the second part to play through", timeout=GENERATION_WAIT)
+    log = b.driver.execute_script("return window.resonanceChunks.log.filter(e => e.t >= arguments[0])", since)
+    events = [(e["event"], e["index"]) for e in log]
+    assert events.index(("start", 1)) > events.index(("waiting", 1)), events
+    assert f"of {total}" in b.element("#chunk-status").text or chunk_player(b)["state"] == "ended"
+
+    # The third part was requested while the second played, and could play through before the second ended.
+    preloaded = next(e for e in log if e["event"] == "preload" and e["chunk"] == 2)
+    second_ended = next(e for e in log if e["event"] == "end" and e["index"] == 1)
+    assert preloaded["t"] < second_ended["t"] and preloaded["index"] == 1, (preloaded, second_ended, events)
+    assert second_ended["next"] == 4, (second_ended, events)  # HAVE_ENOUGH_DATA
     b.driver.quit()
