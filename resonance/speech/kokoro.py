@@ -4,7 +4,7 @@ The model loads once per process (lazily, thread-safe) on CUDA when onnxruntime 
 CPU, chunks of one text are synthesised side by side, one per core with one onnxruntime thread each, and yielded in
 order, which keeps every core busy where one chunk at a time on several intra-op threads leaves them waiting
 (bench/tts_speed.py compares the two). The first chunk, which runs alone and is what the listener waits for, runs on
-a second session that spreads it over every core.
+a second session that spreads it over every core when nothing else is being synthesised.
 A voice is a stock voice name, a weighted blend of them (the style vectors are mixed), or a shaped voice whose two
 halves of the style vector come from different blends (see `Shape`); American voices speak en-us, British ones
 en-gb. Kokoro has no sampling controls: the four sliders are not used.
@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -178,6 +179,8 @@ class _Model:
         cores = os.cpu_count() or 1
         on_cpu = chosen[0] == CPU
         self.first = session(cores) if on_cpu and threads < cores else self.kokoro
+        self._running = 0  # chunks being synthesised in this process
+        self._running_lock = threading.Lock()
         providers_in_use = self.kokoro.sess.get_providers()
         with np.load(voices_path) as packs:
             self.packs = {name: np.asarray(packs[name], np.float32) for name in STOCK if name in packs.files}
@@ -188,6 +191,20 @@ class _Model:
         self.load_seconds = time.perf_counter() - started
         log.info("Kokoro (%s) loaded in %.1fs on %s (%d threads; onnxruntime offers %s)", model_path.name,
                  self.load_seconds, self.providers[0], threads, ", ".join(ort.get_available_providers()))
+
+    @contextmanager
+    def session_for(self, *, first: bool) -> Iterator:
+        """The session to synthesise one chunk on: every core for a text's first chunk while nothing else is being
+        synthesised in this process; otherwise one core's (spread over cores busy with other chunks, its threads
+        would wait on each other, slower than one thread alone)."""
+        with self._running_lock:
+            alone = self._running == 0
+            self._running += 1
+        try:
+            yield self.first if first and alone else self.kokoro
+        finally:
+            with self._running_lock:
+                self._running -= 1
 
     def style(self, spec: VoiceSpec) -> np.ndarray:
         built = shape(spec)
@@ -395,9 +412,9 @@ class KokoroEngine:
     def _chunk(self, model: _Model, index: int, piece: str, style: np.ndarray, lang: str, speed: float, *,
                pause: bool, first: bool = False) -> Chunk:
         """`first`: the text's first chunk, which runs on the session that uses every core."""
-        kokoro = model.first if first else model.kokoro
         try:
-            samples, rate = kokoro.create(piece, voice=style, speed=speed, lang=lang)
+            with model.session_for(first=first) as kokoro:
+                samples, rate = kokoro.create(piece, voice=style, speed=speed, lang=lang)
         except Exception as error:
             log.exception("Kokoro failed on chunk %d", index)
             raise SpeechEngineError(f"Speech synthesis failed: {error}") from error

@@ -158,7 +158,7 @@ def test_the_schedulers_plan_speaks_exactly_what_synthesize_does(kokoro):
 
 
 def test_a_texts_first_chunk_runs_on_every_core_and_the_rest_one_per_core(kokoro, monkeypatch):
-    """The listener waits for the first chunk alone, so it gets every core; the others run side by side."""
+    """The listener waits for the first chunk, so it gets every core unless other chunks hold them."""
     model = kokoro.load()
     cores = os.cpu_count() or 1
     if cores > 1:
@@ -175,6 +175,10 @@ def test_a_texts_first_chunk_runs_on_every_core_and_the_rest_one_per_core(kokoro
     assert [session for session, _ in calls] == ["first" if wide else "rest"] + ["rest"] * (len(planned) - 1)
     calls.clear()
     kokoro.render("A fixed sentence.", "af_heart")  # voice matching renders many at once: one core each
+    assert [session for session, _ in calls] == ["rest"]
+    calls.clear()
+    with model.session_for(first=False):  # another text's chunk is being synthesised meanwhile
+        kokoro.plan(text, voice)[0]()
     assert [session for session, _ in calls] == ["rest"]
 
 
