@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import NamedTuple
 
 from sqlalchemy import delete, not_, update
 from sqlmodel import Session, col, func, select
@@ -62,15 +63,22 @@ def create(*, session: Session, actor: Principal, name: str) -> Organization:
     return org
 
 
-def for_user(*, session: Session, user_id: str) -> list[tuple[Organization, str]]:
-    """The user's organizations with their role in each, by name (system session)."""
+class UserOrg(NamedTuple):
+    id: str
+    name: str
+    role: str
+
+
+def for_user(*, session: Session, user_id: str) -> list[UserOrg]:
+    """The user's organizations with their role in each, by name (system session). Columns, not model instances:
+    every page load of the app shell asks for them."""
     rows = session.exec(
-        select(Organization, Membership.role)
+        select(Organization.id, Organization.name, Membership.role)
         .join(Membership, Membership.org_id == Organization.id)
         .where(Membership.user_id == user_id)
         .order_by(col(Organization.name))
     ).all()
-    return [(org, role) for org, role in rows]
+    return [UserOrg(*row) for row in rows]
 
 
 def switch(*, session: Session, actor: Principal, org_id: str | None) -> None:

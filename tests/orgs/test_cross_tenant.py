@@ -187,7 +187,7 @@ def test_listings_show_none_of_another_organizations_rows(world, role):
         assert not {i.email for i in listed_invitations} & b_emails
     with system_session() as session:
         mine = organizations.for_user(session=session, user_id=actor.user_id)
-    assert [org.id for org, _role in mine] == [world["a"]["org"].id]
+    assert [org.id for org in mine] == [world["a"]["org"].id]
 
 
 def test_a_session_row_pointing_at_a_foreign_organization_grants_nothing(world):

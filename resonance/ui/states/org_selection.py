@@ -58,8 +58,8 @@ class OrgSelectionState(AuthState):
     def _load(self, p) -> None:
         with system_session() as session:
             self.my_orgs = [
-                OrgRow(id=org.id, name=org.name, role=role)
-                for org, role in organizations.for_user(session=session, user_id=p.user_id)
+                OrgRow(id=org.id, name=org.name, role=org.role)
+                for org in organizations.for_user(session=session, user_id=p.user_id)
             ]
             self.my_invitations = [
                 InvitationRow(id=i.id, org_name=i.org_name, role=i.role)

@@ -44,8 +44,8 @@ class ShellState(AuthState):
             return
         with system_session() as session:
             self.switcher_orgs = [
-                SwitcherOrg(id=org.id, name=org.name, initials=formatting.initials(org.name), role=role)
-                for org, role in organizations.for_user(session=session, user_id=p.user_id)
+                SwitcherOrg(id=org.id, name=org.name, initials=formatting.initials(org.name), role=org.role)
+                for org in organizations.for_user(session=session, user_id=p.user_id)
             ]
 
     @rx.event
