@@ -44,17 +44,18 @@ class Gate:
 
 
 def hold_put(monkeypatch, gate: Gate, wanted: Callable[[str], bool]) -> None:
-    """The first `put` of a key that `wanted` accepts waits at `gate` before it writes (the storage backend in use).
-    Calls chain: each holds its own keys."""
+    """The first `put` or `put_file` of a key that `wanted` accepts waits at `gate` before it writes (the storage
+    backend in use). Calls chain: each holds its own keys."""
     backend = type(get_storage())
-    real = backend.put
+    for name in ("put", "put_file"):
+        real = getattr(backend, name)
 
-    def put(self, key, data, content_type):
-        if wanted(key):
-            gate.hold()
-        return real(self, key, data, content_type)
+        def held(self, key, data, content_type, real=real):
+            if wanted(key):
+                gate.hold()
+            return real(self, key, data, content_type)
 
-    monkeypatch.setattr(backend, "put", put)
+        monkeypatch.setattr(backend, name, held)
 
 
 def in_thread(work: Callable[[], object]) -> Callable[[], None]:

@@ -1,17 +1,21 @@
-"""Serving stored audio with HTTP Range support, so players can seek without downloading everything."""
+"""Serving stored audio and archives with HTTP Range support, so players can seek without downloading everything.
+A body larger than `CHUNK` is streamed, read from storage a chunk at a time, so a large archive never sits whole in
+memory; its first chunk is read before the answer starts, so storage that is away still gets the 502."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from resonance.core.failures import report
 from resonance.storage import get_storage
 
 log = logging.getLogger("resonance.api")
 FETCH_FAILED = "Failed to fetch audio."
+CHUNK = 1024 * 1024
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
@@ -47,11 +51,34 @@ def serve_object(key: str, *, range_header: str | None, content_type: str, cache
         headers = {"Cache-Control": cache_control, "Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff"}
         if filename:
             headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-        if wanted is None:
+        if wanted is None and size <= CHUNK:
             return Response(storage.get(key), media_type=content_type, headers=headers)
-        start, end = wanted
-        body = storage.get_range(key, start, end)
+        start, end = wanted or (0, size - 1)
+        body = storage.get_range(key, start, min(end, start + CHUNK - 1))
     except Exception as error:  # noqa: BLE001 - storage unreachable or object gone: the reference's 502
         return PlainTextResponse(report(log, error, FETCH_FAILED, "serving %s failed", key), status_code=502)
-    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return Response(body, status_code=206, media_type=content_type, headers=headers)
+    status = 200 if wanted is None else 206
+    if wanted is not None:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if start + len(body) > end:
+        return Response(body, status_code=status, media_type=content_type, headers=headers)
+    headers["Content-Length"] = str(end - start + 1)
+    return StreamingResponse(_chunks(key, body, start + len(body), end), status_code=status, media_type=content_type,
+                             headers=headers)
+
+
+def _chunks(key: str, first: bytes, start: int, end: int) -> Iterator[bytes]:
+    """`first`, then the rest up to `end`, a chunk at a time. A failure now can only cut the answer short (its
+    Content-Length tells the client)."""
+    yield first
+    storage = get_storage()
+    while start <= end:
+        try:
+            body = storage.get_range(key, start, min(end, start + CHUNK - 1))
+        except Exception:
+            log.exception("serving %s failed at byte %d", key, start)
+            raise
+        if not body:
+            raise RuntimeError(f"{key} ended early at byte {start}")
+        yield body
+        start += len(body)

@@ -6,17 +6,18 @@ members and audit log, each file listed with its path in the archive) and the au
     voices/<voice id>/original<.ext>      the upload as it came
     generations/<generation id>.wav       the finished speech
 
-Read in the organization's tenant session, so nothing of another organization can reach the archive.
+Read in the organization's tenant session, so nothing of another organization can reach the archive. The archive is
+written into a file one stored file at a time, so an organization's audio never has to fit in memory at once.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import mimetypes
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
+from typing import BinaryIO
 
 from sqlmodel import col, select
 
@@ -89,16 +90,15 @@ def collect(org_id: str) -> tuple[dict, list[tuple[str, str]]]:
     return manifest, files
 
 
-def build(org_id: str, *, progress: Callable[[float], None] = lambda _done: None) -> bytes:
-    """The whole archive as bytes; `progress(fraction)` after each file. Raises if any listed file cannot be read:
-    an archive that silently lacks audio would look complete."""
+def build(org_id: str, into: BinaryIO, *, progress: Callable[[float], None] = lambda _done: None) -> None:
+    """Write the whole archive into the seekable file `into` (left at its end); `progress(fraction)` after each
+    file. Raises if any listed file cannot be read: an archive that silently lacks audio would look complete."""
     from resonance.storage import get_storage
 
     manifest, files = collect(org_id)
     storage = get_storage()
-    buffer = io.BytesIO()
     renamed: dict[str, str] = {}
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(into, "w") as archive:
         for done, (key, path) in enumerate(files, start=1):
             final = path + _extension(storage.stat(key).content_type) if path.endswith("/original") else path
             renamed[path] = final
@@ -110,4 +110,3 @@ def build(org_id: str, *, progress: Callable[[float], None] = lambda _done: None
                 voice["files"]["original"] = renamed[voice["files"]["original"]]
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False),
                          compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()

@@ -2,8 +2,10 @@
 downloads it from `GET /api/exports/{id}` until it expires, and then it is removed.
 
 The row is the job's state (queued → running → done | failed, with progress) and says where the archive lies. The
-archive is written to storage in one `put` once it is complete, so a failed or interrupted export leaves nothing
-half-written behind (and a rerun after a stop starts over and overwrites the same key). The download link carries no
+archive is written into a temporary file (in DATA_DIR/tmp: the system's /tmp is often held in memory), which has no
+name and so goes with the job whatever happens, and is stored from it in one `put_file` once it is complete, so a
+failed or interrupted export leaves nothing half-written behind (and a rerun after a stop starts over and
+overwrites the same key). The download link carries no
 secret: the session cookie and a fresh membership check authorize each download, so a link that leaks (a log line,
 a shared screen) opens nothing for anyone else.
 """
@@ -11,6 +13,7 @@ a shared screen) opens nothing for anyone else.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -20,6 +23,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from resonance.core import text_input
 from resonance.core.clock import as_utc, clock
+from resonance.core.config import get_settings
 from resonance.core.errors import NotFound
 from resonance.core.failures import report
 from resonance.core.ids import new_id, utcnow
@@ -107,8 +111,8 @@ def download_name(org_slug: str, export: OrgExport) -> str:
 
 
 def run_export(export_id: str) -> None:
-    """Build the archive, store it in one piece, mark the row done; on any failure mark it failed and store
-    nothing."""
+    """Build the archive in a temporary file, store it in one piece, mark the row done; on any failure mark it
+    failed and store nothing."""
     from resonance.orgs.export_archive import build
     from resonance.storage import get_storage
 
@@ -121,10 +125,14 @@ def run_export(export_id: str) -> None:
             status=rows.RUNNING, progress=0.0, error=""))
     key = archive_key(org_id, export_id)
     storage = get_storage()
+    work = get_settings().DATA_DIR / "tmp"
     try:
-        data = build(org_id, progress=lambda done: _progress(export_id, done))
-        storage.put(key, data, "application/zip")
-        if not _finish(export_id, key=key, size=len(data)):
+        work.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=work, prefix="export-") as file:
+            build(org_id, file, progress=lambda done: _progress(export_id, done))
+            size = file.tell()
+            storage.put_file(key, file, "application/zip")
+        if not _finish(export_id, key=key, size=size):
             raise Stopped()
     except Stopped:  # the organization (or the row) was deleted meanwhile: nothing of the export may stay
         storage.delete(key)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from resonance.core.errors import Unavailable
 
@@ -77,6 +77,12 @@ class Storage(Protocol):
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store `data` under `key`, replacing any object there. Readers see the old object or the new, never half."""
+
+    def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
+        """`put` of a seekable binary file's whole content, from its start, without holding it in memory (the
+        backends copy or upload it in parts). This default, for stand-ins, reads it whole."""
+        file.seek(0)
+        self.put(key, file.read(), content_type)
 
     def get(self, key: str) -> bytes:
         """The whole object; `NotFound` when missing."""

@@ -4,8 +4,9 @@ Layout: the key `voices/orgs/org_1/voi_2` is the folder `<root>/voices/orgs/org_
 bytes, exactly as stored) and `.type` (the content type, one line of text). A folder per object lets `a/b` and
 `a/b/c` both exist, as on S3; the dot names cannot clash with keys because no key segment starts with a dot.
 
-Writes go to a temporary file in the object's folder that is flushed, synced and renamed over `.data`, so a failed
-or interrupted `put` leaves the previous object (or none), never a half-written one. The content type goes through
+Writes (`put`, and `put_file`, which copies a file in parts) go to a temporary file in the object's folder that is
+flushed, synced and renamed over `.data`, so a failed or interrupted write leaves the previous object (or none),
+never a half-written one. The content type goes through
 a temporary file too, renamed just before the data; only a crash between those two renames can pair the new type
 with the old bytes, and a `.type` lost in a crash reads as `application/octet-stream`. Temporary files are named
 `.tmp-*`; one left by a crash is harmless and goes with its object's prefix.
@@ -19,6 +20,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from resonance.storage.base import (
     DEFAULT_CONTENT_TYPE,
@@ -37,6 +39,7 @@ from resonance.storage.base import (
 DATA = ".data"
 TYPE = ".type"
 _TEMP = ".tmp-"
+_COPY_CHUNK = 1024 * 1024
 
 
 class LocalStorage:
@@ -46,12 +49,18 @@ class LocalStorage:
         self.root = Path(root).resolve()
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._store(key, bytes(data), content_type)
+
+    def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
+        self._store(key, file, content_type)
+
+    def _store(self, key: str, source: bytes | BinaryIO, content_type: str) -> None:
         folder = self._folder(key)
         type_line = clean_content_type(content_type).encode()
         for attempt in range(3):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                self._replace(folder, bytes(data), type_line)
+                self._replace(folder, source, type_line)
                 return
             except (FileNotFoundError, FileExistsError):
                 # A concurrent delete removed the (then empty) folder between mkdir and write, or between mkdir's
@@ -59,7 +68,7 @@ class LocalStorage:
                 if attempt == 2:
                     raise
 
-    def _replace(self, folder: Path, data: bytes, content_type: bytes) -> None:
+    def _replace(self, folder: Path, data: bytes | BinaryIO, content_type: bytes) -> None:
         temps: list[Path] = []
         try:
             temps.append(_write_temp(folder, data, sync=True))
@@ -172,12 +181,16 @@ class LocalStorage:
             folder = folder.parent
 
 
-def _write_temp(folder: Path, data: bytes, *, sync: bool) -> Path:
+def _write_temp(folder: Path, data: bytes | BinaryIO, *, sync: bool) -> Path:
     path = folder / f"{_TEMP}{secrets.token_hex(8)}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
+            if isinstance(data, bytes):
+                file.write(data)
+            else:  # a file: copied in parts, from its start (again, when a write is tried again)
+                data.seek(0)
+                shutil.copyfileobj(data, file, _COPY_CHUNK)
             file.flush()
             if sync:  # the bytes reach the disk before the rename makes them the object
                 os.fsync(file.fileno())

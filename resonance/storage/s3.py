@@ -1,7 +1,9 @@
 """S3-compatible storage through boto3 (Cloudflare R2, MinIO, SeaweedFS, AWS S3): the only module that knows boto3.
 
-`put` is a single PutObject, which S3 makes atomic. Errors become `NotFound`, `InvalidRange` or `StorageError`
-whose message names the operation and the service's error code, never the credentials.
+`put` is a single PutObject, which S3 makes atomic; `put_file` is boto3's managed upload (one PutObject, or for a
+large file a multipart upload, which S3 shows only once complete and which is aborted on failure; a retry sends the
+whole file again). Errors become `NotFound`, `InvalidRange` or `StorageError` whose message names the operation and
+the service's error code, never the credentials.
 
 Each request goes through the `RetryPolicy` (storage/retry.py): a transient failure (no connection, a timeout, a
 5xx, SlowDown) is tried again until the policy's time is up, then `StorageUnavailable` is raised. botocore's own
@@ -12,9 +14,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import boto3
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -37,6 +40,9 @@ _MISSING = {"NoSuchKey", "404", "NotFound"}
 _BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 # Codes that say "not now" rather than "no", whatever status a server sends them with (S3's are 5xx).
 _TRANSIENT_CODES = {"SlowDown", "ServiceUnavailable", "InternalError"}
+# Parts of 8 MiB, a few at a time: what a large upload holds in memory at once.
+_TRANSFER = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024,
+                           max_concurrency=4)
 
 
 class S3Storage:
@@ -86,6 +92,14 @@ class S3Storage:
             Body=bytes(data),
             ContentType=clean_content_type(content_type),
         )
+
+    def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
+        self._call("upload", key, Fileobj=file, Bucket=self.bucket, Key=check_key(key),
+                   ExtraArgs={"ContentType": clean_content_type(content_type)})
+
+    def _upload(self, Fileobj: BinaryIO, **params: Any) -> None:  # noqa: N803 - boto3's names
+        Fileobj.seek(0)  # from the start, on a retry too
+        self.client.upload_fileobj(_Unclosable(Fileobj), Config=_TRANSFER, **params)
 
     def get(self, key: str) -> bytes:
         return self._call("get", key, Bucket=self.bucket, Key=check_key(key))["Data"]
@@ -177,6 +191,7 @@ class S3Storage:
     def _request(self, operation: str, key: str, params: dict[str, Any]) -> Any:
         method = {
             "put": self.client.put_object,
+            "upload": self._upload,
             "get": self.client.get_object,
             "head": self.client.head_object,
             "delete": self.client.delete_objects if "Delete" in params else self.client.delete_object,
@@ -205,6 +220,20 @@ class S3Storage:
                 from None
         except BotoCoreError as error:
             raise StorageError(f"Storage {operation} failed for {key!r}: {type(error).__name__}") from None
+
+
+class _Unclosable:
+    """The caller's file as boto3's transfer sees it: the transfer closes what it was given, which would leave
+    nothing for a retry (or for the caller)."""
+
+    def __init__(self, file: BinaryIO):
+        self._file = file
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    def close(self) -> None:
+        pass
 
 
 def transient(code: str, status: int | None) -> bool:

@@ -1,22 +1,26 @@
 """Organization export: the archive's manifest and files, who may download it, the job's progress, failure and
-expiry. Real storage (local), the app's job runner, the FastAPI app."""
+expiry, and that the archive goes through a temporary file both ways. Real storage (local), the app's job runner,
+the FastAPI app."""
 
 from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 import zipfile
 
 import pytest
 from starlette.testclient import TestClient
 
+from resonance.api import ranges
 from resonance.api.app import build_api
+from resonance.core.config import get_settings
 from resonance.core.errors import Forbidden
 from resonance.generations import files
 from resonance.generations.models import Generation
 from resonance.jobs import rows
 from resonance.jobs.runner import Runner
-from resonance.orgs import exports, organizations, purge
+from resonance.orgs import export_archive, exports, organizations, purge
 from resonance.orgs.exports import ORG_EXPORTS, OrgExport
 from resonance.orgs.models import AuditEvent, Role
 from resonance.orgs.scope import system_session, tenant_session
@@ -178,3 +182,97 @@ def test_deleting_the_organization_deletes_its_archives(sqlite_db):
     Runner([purge.ORG_FILE_PURGES]).run_pending()
     assert not get_storage().exists(export.object_key)
     assert get(OrgExport, export.id) is None
+
+
+def add_generations(world: dict, count: int, size: int) -> list[bytes]:
+    """`count` more finished generations in the organization, each with `size` bytes of audio stored."""
+    audio = [bytes([n]) * size for n in range(count)]
+    with system_session() as session:
+        for data in audio:
+            generation = Generation(org_id=world["org"].id, voice_id=world["voice"].id, text="More.",
+                                    voice_name="Aurora", status="done", created_by=world["member"].id)
+            generation.object_key = files.audio_key(world["org"].id, generation.id)
+            get_storage().put(generation.object_key, data, "audio/wav")
+            session.add(generation)
+    return audio
+
+
+def temporary_files() -> list[str]:
+    work = get_settings().DATA_DIR / "tmp"
+    return sorted(path.name for path in work.iterdir()) if work.exists() else []
+
+
+@pytest.fixture
+def archive_files(monkeypatch) -> list:
+    """Every file an archive is built into and then stored from, as `(built into, stored from)`."""
+    seen: list = []
+    real_build, backend = export_archive.build, type(get_storage())
+    real_put_file = backend.put_file
+
+    def build(org_id, into, **kwargs):
+        seen.append([into, None])
+        return real_build(org_id, into, **kwargs)
+
+    def put_file(self, key, file, content_type):
+        seen[-1][1] = file
+        return real_put_file(self, key, file, content_type)
+
+    monkeypatch.setattr(export_archive, "build", build)
+    monkeypatch.setattr(backend, "put_file", put_file)
+    return seen
+
+
+def test_the_archive_is_built_in_a_file_a_stored_file_at_a_time_and_stored_from_it(sqlite_db, archive_files):
+    world = org_with_data()
+    size = 1024 * 1024
+    audio = add_generations(world, 12, size)
+    tracemalloc.start()
+    try:
+        export = export_now(world)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert export.status == rows.DONE and export.size_bytes > 12 * size
+    assert peak < 4 * size  # one stored file at a time, never the whole archive
+    [(built, stored)] = archive_files
+    assert stored is built and built.closed  # a real file on disk, given to storage as a file, then closed
+    with archive(export) as zipped:
+        manifest = json.loads(zipped.read("manifest.json"))
+        paths = [g["file"] for g in manifest["generations"]]
+        assert len(paths) == 13 and zipped.read(paths[0]) == SPEECH
+        assert [zipped.read(path) for path in paths[1:]] == audio
+        assert len(zipped.namelist()) == 16  # the manifest, the voice's two files and every generation's
+    assert get_storage().stat(export.object_key).size == export.size_bytes
+    assert temporary_files() == []
+
+
+def test_no_temporary_file_is_left_when_an_export_fails_midway(sqlite_db, archive_files):
+    world = org_with_data()
+    add_generations(world, 3, 1000)
+    get_storage().delete(world["generation"].object_key)  # read after the voice's files: the archive is begun
+    export = export_now(world)
+    assert export.status == rows.FAILED
+    [(built, stored)] = archive_files
+    assert stored is None and built.closed
+    assert temporary_files() == []
+
+
+def test_a_large_archive_is_downloaded_in_chunks_whole_and_in_ranges(sqlite_db, client, monkeypatch):
+    world = org_with_data()
+    add_generations(world, 3, 1000)
+    export = export_now(world)
+    stored = get_storage().get(export.object_key)
+    backend = type(get_storage())
+
+    def never_whole(self, key):
+        raise AssertionError(f"{key} was read whole")
+
+    monkeypatch.setattr(backend, "get", never_whole)
+    monkeypatch.setattr(ranges, "CHUNK", 512)
+    _, cookie = signed_in(world["admin"], world["org"])
+    whole = client.get(f"/api/exports/{export.id}", cookies={COOKIE: cookie})
+    assert whole.status_code == 200 and whole.content == stored
+    assert whole.headers["content-length"] == str(len(stored)) and whole.headers["content-type"] == "application/zip"
+    part = client.get(f"/api/exports/{export.id}", cookies={COOKIE: cookie}, headers={"Range": "bytes=100-2100"})
+    assert part.status_code == 206 and part.content == stored[100:2101]
+    assert part.headers["content-range"] == f"bytes 100-2100/{len(stored)}"

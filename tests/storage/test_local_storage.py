@@ -111,3 +111,24 @@ def test_concurrent_writes_and_deletes_in_one_folder(storage):
         thread.join()
     assert errors == []
     assert leftovers(storage) == []
+
+
+def test_put_file_is_atomic_a_failed_copy_keeps_the_old_object_and_no_partial_file(storage, tmp_path, monkeypatch):
+    storage.put(KEY, b"old bytes", "audio/wav")
+    path = tmp_path / "archive.zip"
+    path.write_bytes(b"new bytes that never land" * 100_000)
+
+    def disk_full(source, target, length):
+        target.write(source.read(1000))  # some of it reached the temporary file
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(local_module.shutil, "copyfileobj", disk_full)
+    with open(path, "rb") as file, pytest.raises(OSError):
+        storage.put_file(KEY, file, "application/zip")
+    monkeypatch.undo()
+    assert storage.get(KEY) == b"old bytes" and storage.stat(KEY).content_type == "audio/wav"
+    assert leftovers(storage) == []
+    with open(path, "rb") as file:
+        storage.put_file(KEY, file, "application/zip")
+    assert storage.get(KEY) == path.read_bytes() and storage.stat(KEY).content_type == "application/zip"
+    assert leftovers(storage) == []

@@ -3,9 +3,11 @@ reported in plain words; a refusal (4xx, missing object) is never tried again.""
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from resonance.storage import NotFound, StorageError, StorageUnavailable
 from resonance.storage.base import StorageUnreachable
@@ -99,3 +101,36 @@ def test_the_readiness_probe_answers_at_once_without_retrying():
     with pytest.raises(StorageError) as raised:
         storage.probe()
     assert not isinstance(raised.value, StorageUnavailable) and clock.waits == []
+
+
+def test_a_file_upload_is_retried_like_every_request(tmp_path):
+    clock = FakeClock()
+    storage = S3Storage(bucket="b", endpoint_url=f"http://127.0.0.1:{closed_port()}", access_key_id="i",
+                        secret_access_key="s", retry=clock.policy(30))
+    (tmp_path / "archive.zip").write_bytes(b"PK archive")
+    with open(tmp_path / "archive.zip", "rb") as file, pytest.raises(StorageUnavailable) as raised:
+        storage.put_file(KEY, file, "application/zip")
+    assert isinstance(raised.value.__cause__, StorageUnreachable) and KEY in str(raised.value.__cause__)
+    assert clock.now == pytest.approx(30)
+
+
+def test_a_file_upload_cut_off_midway_is_sent_again_whole(seaweedfs, tmp_path):
+    clock = FakeClock()
+    storage = S3Storage(bucket=seaweedfs.new_bucket(), endpoint_url=seaweedfs.endpoint_url,
+                        access_key_id=seaweedfs.access_key_id, secret_access_key=seaweedfs.secret_access_key,
+                        retry=clock.policy(30))
+    data = os.urandom(100_000)
+    (tmp_path / "archive.zip").write_bytes(data)
+    real, cut = storage.client.upload_fileobj, []
+
+    def cut_off_once(file, *args, **kwargs):
+        if not cut:
+            cut.append(file.read(1000))  # some bytes went before the connection broke
+            raise EndpointConnectionError(endpoint_url=seaweedfs.endpoint_url)
+        return real(file, *args, **kwargs)
+
+    storage.client.upload_fileobj = cut_off_once
+    with open(tmp_path / "archive.zip", "rb") as file:
+        storage.put_file(KEY, file, "application/zip")
+    assert cut and len(clock.waits) == 1
+    assert storage.get(KEY) == data and storage.stat(KEY).content_type == "application/zip"

@@ -193,3 +193,26 @@ def test_delete_prefix_refuses_unsafe_or_unbounded_prefixes(storage, prefix):
     with pytest.raises(InvalidKey):
         storage.delete_prefix(prefix)
     assert storage.exists(KEY)
+
+
+def test_put_file_stores_the_whole_file_from_its_start_with_its_content_type(storage, tmp_path):
+    data = os.urandom(9 * 1024 * 1024 + 5)  # past the 8 MiB at which S3 uploads in parts
+    path = tmp_path / "archive.zip"
+    path.write_bytes(data)
+    storage.put(KEY, b"old", "audio/wav")
+    with open(path, "rb") as file:
+        file.seek(0, os.SEEK_END)  # where a writer leaves it
+        storage.put_file(KEY, file, "application/zip")
+    assert storage.get(KEY) == data
+    assert storage.stat(KEY) == ObjectInfo(size=len(data), content_type="application/zip")
+
+
+def test_put_file_of_an_empty_file_and_a_refused_content_type(storage, tmp_path):
+    path = tmp_path / "empty"
+    path.write_bytes(b"")
+    with open(path, "rb") as file:
+        storage.put_file(KEY, file, "")
+        assert storage.stat(KEY) == ObjectInfo(size=0, content_type="application/octet-stream")
+        with pytest.raises(ValueError):
+            storage.put_file("voices/other", file, "application/zip\r\nX-Injected: 1")
+    assert not storage.exists("voices/other")
