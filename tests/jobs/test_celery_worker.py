@@ -29,9 +29,12 @@ from tests.factories import get, make_org, make_user, signed_in
 from tests.generations.conftest import DEFAULTS, ready_voice
 
 ROOT = Path(__file__).resolve().parents[2]
-TEXT = ("The worker starts this story. It speaks one sentence after another, slowly and with care. Then a third "
-        "sentence follows, a little longer than the ones before it, so that there is still work left to do. "
-        "At last the fourth sentence arrives and brings the whole story to a quiet and tidy end.")
+# Three chunks (they grow from a short first one): the first is done when the worker is killed, the rest are left.
+TEXT = ("The worker starts this story. It speaks one sentence after another, with care. Then a third sentence "
+        "follows it. At last the fourth one ends the story.")
+# Each worker imports the app and loads Kokoro before its first job: slow on a loaded machine, so the waits are
+# generous (they end as soon as their condition holds).
+STARTED_WITHIN_S = 300
 
 
 class Worker:
@@ -113,7 +116,7 @@ def test_a_worker_killed_mid_generation_leaves_the_job_to_the_next_one_which_com
     assert dispatcher.run_pending() == 1  # what the web process does after the row commits
 
     first = workers("first")
-    wait_for(lambda: get(Generation, generation_id).chunks_done >= 1, 120, "the first chunk", first)
+    wait_for(lambda: get(Generation, generation_id).chunks_done >= 1, STARTED_WITHIN_S, "the first chunk", first)
     first.kill()  # SIGKILL, worker and beat: no acknowledgement, no cleanup, no status written
     killed = get(Generation, generation_id)
     assert killed.status == "running" and 1 <= killed.chunks_done < killed.chunks_total, "not killed mid-generation"
@@ -123,7 +126,8 @@ def test_a_worker_killed_mid_generation_leaves_the_job_to_the_next_one_which_com
 
     second = workers("second")
     for job_id in (generation_id, unsent_id):
-        wait_for(lambda: get(Generation, job_id).status in ("done", "failed"), 120, f"{job_id} to finish", second)
+        wait_for(lambda: get(Generation, job_id).status in ("done", "failed"), STARTED_WITHIN_S, f"{job_id} to finish",
+                 second)
     done = get(Generation, generation_id)
     assert done.status == "done" and done.error == "", second.tail()
     assert done.chunks_done == done.chunks_total >= 3 and done.progress == 1.0
@@ -143,7 +147,7 @@ def test_a_worker_killed_mid_generation_leaves_the_job_to_the_next_one_which_com
 
     # The first delivery, or a duplicate, arriving now: the job is done, so the task does nothing.
     dispatcher.send(RUN, ["generation", generation_id])
-    wait_for(lambda: "'skipped'" in second.log.read_text(), 60, "the repeated task", second)
+    wait_for(lambda: "'skipped'" in second.log.read_text(), 120, "the repeated task", second)
     again = get(Generation, generation_id)
     assert (again.status, again.finished_at, again.object_key) == ("done", done.finished_at, done.object_key)
     assert len(usage_records(generation_id)) == 1

@@ -110,7 +110,7 @@ def test_missing_stock_figures_are_measured_once_however_many_ask(tmp_path, monk
 
 
 def test_the_match_job_stores_the_voice_its_held_back_similarity_and_report(sqlite_db, configure, talk, later):
-    configure(MATCH_SYNTHESES=6)
+    configure(MATCH_SYNTHESES=4)  # the least the settings allow: this is about what the job stores
     org = make_org(admin=make_user())
     key = f"voices/orgs/{org.id}/voi_test"
     get_storage().put(key, audio.to_wav(recording(talk, later["am_michael"]), matching.RATE), "audio/wav")
@@ -124,7 +124,7 @@ def test_the_match_job_stores_the_voice_its_held_back_similarity_and_report(sqli
     assert (done.match_status, done.match_progress, done.match_error) == ("done", 1.0, "")
     spec, report = load_spec(done), json.loads(done.match_report)
     assert set(spec) >= {"timbre", "prosody"} and report["timbre"] == spec["timbre"]
-    assert report["recording"] == {"sample_rate": 8000} and report["syntheses"] <= 6
+    assert report["recording"] == {"sample_rate": 8000} and report["syntheses"] <= 4
     assert done.similarity == report["held_back"]["resemblyzer"] and 0 < done.similarity <= 1
     assert decode_sidecar(get_storage().get(sidecar_key(key))) == spec
 
