@@ -81,6 +81,7 @@ class RunningApp:
     web_dir: Path
     env: dict[str, str]
     log: Path
+    migrated: Path | None = None  # the database as migrations left it, before the app served (second_backend.py)
     _state_names: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -170,6 +171,8 @@ def start_app(base: Path) -> tuple[RunningApp, subprocess.Popen]:
                              capture_output=True, text=True, timeout=180)
     if migrate.returncode != 0:
         raise RuntimeError(f"reflex db migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
+    app.migrated = base / "migrated.db"
+    copy_database(app.db_path, app.migrated)
 
     with app.log.open("w") as log:
         proc = subprocess.Popen(
@@ -192,6 +195,16 @@ def start_app(base: Path) -> tuple[RunningApp, subprocess.Popen]:
         stop_app(proc)
         raise
     return app, proc
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (its write-ahead log included), through SQLite's backup."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
 
 
 def stop_app(proc: subprocess.Popen) -> None:

@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .e2e_support import ROOT, START_TIMEOUT, RunningApp, _http_status, _python, stop_app
+from .e2e_support import ROOT, START_TIMEOUT, RunningApp, _http_status, _python, copy_database, stop_app
 
 LAUNCH = ("import sys; from reflex.utils import exec; "
           "exec.run_backend_prod(sys.argv[1], int(sys.argv[2]), mount_frontend_compiled_app=True)")
@@ -23,8 +23,8 @@ LAUNCH = ("import sys; from reflex.utils import exec; "
 
 def start_backend(main: RunningApp, base: Path, *, host: str, settings: dict[str, str]) -> tuple[RunningApp,
                                                                                                  subprocess.Popen]:
-    """Migrate a fresh database and serve `main`'s build at http://`host`:`main.port` with `settings` added to the
-    environment. Raises with the backend's log if it does not come up (stopped first)."""
+    """Serve `main`'s build at http://`host`:`main.port` with `settings` added to the environment, on a fresh copy
+    of the database migrations made for `main`. Raises with the backend's log if it does not come up (stopped first)."""
     data_dir, states_dir = base / "data", base / "states"
     data_dir.mkdir(parents=True)
     url = f"http://{host}:{main.port}"
@@ -44,10 +44,7 @@ def start_backend(main: RunningApp, base: Path, *, host: str, settings: dict[str
     }
     app = RunningApp(url=url, port=main.port, data_dir=data_dir, web_dir=main.web_dir, env=env,
                      log=base / "backend.log")
-    migrate = subprocess.run([_python(), "-m", "reflex", "db", "migrate"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=180)
-    if migrate.returncode != 0:
-        raise RuntimeError(f"reflex db migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
+    copy_database(main.migrated, app.db_path)  # what `reflex db migrate` made for `main` before it served
     with app.log.open("w") as log:
         proc = subprocess.Popen([_python(), "-c", LAUNCH, host, str(main.port)], cwd=ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)

@@ -118,6 +118,8 @@ def _settled(b: Browser, view: View, theme: str) -> None:
         "return document.readyState === 'complete' && document.documentElement.classList.contains(arguments[0])",
         theme), f"{view.path} to load in the {theme} theme")
     b.element(view.shows)
+    # Two frames: a transition that a change of theme or size starts is running by then.
+    b.driver.execute_async_script("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))")
     b.wait(lambda d: d.execute_script(
         "return ![...document.querySelectorAll('.rt-Spinner')].some(s => s.checkVisibility()) && "
         "document.getAnimations().every(a => a.playState !== 'running' || "
@@ -162,14 +164,21 @@ def test_every_page_reads_and_fits_in_both_themes_and_sizes(app: RunningApp, tmp
                 if role in cookies:
                     b.driver.add_cookie({"name": SESSION_COOKIE, "value": cookies[role], "path": "/", "secure": True,
                                          "httpOnly": True, "sameSite": "Lax"})
+            # One load per page: the theme and the size then change in place, as a person's system or window
+            # does. The app renders light first whatever the theme (it applies the system's after hydrating, and
+            # follows its changes), and its layout answers the size in CSS alone, so a load in each would check
+            # nothing more.
+            b.driver.get_log("browser")  # what the last view left behind is that view's
+            loaded = False
             for theme in THEMES:
                 b.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
                     "features": [{"name": "prefers-color-scheme", "value": theme}]})
                 for size, (width, height) in SIZES.items():
                     b.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
                         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
-                    b.driver.get_log("browser")  # what the last view left behind is that view's
-                    b.open(view.path)
+                    if not loaded:
+                        b.open(view.path)
+                        loaded = True
                     _settled(b, view, theme)
                     found = b.driver.execute_script(AUDIT_JS, CAP)
                     found["console"] = _console(b)

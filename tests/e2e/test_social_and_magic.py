@@ -1,8 +1,9 @@
 """Browser: sign in with an OpenID Connect provider (the real oidc-provider on loopback, its login and consent pages
 filled in Chromium), and sign in with a magic link read from the dev outbox.
 
-The app here has its own instance (module-scoped `app`, replacing the session one): it must be started with
-RESONANCE_OIDC_PROVIDERS pointing at a provider that knows the app's callback URL, which depends on its port.
+The app here is a second backend serving the session app's build at another loopback address (second_backend.py):
+it needs RESONANCE_OIDC_PROVIDERS pointing at a provider that knows its callback URL, and the sign-in page lists the
+configured providers from its state, so the build is shared.
 """
 
 from __future__ import annotations
@@ -16,45 +17,37 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import e2e_support
-from tests.e2e.e2e_support import RunningApp, start_app, stop_app
+from tests.e2e.e2e_support import RunningApp, stop_app
+from tests.e2e.second_backend import start_backend
 from tests.identity.oauth.servers import OidcProvider
 
 pytestmark = pytest.mark.e2e
 
+HOST = "127.0.0.3"  # the backend with a provider (billing uses 127.0.0.2, mail delivery 127.0.0.5)
 CLIENT_ID, CLIENT_SECRET = "resonance-e2e", "e2e-client-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
-def app() -> Iterator[RunningApp]:
+def app(app: RunningApp) -> Iterator[RunningApp]:
+    """Replaces the session app in this module (so `new_browser` opens this one); `app` here is the session's."""
     base = Path(tempfile.mkdtemp(prefix="resonance-e2e-social-"))
-    started: list[OidcProvider] = []
-    plain_env = e2e_support._app_env
-
-    def env_with_provider(*, url: str, **kwargs) -> dict[str, str]:
-        env = plain_env(url=url, **kwargs)
-        op = OidcProvider([{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                            "redirect_uris": [f"{url}/api/auth/oauth/loopback/callback"]}])
-        started.append(op)
-        env["RESONANCE_OIDC_PROVIDERS"] = json.dumps([{
-            "name": "loopback", "label": "Loopback ID", "discovery_url": op.discovery_url,
-            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}])
-        return env
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(e2e_support, "_app_env", env_with_provider)
-        try:
-            running, proc = start_app(base)
-        except RuntimeError as error:
-            for op in started:
-                op.stop()
-            pytest.fail(str(error), pytrace=False)
+    op = OidcProvider([{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                        "redirect_uris": [f"http://{HOST}:{app.port}/api/auth/oauth/loopback/callback"]}])
+    settings = {"RESONANCE_OIDC_PROVIDERS": json.dumps([{
+        "name": "loopback", "label": "Loopback ID", "discovery_url": op.discovery_url,
+        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}])}
     try:
-        yield running
+        try:
+            running, proc = start_backend(app, base, host=HOST, settings=settings)
+        except RuntimeError as error:
+            pytest.fail(str(error), pytrace=False)
+        try:
+            assert running.url == f"http://{HOST}:{app.port}"  # the address the provider sends people back to
+            yield running
+        finally:
+            stop_app(proc)
     finally:
-        stop_app(proc)
-        for op in started:
-            op.stop()
+        op.stop()
         shutil.rmtree(base, ignore_errors=True)
 
 
