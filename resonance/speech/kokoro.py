@@ -4,7 +4,8 @@ The model loads once per process (lazily, thread-safe) on CUDA when onnxruntime 
 CPU, chunks of one text are synthesised side by side, one per core with one onnxruntime thread each, and yielded in
 order, which keeps every core busy where one chunk at a time on several intra-op threads leaves them waiting
 (bench/tts_speed.py compares the two). The first chunk, which runs alone and is what the listener waits for, runs on
-a second session that spreads it over every core when nothing else is being synthesised.
+a second session that spreads it over every core when nothing else is being synthesised and the machine
+has cores to spare.
 A voice is a stock voice name, a weighted blend of them (the style vectors are mixed), or a shaped voice whose two
 halves of the style vector come from different blends (see `Shape`); American voices speak en-us, British ones
 en-gb. Kokoro has no sampling controls: the four sliders are not used.
@@ -141,6 +142,13 @@ def language(spec: VoiceSpec) -> str:
     return STOCK[max(weights, key=weights.get)].lang
 
 
+def machine_has_spare_cores() -> bool:
+    """Whether the machine was mostly idle over the last minute (load average under cores - 1): other processes,
+    such as a second worker, are invisible to a process's own count of its chunks."""
+    cores = os.cpu_count() or 1
+    return os.getloadavg()[0] < cores - 1
+
+
 class _Model:
     """The loaded model and voice packs; one per process (see `load_model`)."""
 
@@ -195,13 +203,13 @@ class _Model:
     @contextmanager
     def session_for(self, *, first: bool) -> Iterator:
         """The session to synthesise one chunk on: every core for a text's first chunk while nothing else is being
-        synthesised in this process; otherwise one core's (spread over cores busy with other chunks, its threads
-        would wait on each other, slower than one thread alone)."""
+        synthesised in this process and the machine has cores to spare; otherwise one core's (spread over cores busy
+        with other work, its threads wait on each other and it runs slower than one thread alone)."""
         with self._running_lock:
             alone = self._running == 0
             self._running += 1
         try:
-            yield self.first if first and alone else self.kokoro
+            yield self.first if first and alone and machine_has_spare_cores() else self.kokoro
         finally:
             with self._running_lock:
                 self._running -= 1

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from resonance.speech import audio
+from resonance.speech import kokoro as kokoro_module
 from resonance.speech.engine import EngineVoice, SpeechInputError, SpeechParams, VoiceNotFound
 from resonance.speech.kokoro import SENTENCE_PAUSE, STOCK_VOICES, blend, language
 from resonance.voices.likeness.intelligibility import cer
@@ -164,6 +165,7 @@ def test_a_texts_first_chunk_runs_on_every_core_and_the_rest_one_per_core(kokoro
     if cores > 1:
         assert model.first.sess.get_session_options().intra_op_num_threads == cores
         assert model.kokoro.sess.get_session_options().intra_op_num_threads == model.threads < cores
+    monkeypatch.setattr(kokoro_module, "machine_has_spare_cores", lambda: True)
     calls = _record_calls(monkeypatch, model)
     text = "When the ferry finally left the harbour, everyone waved. Then it was gone. The pier emptied."
     voice = EngineVoice(spec="af_heart")
@@ -179,6 +181,10 @@ def test_a_texts_first_chunk_runs_on_every_core_and_the_rest_one_per_core(kokoro
     calls.clear()
     with model.session_for(first=False):  # another text's chunk is being synthesised meanwhile
         kokoro.plan(text, voice)[0]()
+    assert [session for session, _ in calls] == ["rest"]
+    calls.clear()
+    monkeypatch.setattr(kokoro_module, "machine_has_spare_cores", lambda: False)  # other processes hold the cores
+    kokoro.plan(text, voice)[0]()
     assert [session for session, _ in calls] == ["rest"]
 
 
