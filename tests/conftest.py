@@ -81,20 +81,10 @@ def _clear_caches() -> None:
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     # Under pytest-xdist (scripts/test runs two workers), the browser tests share one app per worker: keep them on
-    # one worker, which builds it once, while the other runs everything else. Likewise the tests of a file that use
-    # a module-scoped fixture (a voice match, a server...) stay together, so that fixture is built once, not once
-    # per worker.
+    # one worker, which builds it once, while the other runs everything else.
     for item in items:
         if item.nodeid.startswith(("tests/e2e/", "e2e/")):
             item.add_marker(pytest.mark.xdist_group("e2e"))
-        elif _uses_a_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
-def _uses_a_module_fixture(item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
-    return info is not None and any(
-        definition.scope == "module" for definitions in info.name2fixturedefs.values() for definition in definitions)
 
 
 def pytest_sessionfinish(session, exitstatus):
