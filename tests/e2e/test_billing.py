@@ -34,7 +34,7 @@ pytestmark = pytest.mark.e2e
 
 HOST = "127.0.0.2"
 TEXT = "Billing check: every character counts."
-GENERATION_WAIT = 180  # seconds for one short sentence on 2 busy cores
+GENERATION_WAIT = 600  # seconds: a deadline, not an expectation (a loaded 2-core machine with a second backend)
 TOAST = "[data-sonner-toast]"
 BILLING = "/settings/billing"
 
