@@ -62,6 +62,12 @@ ensure_stock_figures() {
   "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
 }
 
+# The 20 built-in voices' preview samples, cached beside the speech model (about a minute and a half on two idle
+# cores, once): every app the tests start copies them instead of synthesising them while the tests run.
+ensure_voice_samples() {
+  "$ROOT/.venv/bin/python" -m resonance.voices.seed --cache-samples
+}
+
 # The loopback OpenID provider the tests start (tests/identity/oauth/oidc_server.mjs): the npm package oidc-provider
 # in tools/oidc (ignored by git), run by node (or bun when node is missing). About 2 s on a warm npm cache.
 OIDC_PROVIDER_VERSION=9.13.3

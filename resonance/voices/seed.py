@@ -1,5 +1,7 @@
 """Seed the 20 system voices (idempotent, by name): each gets its engine voice and a reference sample spoken by it,
-stored for previews and for cloning engines. Part of set-up: `python -m resonance.voices.seed [--samples]`.
+stored for previews and for cloning engines. Part of set-up: `python -m resonance.voices.seed [--samples]`;
+`--cache-samples` only fills the cache beside the speech model, on every core (the test command's install step, so
+the apps the tests start find every sample there).
 
 The rows come first and at once. A sample is copied from the cache beside the speech model when it is there; the
 others are synthesised by `make_missing_samples`, which the app runs in the background at start (voices/warmup.py),
@@ -9,7 +11,9 @@ sample) and its card says the preview is being prepared."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 
 from sqlmodel import Session, select
 
@@ -115,7 +119,20 @@ def _synthesised(entry: SystemVoice) -> bytes:
     return wav
 
 
+def cache_samples() -> int:
+    """Synthesise every sample missing from the cache, one process per core; returns how many were made."""
+    missing = [entry for entry in SYSTEM_VOICES if not _cache_path(entry).is_file()]
+    if missing:
+        with ProcessPoolExecutor(min(os.cpu_count() or 1, len(missing))) as pool:
+            list(pool.map(_synthesised, missing))
+    return len(missing)
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
+    if "--cache-samples" in sys.argv:
+        if made := cache_samples():
+            print(f"speech: {made} built-in voice preview samples -> {_cache_path(SYSTEM_VOICES[0]).parent}")
+        sys.exit(0)
     seed_system_voices(synthesise="--samples" in sys.argv or "--regenerate" in sys.argv,
                        regenerate="--regenerate" in sys.argv)
