@@ -78,13 +78,39 @@ def _clear_caches() -> None:
     get_storage.cache_clear()
 
 
+# Files whose tests share an expensive module-scoped fixture: under pytest-xdist each keeps its tests on one worker,
+# which builds the fixture once.
+SHARED_MODULE_FIXTURES = ("tests/voices/test_matching.py",)
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    # Under pytest-xdist (scripts/test runs two workers), the browser tests share one app per worker: keep them on
-    # one worker, which builds it once, while the other runs everything else.
+    # Under pytest-xdist (scripts/test runs two workers), the browser tests run in two groups of whole files, one
+    # per worker, each with its own app (built once per worker); they come first, so both start at once and the
+    # rest of the suite fills in around them.
+    e2e_files = sorted({item.nodeid.split("::")[0] for item in items if _is_e2e(item)})
     for item in items:
-        if item.nodeid.startswith(("tests/e2e/", "e2e/")):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+        path = item.nodeid.split("::")[0]
+        if _is_e2e(item):
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{e2e_files.index(path) % 2}"))
+        elif path in SHARED_MODULE_FIXTURES:
+            item.add_marker(pytest.mark.xdist_group(path))
+    items.sort(key=_order)  # stable: each part keeps its order
+
+
+# Tests that mostly wait (on servers they stop and start): right after the browser tests, so they wait while the other
+# worker's browser tests use the cores, instead of at the end where nothing else is left to run beside them.
+MOSTLY_WAITING = ("tests/storage/test_outage.py", "tests/storage/test_storage_backends.py",
+                  "tests/storage/test_retry.py", "tests/ops/test_dependency_faults.py",
+                  "tests/jobs/test_celery_worker.py")
+
+
+def _order(item) -> int:
+    return 0 if _is_e2e(item) else 1 if item.nodeid.split("::")[0] in MOSTLY_WAITING else 2
+
+
+def _is_e2e(item) -> bool:
+    return item.nodeid.startswith(("tests/e2e/", "e2e/"))
 
 
 def pytest_sessionfinish(session, exitstatus):
