@@ -152,7 +152,7 @@ def _app_env(*, url: str, data_dir: Path, web_dir: Path, states_dir: Path) -> di
         RESONANCE_APP_URL=url,
         RESONANCE_API_URL=url,
         RESONANCE_SIGNUP_RATE_PER_IP="1000/60",  # the whole suite signs up from one address
-        RESONANCE_MATCH_SYNTHESES="8",  # a short search: the browser tests follow a match, not its quality
+        RESONANCE_MATCH_SYNTHESES="4",  # the least the settings allow: the browser tests follow a match, not its quality
     )
     return env
 

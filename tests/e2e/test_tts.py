@@ -28,6 +28,7 @@ TEXT = ("The old lighthouse keeper climbed the spiral stairs every evening at du
         "trimmed the wick, and watched the ships slip past the rocky point. Nobody in the village remembered when he "
         "had first arrived. Some said he came with a storm; others said he had always been there, like the cliffs "
         "themselves. When the light finally went out, the sea grew quiet, as if it were listening for his footsteps.")
+THREE_PARTS = TEXT[:TEXT.index(" Some said")]  # three sentences: the first clause and two more parts
 GENERATION_WAIT = 240  # seconds for ~420 characters on 2 busy cores
 WAV_NAME = "the-old-lighthouse-keeper-climbed-the-spiral-stair.wav"
 
@@ -210,7 +211,7 @@ def test_chunks_buffer_visibly_and_preload_the_next(app: RunningApp, system_voic
     b.open("/text-to-speech")
     b.click("#tts-voice")
     b.click(".tts-voice-option")
-    b.fill("#tts-text", TEXT)
+    b.fill("#tts-text", THREE_PARTS)
     b.click("#tts-generate")
     path = b.wait(lambda d: b.path if re.match(r"/text-to-speech/gen_\w+", b.path) else None, "the generation page")
     generation_id = path.rstrip("/").rsplit("/", 1)[-1]
