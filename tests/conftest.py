@@ -78,9 +78,11 @@ def _clear_caches() -> None:
     get_storage.cache_clear()
 
 
-# Files whose tests share an expensive module-scoped fixture: under pytest-xdist each keeps its tests on one worker,
-# which builds the fixture once.
-SHARED_MODULE_FIXTURES = ("tests/voices/test_matching.py",)
+# Files whose tests keep to one worker under pytest-xdist, by group: test_matching shares an expensive module-scoped
+# fixture (built once); the Celery tests clean up the job keys their test made in the shared Redis database, which
+# would include the keys of a job test running on the other worker.
+ONE_WORKER = {"tests/voices/test_matching.py": "matching",
+              "tests/jobs/test_celery_worker.py": "redis-jobs", "tests/jobs/test_distributed.py": "redis-jobs"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
@@ -93,8 +95,8 @@ def pytest_collection_modifyitems(config, items):
         path = item.nodeid.split("::")[0]
         if _is_e2e(item):
             item.add_marker(pytest.mark.xdist_group(f"e2e-{e2e_files.index(path) % 2}"))
-        elif path in SHARED_MODULE_FIXTURES:
-            item.add_marker(pytest.mark.xdist_group(path))
+        elif path in ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(ONE_WORKER[path]))
     items.sort(key=_order)  # stable: each part keeps its order
 
 
