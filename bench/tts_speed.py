@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from resonance.speech import text as text_  # noqa: E402
 from resonance.speech.engine import EngineVoice  # noqa: E402
-from resonance.speech import kokoro  # noqa: E402
-from resonance.speech.kokoro import KokoroEngine, load_model  # noqa: E402
+from resonance.speech import kokoro_model  # noqa: E402
+from resonance.speech.kokoro import KokoroEngine  # noqa: E402
+from resonance.speech.kokoro_model import load_model  # noqa: E402
 
 PROSE = (
     "The lighthouse keeper climbed the spiral stairs an hour before sunset, as he had done every evening for thirty "
@@ -93,7 +94,7 @@ def main() -> None:
 
     # The bench picks the provider itself, so it runs where the app's settings (pydantic) are not installed
     wanted = ("CPUExecutionProvider",) if args.device == "cpu" else ("CUDAExecutionProvider", "CPUExecutionProvider")
-    kokoro.providers = lambda *_, **__: [p for p in wanted if p in ort.get_available_providers()]
+    kokoro_model.providers = lambda *_, **__: [p for p in wanted if p in ort.get_available_providers()]
     text_.FIRST_CHUNK_CHARS = args.first_chars
     text_.split.__kwdefaults__["first_chars"] = args.first_chars
 

@@ -44,7 +44,8 @@ from resonance.core.config import get_settings  # noqa: E402
 from resonance.speech import audio  # noqa: E402
 from resonance.speech.engine import EngineVoice  # noqa: E402
 from resonance.speech.install import MODEL_FILE, VOICES_FILE  # noqa: E402
-from resonance.speech.kokoro import STOCK_VOICES, KokoroEngine  # noqa: E402
+from resonance.speech.kokoro import KokoroEngine  # noqa: E402
+from resonance.speech.kokoro_voices import STOCK_VOICES  # noqa: E402
 from resonance.voices.likeness import dvector  # noqa: E402
 from resonance.voices.likeness.embedders import Embeddings, Scores, embed as _embed, score  # noqa: E402
 from resonance.voices.likeness.intelligibility import cer, transcribe  # noqa: E402

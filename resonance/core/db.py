@@ -36,10 +36,10 @@ def get_engine() -> Engine:
     return configure_postgres(engine, ping_after_idle=PING_AFTER_IDLE_SECONDS)
 
 
-# PostgreSQL: every round trip and every statement the server plans counts (a round trip costs 0.1–0.3 ms here, and
-# every signed-in event validates its session). psycopg 3, the default driver, prepares statements the server sees
-# often; a pooled connection is pinged only after it sat idle; with psycopg2 the row-level security settings of a
-# transaction travel with its first statement.
+# PostgreSQL: every round trip and every statement the server plans counts (every signed-in event validates its
+# session). psycopg 3, the default driver, prepares statements the server sees often; a pooled connection is pinged
+# only after it sat idle; with psycopg2 the row-level security settings of a transaction travel with its first
+# statement.
 
 PING_AFTER_IDLE_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 5

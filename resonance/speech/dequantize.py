@@ -2,7 +2,7 @@
 
 The only Kokoro model the registries carry is dynamically quantised (onnxruntime's `quantize_dynamic`): its
 MatMulInteger, ConvInteger and DynamicQuantizeLSTM nodes have no CUDA kernels, so on a GPU onnxruntime runs them on the
-CPU and copies tensors back and forth (547 copies per run; 9.5x real time on an H100 instead of the GPU's speed).
+CPU and copies tensors back and forth on every run (docs/production.md has the GPU figures).
 Rewriting each quantised node as its float original, with the int8 weights dequantised once here, lets every node run
 on the GPU. The weights keep their int8 precision, so the voice is the int8 model's.
 

@@ -32,7 +32,8 @@ from resonance.jobs import rows
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import encode_sidecar, sidecar_key
-from resonance.speech.kokoro import MAX_SHIFT, STOCK, KokoroEngine, Shape
+from resonance.speech.kokoro import KokoroEngine
+from resonance.speech.kokoro_voices import MAX_SHIFT, STOCK, Shape
 from resonance.storage import get_storage
 from resonance.voices import match_report
 from resonance.voices.likeness import stock_figures

@@ -15,7 +15,8 @@ import pytest
 
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, encode_sidecar, sidecar_key
-from resonance.speech.kokoro import KokoroEngine, load_model
+from resonance.speech.kokoro import KokoroEngine
+from resonance.speech.kokoro_model import load_model
 from resonance.voices.likeness import intelligibility
 from tests.servers import free_port
 

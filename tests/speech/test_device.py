@@ -6,7 +6,7 @@ import pytest
 
 from resonance.core.errors import ConfigError
 from resonance.speech.engine import SpeechEngineError
-from resonance.speech.kokoro import choose_providers, providers
+from resonance.speech.kokoro_model import choose_providers, providers
 
 GPU_BUILD = ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
 CPU_BUILD = ["AzureExecutionProvider", "CPUExecutionProvider"]

@@ -9,7 +9,7 @@ import pytest
 
 from resonance.speech.dequantize import dequantize
 from resonance.speech.install import FLOAT_MODEL_FILE, MODEL_FILE, VOICES_FILE, assemble_model
-from resonance.speech.kokoro import CUDA_OPTIONS, model_file, with_options
+from resonance.speech.kokoro_model import CUDA_OPTIONS, model_file, with_options
 from resonance.voices.likeness.intelligibility import letters
 
 SENTENCE = "The lighthouse keeper climbed the spiral stairs an hour before sunset."

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from resonance.speech import install
-from resonance.speech.kokoro import STOCK
+from resonance.speech.kokoro_voices import STOCK
 
 
 def test_english_voice_packs_become_one_npz(tmp_path):

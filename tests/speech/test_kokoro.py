@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from resonance.speech import audio
-from resonance.speech import kokoro as kokoro_module
+from resonance.speech import kokoro_model
 from resonance.speech.engine import EngineVoice, SpeechInputError, SpeechParams, VoiceNotFound
-from resonance.speech.kokoro import SENTENCE_PAUSE, STOCK_VOICES, blend, language
+from resonance.speech.kokoro import SENTENCE_PAUSE
+from resonance.speech.kokoro_voices import STOCK_VOICES, blend, language
 from resonance.voices.likeness.intelligibility import cer
 from tests.speech.conftest import speak
 
@@ -165,7 +166,7 @@ def test_a_texts_first_chunk_runs_on_every_core_and_the_rest_one_per_core(kokoro
     if cores > 1:
         assert model.first.sess.get_session_options().intra_op_num_threads == cores
         assert model.kokoro.sess.get_session_options().intra_op_num_threads == model.threads < cores
-    monkeypatch.setattr(kokoro_module, "machine_has_spare_cores", lambda: True)
+    monkeypatch.setattr(kokoro_model, "machine_has_spare_cores", lambda: True)
     calls = _record_calls(monkeypatch, model)
     text = "When the ferry finally left the harbour, everyone waved. Then it was gone. The pier emptied."
     voice = EngineVoice(spec="af_heart")
@@ -183,7 +184,7 @@ def test_a_texts_first_chunk_runs_on_every_core_and_the_rest_one_per_core(kokoro
         kokoro.plan(text, voice)[0]()
     assert [session for session, _ in calls] == ["rest"]
     calls.clear()
-    monkeypatch.setattr(kokoro_module, "machine_has_spare_cores", lambda: False)  # other processes hold the cores
+    monkeypatch.setattr(kokoro_model, "machine_has_spare_cores", lambda: False)  # other processes hold the cores
     kokoro.plan(text, voice)[0]()
     assert [session for session, _ in calls] == ["rest"]
 

@@ -10,7 +10,7 @@ import pytest
 from resonance.orgs.scope import system_session, tenant_session
 from resonance.speech import audio
 from resonance.speech.engine import decode_sidecar, sidecar_key
-from resonance.speech.kokoro import Shape
+from resonance.speech.kokoro_voices import Shape
 from resonance.storage import get_storage
 from resonance.storage.cleanup import remove_files
 from resonance.voices import keys, matching, service

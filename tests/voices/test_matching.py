@@ -19,7 +19,8 @@ from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, SpeechEngineError, decode_sidecar, sidecar_key
-from resonance.speech.kokoro import STOCK, KokoroEngine, shape
+from resonance.speech.kokoro import KokoroEngine
+from resonance.speech.kokoro_voices import STOCK, shape
 from resonance.storage import get_storage
 from resonance.ui.states.voices import voice_view
 from resonance.voices import matching

@@ -20,7 +20,8 @@ import numpy as np
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, SpeechEngineError
 from resonance.speech.install import MODEL_FILE, VOICES_FILE
-from resonance.speech.kokoro import STOCK_VOICES, TIMBRE, KokoroEngine
+from resonance.speech.kokoro import KokoroEngine
+from resonance.speech.kokoro_voices import STOCK_VOICES, TIMBRE
 from resonance.voices.likeness import resemblyzer
 from resonance.voices.likeness.embedders import Embeddings, embed
 from resonance.voices.likeness.pitch import PitchFigures, pitch_figures

@@ -24,7 +24,8 @@ from resonance.orgs import api_keys
 from resonance.orgs.models import Organization
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session, tenant_session
-from resonance.speech.kokoro import KokoroEngine, load_model
+from resonance.speech.kokoro import KokoroEngine
+from resonance.speech.kokoro_model import load_model
 from resonance.voices import labels
 from tests.factories import make_org, make_user, signed_in
 from tests.fakes import ToneEngine
