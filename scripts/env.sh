@@ -62,8 +62,8 @@ ensure_stock_figures() {
   "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
 }
 
-# The 20 built-in voices' preview samples, cached beside the speech model (about a minute and a half on two idle
-# cores, once): every app the tests start copies them instead of synthesising them while the tests run.
+# The 20 built-in voices' preview samples, cached beside the speech model once: every app the tests start copies
+# them instead of synthesising them while the tests run.
 ensure_voice_samples() {
   "$ROOT/.venv/bin/python" -m resonance.voices.seed --cache-samples
 }

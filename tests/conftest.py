@@ -90,9 +90,9 @@ def pytest_collection_modifyitems(config, items):
     # Under pytest-xdist (scripts/test runs two workers), the browser tests run in two groups of whole files, one
     # per worker, each with its own app (built once per worker); they come first, so both start at once and the
     # rest of the suite fills in around them.
-    e2e_files = sorted({item.nodeid.split("::")[0] for item in items if _is_e2e(item)})
+    e2e_files = sorted({_file(item) for item in items if _is_e2e(item)})
     for item in items:
-        path = item.nodeid.split("::")[0]
+        path = _file(item)
         if _is_e2e(item):
             item.add_marker(pytest.mark.xdist_group(f"e2e-{e2e_files.index(path) % 2}"))
         elif path in ONE_WORKER:
@@ -108,11 +108,15 @@ MOSTLY_WAITING = ("tests/storage/test_outage.py", "tests/storage/test_storage_ba
 
 
 def _order(item) -> int:
-    return 0 if _is_e2e(item) else 1 if item.nodeid.split("::")[0] in MOSTLY_WAITING else 2
+    return 0 if _is_e2e(item) else 1 if _file(item) in MOSTLY_WAITING else 2
+
+
+def _file(item) -> str:
+    return item.nodeid.split("::")[0]
 
 
 def _is_e2e(item) -> bool:
-    return item.nodeid.startswith(("tests/e2e/", "e2e/"))
+    return _file(item).startswith(("tests/e2e/", "e2e/"))
 
 
 def pytest_sessionfinish(session, exitstatus):
