@@ -55,9 +55,9 @@ ensure_speech_models() {
   "$ROOT/.venv/bin/python" -m resonance.speech.install --dir "$dir"
 }
 
-# Voice matching's figures of the stock voices (stock-figures.npz; rebuilt when the way they are measured, or what
-# with, changes; about two minutes on two idle cores). The tests need them before they start; the app makes them in
-# the background instead, so scripts/run does not wait for them.
+# Voice matching's figures of the stock voices (stock-figures.npz): a copy of the ones the package ships when they fit
+# the installed model files, measured otherwise (minutes of synthesis). The tests need them before they start; the app
+# makes them in the background instead, so scripts/run does not wait for them.
 ensure_stock_figures() {
   "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
 }

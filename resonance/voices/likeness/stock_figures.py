@@ -1,9 +1,13 @@
-"""What each Kokoro stock voice sounds like, measured once: by the test command's install step, by the app in the
-background after it starts (voices/warmup.py), or else by the first match, whichever comes first (one at a time).
+"""What each Kokoro stock voice sounds like: speaker embeddings and pitch figures of `SENTENCES` spoken by it, in
+`<models dir>/stock-figures.npz`.
+
+The package ships the figures measured with the pinned model files (`SHIPPED`, beside this module): a models folder
+whose files they fit gets a copy. Otherwise (other model files, or a changed `METHOD`) they are measured once: by the
+test command's install step, by the app in the background after it starts (voices/warmup.py), or else by the first
+match, whichever comes first (one at a time).
 
     python -m resonance.voices.likeness.stock_figures [--dir DIR]     # scripts/test's install step runs it
-
-Per stock voice: speaker embeddings and pitch figures of `SENTENCES` spoken by it, in `<models dir>/stock-figures.npz`.
+    python -m resonance.voices.likeness.stock_figures --ship    # measure into SHIPPED again (after a METHOD change)
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +38,7 @@ SENTENCES = ("Good morning. I would like to tell you about the old lighthouse on
              "Every evening its keeper climbs the stairs, lights the lamp and watches the ships go by.")
 METHOD = 1  # raise when the way the figures are measured changes
 INPUTS = (VOICES_FILE, MODEL_FILE, resemblyzer.WEIGHTS_FILE)  # files the figures are measured with
+SHIPPED = Path(__file__).with_name(FILE)  # measured with the model files scripts/env.sh installs
 
 
 @dataclass(frozen=True)
@@ -75,12 +81,23 @@ def build(models_dir: Path) -> Path:
     return path
 
 
-def is_current(models_dir: Path) -> bool:
-    path = Path(models_dir) / FILE
+def is_current(models_dir: Path, path: Path | None = None) -> bool:
+    """Whether the figures file (`path`, default the one in `models_dir`) was measured with these model files."""
+    path = path or Path(models_dir) / FILE
     if not path.is_file():
         return False
     with np.load(path) as saved:
         return "version" in saved.files and str(saved["version"]) == version(models_dir)
+
+
+def _install_shipped(models_dir: Path) -> bool:
+    """Copy the shipped figures into `models_dir` (atomically) when they were measured with its files."""
+    if not is_current(models_dir, SHIPPED):
+        return False
+    tmp = Path(models_dir) / (FILE + ".tmp.npz")
+    shutil.copyfile(SHIPPED, tmp)
+    tmp.replace(Path(models_dir) / FILE)
+    return True
 
 
 def ensure(models_dir: Path | None = None) -> Path:
@@ -93,7 +110,7 @@ def ensure(models_dir: Path | None = None) -> Path:
                                     "install it")
         with open(models_dir / (FILE + ".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not is_current(models_dir):
+            if not is_current(models_dir) and not _install_shipped(models_dir):
                 build(models_dir)
     return models_dir / FILE
 
@@ -133,11 +150,14 @@ def _default_dir() -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=None, help="models folder (default RESONANCE_SPEECH_MODELS_DIR)")
+    parser.add_argument("--ship", action="store_true", help="measure again and keep the result as SHIPPED")
     args = parser.parse_args()
-    models_dir = args.dir or _default_dir()
-    if is_current(models_dir):
-        return
-    print(f"speech: measuring the stock voices for voice matching -> {build(models_dir)}")
+    models_dir = Path(args.dir or _default_dir())
+    if args.ship:
+        shutil.copyfile(build(models_dir), SHIPPED)
+        print(f"speech: stock voice figures measured -> {SHIPPED}")
+    elif not is_current(models_dir):
+        print(f"speech: stock voice figures for voice matching -> {ensure(models_dir)}")
 
 
 if __name__ == "__main__":
