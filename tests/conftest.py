@@ -78,18 +78,12 @@ def _clear_caches() -> None:
     get_storage.cache_clear()
 
 
-# Files whose tests keep to one worker under pytest-xdist, by group: test_matching shares an expensive module-scoped
-# fixture (built once); the Celery tests clean up the job keys their test made in the shared Redis database, which
-# would include the keys of a job test running on the other worker.
-ONE_WORKER = {"tests/voices/test_matching.py": "matching",
-              "tests/jobs/test_celery_worker.py": "redis-jobs", "tests/jobs/test_distributed.py": "redis-jobs"}
-
-
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    # Under pytest-xdist (scripts/test runs two workers), the browser tests run in two groups of whole files, one
-    # per worker, each with its own app (built once per worker); they come first, so both start at once and the
-    # rest of the suite fills in around them.
+    # Under pytest-xdist (scripts/test runs two workers, taking groups in this order), the browser tests run in two
+    # groups of whole files, one per worker, each with its own app (built once per worker), so both start at once.
+    # The tests that mostly wait open the first group: they wait while the other worker's browser tests, with their
+    # app and browsers, use the cores. Then test_matching's group, then the rest, which fills in evenly at the end.
     e2e_files = sorted({_file(item) for item in items if _is_e2e(item)})
     for item in items:
         path = _file(item)
@@ -100,15 +94,22 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=_order)  # stable: each part keeps its order
 
 
-# Tests that mostly wait (on servers they stop and start): right after the browser tests, so they wait while the other
-# worker's browser tests use the cores, instead of at the end where nothing else is left to run beside them.
+# Tests that mostly wait, on servers they stop and start.
 MOSTLY_WAITING = ("tests/storage/test_outage.py", "tests/storage/test_storage_backends.py",
                   "tests/storage/test_retry.py", "tests/ops/test_dependency_faults.py",
                   "tests/jobs/test_celery_worker.py")
 
+# Files whose tests keep to one worker under pytest-xdist, by group: the waiting ones (above, in the first browser
+# group); test_matching shares an expensive module-scoped fixture (built once); the Celery tests clean up the job keys
+# their test made in the shared Redis database, which would include the keys of a job test running on the other
+# worker (so test_distributed joins test_celery_worker).
+ONE_WORKER = {"tests/voices/test_matching.py": "matching", "tests/jobs/test_distributed.py": "e2e-0",
+              **{path: "e2e-0" for path in MOSTLY_WAITING}}
+
 
 def _order(item) -> int:
-    return 0 if _is_e2e(item) else 1 if _file(item) in MOSTLY_WAITING else 2
+    path = _file(item)
+    return 0 if ONE_WORKER.get(path) == "e2e-0" else 1 if _is_e2e(item) else 2 if path in ONE_WORKER else 3
 
 
 def _file(item) -> str:

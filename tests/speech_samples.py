@@ -1,5 +1,9 @@
 """Real speech for every test that uploads a voice recording: Kokoro reading one long sentence, synthesised once per
-test session and cut or repeated to the length a test asks for.
+machine and cut or repeated to the length a test asks for.
+
+The clips are material for other tests, not a test of the engine (tests/speech does that): they are kept in
+.pytest_cache/speech-clips, named by what they say, who says it and the installed model files, so the test workers
+and later runs share one synthesis instead of making their own while the tests are collected.
 
 Uploads are screened for speech (silero VAD), so synthetic tones no longer pass as a voice. The sentence has no full
 stop, so the engine adds no sentence pauses and nearly all of it is voiced: any 12 s of it holds over 10 s of speech.
@@ -7,12 +11,17 @@ stop, so the engine adds no sentence pauses and nearly all of it is voiced: any 
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
+from resonance.core.config import get_settings
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice
+from resonance.speech.install import VOICES_FILE
 from resonance.speech.kokoro import SAMPLE_RATE, KokoroEngine
 
 VOICE = "am_michael"
@@ -22,12 +31,31 @@ TEXT = ("Every evening the old keeper climbed the winding stairs of the lighthou
         "walked along the rocky shore to count the gulls and listen to the waves breaking on the stones below.")
 
 
+CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "speech-clips"
+
+
+def spoken(text: str, voice: str) -> np.ndarray:
+    """`text` spoken by the stock voice `voice`, mono float32 at the engine's rate: synthesised once per machine (a
+    lock file makes concurrent workers wait for the first)."""
+    models = get_settings().SPEECH_MODELS_DIR
+    installed = [(path.name, path.stat().st_size) for path in sorted(models.glob("*.onnx")) + [models / VOICES_FILE]]
+    name = hashlib.sha256(repr((text, voice, installed)).encode()).hexdigest()[:20]
+    path = CACHE / f"{name}.npy"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.is_file():
+            chunks = list(KokoroEngine().synthesize(text, EngineVoice("", voice)))
+            np.save(CACHE / f"{name}.tmp.npy", audio.concat([chunk.samples for chunk in chunks], SAMPLE_RATE))
+            (CACHE / f"{name}.tmp.npy").replace(path)
+    return np.load(path)
+
+
 @cache
 def _clip(rate: int) -> np.ndarray:
     """The sentence as mono float32 at `rate`, its peak at 1.0."""
     if rate == SAMPLE_RATE:
-        chunks = list(KokoroEngine().synthesize(TEXT, EngineVoice("", VOICE)))
-        samples = audio.concat([chunk.samples for chunk in chunks], SAMPLE_RATE)
+        samples = spoken(TEXT, VOICE)
     else:
         samples = audio.resample(_clip(SAMPLE_RATE), SAMPLE_RATE, rate)
     return (samples / np.max(np.abs(samples))).astype(np.float32)
@@ -49,5 +77,4 @@ def speech_wav(seconds: float, rate: int = 16_000) -> bytes:
 @cache
 def sentence(voice: str, rate: int = 16_000) -> np.ndarray:
     """A short sentence spoken by the stock voice `voice`, as mono float32 at `rate`."""
-    chunks = list(KokoroEngine().synthesize(SENTENCE, EngineVoice("", voice)))
-    return audio.resample(audio.concat([chunk.samples for chunk in chunks], SAMPLE_RATE), SAMPLE_RATE, rate)
+    return audio.resample(spoken(SENTENCE, voice), SAMPLE_RATE, rate)

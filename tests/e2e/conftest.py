@@ -18,9 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import WebDriverException
 
-from .e2e_support import Browser, RunningApp, new_driver, start_app, stop_app
+from .e2e_support import Browser, DriverPool, RunningApp, start_app, stop_app
 
 
 @pytest.fixture(scope="session")
@@ -34,26 +33,32 @@ def app() -> Iterator[RunningApp]:
     try:
         yield running
     finally:
+        running.close()
         stop_app(proc)
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def drivers(tmp_path_factory) -> Iterator[DriverPool]:
+    pool = DriverPool(lambda: tmp_path_factory.mktemp("chromium-profile"))
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def new_browser(app: RunningApp, tmp_path_factory) -> Iterator[Callable[[], Browser]]:
-    """Factory of independent browser contexts (a fresh --user-data-dir each), all closed after the test."""
+def new_browser(app: RunningApp, drivers: DriverPool) -> Iterator[Callable[[], Browser]]:
+    """Factory of independent browser contexts (each its own Chromium, with no cookies or storage of the app), given
+    back to the pool after the test."""
     opened: list[Browser] = []
 
     def make() -> Browser:
-        browser = Browser(app, new_driver(tmp_path_factory.mktemp("chromium-profile")))
+        browser = Browser(app, drivers.take())
         opened.append(browser)
         return browser
 
     yield make
     for browser in opened:
-        try:
-            browser.driver.quit()
-        except WebDriverException:
-            pass
+        drivers.give_back(browser.driver, app.url)
 
 
 @pytest.fixture

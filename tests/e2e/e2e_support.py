@@ -29,6 +29,7 @@ from selenium.common.exceptions import (
     ElementClickInterceptedException,
     InvalidElementStateException,
     StaleElementReferenceException,
+    WebDriverException,
 )
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -83,6 +84,7 @@ class RunningApp:
     log: Path
     migrated: Path | None = None  # the database as migrations left it, before the app served (second_backend.py)
     _state_names: dict[str, str] = field(default_factory=dict)
+    _seeder: subprocess.Popen | None = None
 
     @property
     def db_path(self) -> Path:
@@ -103,12 +105,32 @@ class RunningApp:
 
     def seed(self, spec: dict) -> dict:
         """People, organizations and signed-in sessions created through the app's services (see seed.py)."""
-        done = subprocess.run(
-            [_python(), str(Path(__file__).with_name("seed.py")), json.dumps(spec)],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
-        )
-        assert done.returncode == 0, f"seeding failed:\n{done.stdout}\n{done.stderr}"
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        if self._seeder is None or self._seeder.poll() is not None:
+            # Its end of the pipes closes when this process ends, and seed.py ends with it.
+            self._seeder = subprocess.Popen([_python(), str(Path(__file__).with_name("seed.py"))], cwd=ROOT,
+                                            env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self._seeder.stdin.write(json.dumps(spec) + "\n")
+        self._seeder.stdin.flush()
+        seen = []
+        for line in self._seeder.stdout:
+            if line.startswith("SEED "):
+                answer = json.loads(line.removeprefix("SEED "))
+                assert "error" not in answer, f"seeding failed:\n{answer.get('error')}\n{''.join(seen[-40:])}"
+                return answer
+            seen.append(line)
+        raise AssertionError(f"the seeder exited with {self._seeder.wait()}:\n{''.join(seen[-40:])}")
+
+    def close(self) -> None:
+        """Stop the seeder, if one was started."""
+        if self._seeder is not None:
+            self._seeder.stdin.close()
+            try:
+                self._seeder.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._seeder.kill()
+            self._seeder.stdout.close()
+            self._seeder = None
 
     def state_name(self, leaf: str) -> str:
         """The full name of a state as the compiled frontend addresses it, e.g. `shell____shell_state` ->
@@ -346,6 +368,69 @@ class Browser:
         return href
 
 
+class _Chrome(webdriver.Chrome):
+    """A Chromium that notes when a test changed it beyond what `DriverPool.reset` undoes (DevTools commands:
+    emulation, permissions, authenticators; the window's size)."""
+
+    changed = False
+
+    def execute_cdp_cmd(self, cmd: str, cmd_args: dict):
+        self.changed = True
+        return super().execute_cdp_cmd(cmd, cmd_args)
+
+    def set_window_size(self, *args, **kwargs):
+        self.changed = True
+        return super().set_window_size(*args, **kwargs)
+
+
+class DriverPool:
+    """Chromium instances handed from test to test, so the suite does not start a browser (seconds of CPU, then a
+    cold cache for the app's scripts) for every context a test opens. Each one a test gives back is made a new
+    context for the next: a fresh tab (its session storage gone), no cookies, and no storage for the app's origin;
+    one the test changed otherwise (see _Chrome) is closed instead."""
+
+    def __init__(self, profiles: Callable[[], Path]):
+        self.profiles = profiles
+        self.idle: list[_Chrome] = []
+
+    def take(self) -> webdriver.Chrome:
+        return self.idle.pop() if self.idle else new_driver(self.profiles())
+
+    def give_back(self, driver: webdriver.Chrome, origin: str) -> None:
+        """`origin`: the app the test drove (its storage is cleared)."""
+        try:
+            if getattr(driver, "changed", True):
+                raise WebDriverException("changed by its test")
+            self._reset(driver, origin)
+        except WebDriverException:
+            quit_quietly(driver)
+        else:
+            self.idle.append(driver)
+
+    @staticmethod
+    def _reset(driver: webdriver.Chrome, origin: str) -> None:
+        old = driver.window_handles
+        driver.switch_to.new_window("tab")
+        for handle in old:
+            driver.switch_to.window(handle)
+            driver.close()
+        driver.switch_to.window(driver.window_handles[0])
+        webdriver.Chrome.execute_cdp_cmd(driver, "Network.clearBrowserCookies", {})
+        webdriver.Chrome.execute_cdp_cmd(driver, "Storage.clearDataForOrigin",
+                                         {"origin": origin, "storageTypes": "all"})
+
+    def close(self) -> None:
+        while self.idle:
+            quit_quietly(self.idle.pop())
+
+
+def quit_quietly(driver: webdriver.Chrome) -> None:
+    try:
+        driver.quit()
+    except WebDriverException:
+        pass
+
+
 def new_driver(profile: Path, *, microphone: bool | Path = False, console_log: bool = False,
                args: tuple[str, ...] = ()) -> webdriver.Chrome:
     """Headless Chromium with its own profile folder: an independent browser context. `microphone`: a fake one,
@@ -363,7 +448,7 @@ def new_driver(profile: Path, *, microphone: bool | Path = False, console_log: b
     if console_log:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = _Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
     return driver
 

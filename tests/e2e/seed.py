@@ -1,11 +1,12 @@
 """Seed people, organizations and signed-in sessions into the e2e app's database, through the app's services.
 
-Run by the e2e conftest as a subprocess with the app's environment (same data folder and secret key), so the test
-process never imports the app's settings. Prints one JSON object:
-{"users": {key: {"id", "email", "cookie", "session_id"}}, "orgs": {key: {"id", "name"}}}.
+Runs beside the e2e app as a subprocess with the app's environment (same data folder and secret key), so the test
+process never imports the app's settings; one per app, started at its first seed (RunningApp.seed), so the app's
+modules are imported once rather than for every test. It reads one spec per line on its standard input and answers
+each with a line `SEED <json>` on its standard output (other lines are the services' logs):
+{"users": {key: {"id", "email", "cookie", "session_id"}}, "orgs": {key: {"id", "name"}}}, or `SEED {"error": ...}`.
 
-Usage: python tests/e2e/seed.py SPEC_JSON, where SPEC_JSON is
-{"users": {key: "Display Name"}, "orgs": {key: {"name": "...", "admin": user_key, "members": [user_key, ...]}},
+A spec: {"users": {key: "Display Name"}, "orgs": {key: {"name": "...", "admin": user_key, "members": [user_key, ...]}},
  "active": {user_key: org_key}, "passwords": {user_key: "..."}, "emails": {user_key: "address"}}
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -60,4 +62,9 @@ def main(spec: dict) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(json.loads(sys.argv[1]))))
+    for line in sys.stdin:
+        try:
+            answer = main(json.loads(line))
+        except Exception:
+            answer = {"error": traceback.format_exc()}
+        print("SEED " + json.dumps(answer), flush=True)

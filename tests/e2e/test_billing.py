@@ -61,6 +61,7 @@ def billing_app(app: RunningApp, polar: PolarAPI) -> Iterator[RunningApp]:
         assert done.returncode == 0, f"seeding voices failed:\n{done.stdout}\n{done.stderr}"
         yield running
     finally:
+        running.close()
         stop_app(proc)
         shutil.rmtree(base, ignore_errors=True)
 

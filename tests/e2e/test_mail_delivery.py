@@ -57,6 +57,7 @@ def mail_app(app: RunningApp, smtp) -> Iterator[RunningApp]:
     try:
         yield running
     finally:
+        running.close()
         stop_app(proc)
         shutil.rmtree(base, ignore_errors=True)
 

@@ -80,6 +80,7 @@ def workers():
                 time.sleep(0.3)
         yield app, urls[0], urls[1]
     finally:
+        app.close()
         for proc in procs:
             stop_app(proc)
         shutil.rmtree(base, ignore_errors=True)

@@ -45,6 +45,7 @@ def app(app: RunningApp) -> Iterator[RunningApp]:
             assert running.url == f"http://{HOST}:{app.port}"  # the address the provider sends people back to
             yield running
         finally:
+            running.close()
             stop_app(proc)
     finally:
         op.stop()

@@ -118,7 +118,7 @@ def test_bad_input_is_refused_at_the_call(kokoro):
 
 def test_long_text_streams_the_first_chunk_before_the_rest(kokoro, monkeypatch):
     text = "Streaming matters for long texts. " + " ".join(
-        ["The next part waits its turn.", "Meanwhile the listener hears the start.", "Then the rest follows."] * 2)
+        ["The next part waits its turn.", "Meanwhile the listener hears the start.", "Then the rest follows."])
     model = kokoro.load()
     started = _record_calls(monkeypatch, model)
     stream = kokoro.synthesize(text, EngineVoice(spec="bf_alice"))
@@ -168,9 +168,10 @@ def test_a_texts_first_chunk_runs_on_every_core_and_the_rest_one_per_core(kokoro
         assert model.kokoro.sess.get_session_options().intra_op_num_threads == model.threads < cores
     monkeypatch.setattr(kokoro_model, "machine_has_spare_cores", lambda: True)
     calls = _record_calls(monkeypatch, model)
-    text = "When the ferry finally left the harbour, everyone waved. Then it was gone. The pier emptied."
+    text = "The ferry left. Then it was gone."
     voice = EngineVoice(spec="af_heart")
     streamed = list(kokoro.synthesize(text, voice))
+    assert len(streamed) >= 2
     wide = model.first is not model.kokoro
     assert [session for session, _ in calls] == ["first" if wide else "rest"] + ["rest"] * (len(streamed) - 1)
     calls.clear()

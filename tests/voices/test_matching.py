@@ -18,8 +18,8 @@ from resonance.jobs.runner import Runner
 from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
-from resonance.speech.engine import EngineVoice, SpeechEngineError, decode_sidecar, sidecar_key
-from resonance.speech.kokoro import KokoroEngine
+from resonance.speech.engine import SpeechEngineError, decode_sidecar, sidecar_key
+from resonance.speech.kokoro import SAMPLE_RATE
 from resonance.speech.kokoro_voices import STOCK, shape
 from resonance.storage import get_storage
 from resonance.ui.states.voices import voice_view
@@ -27,6 +27,7 @@ from resonance.voices import matching
 from resonance.voices.likeness import stock_figures
 from resonance.voices.models import Voice, VoiceVariant
 from resonance.voices.voicespec import load_spec
+from tests import speech_samples
 from tests.factories import get, make_org, make_user
 
 TALK = ("Good morning everyone. Today I would like to tell you a short story about a lighthouse keeper "
@@ -36,9 +37,7 @@ LATER = "In the spring the ferry came back, and with it letters, bread and news 
 
 
 def spoken(voice: str, text: str) -> np.ndarray:
-    chunks = list(KokoroEngine().synthesize(text, EngineVoice("", voice)))
-    return audio.resample(audio.concat([c.samples for c in chunks], chunks[0].sample_rate),
-                          chunks[0].sample_rate, matching.RATE)
+    return audio.resample(speech_samples.spoken(text, voice), SAMPLE_RATE, matching.RATE)
 
 
 @pytest.fixture(scope="module")
@@ -92,23 +91,47 @@ def test_stock_figures_without_the_model_are_a_clear_error(tmp_path):
         stock_figures.load(tmp_path)
 
 
-def test_missing_stock_figures_are_measured_once_however_many_ask(tmp_path, monkeypatch):
-    """The app's warm-up and a first match may ask together: one measures, the others wait and read its file."""
-    models = get_settings().SPEECH_MODELS_DIR
+def _models_folder(tmp_path):
+    """A models folder with the installed model files (links) and no figures yet."""
+    installed = get_settings().SPEECH_MODELS_DIR
+    tmp_path.mkdir(exist_ok=True)
     for name in stock_figures.INPUTS:
-        (tmp_path / name).symlink_to(models / name)
-    measured = []
+        (tmp_path / name).symlink_to(installed / name)
+    return tmp_path
 
-    def build(models_dir):  # a current file, written whole as the real one is, minus two minutes of synthesis
+
+def _counting_build(measured: list):
+    def build(models_dir):  # a current file, written whole as the real one is, minus minutes of synthesis
         measured.append(models_dir)
         np.savez(models_dir / "part.npz", version=np.array(stock_figures.version(models_dir)))
         (models_dir / "part.npz").replace(models_dir / stock_figures.FILE)
+    return build
 
-    monkeypatch.setattr(stock_figures, "build", build)
+
+def test_the_shipped_figures_fit_the_installed_model_files():
+    """Fails after a change to how the figures are measured until `stock_figures --ship` measures them again."""
+    assert stock_figures.is_current(get_settings().SPEECH_MODELS_DIR, stock_figures.SHIPPED)
+
+
+def test_shipped_figures_that_fit_are_copied_not_measured(tmp_path, monkeypatch):
+    models, measured = _models_folder(tmp_path), []
+    monkeypatch.setattr(stock_figures, "build", _counting_build(measured))
+    path = stock_figures.ensure(models)
+    assert measured == [] and path.read_bytes() == stock_figures.SHIPPED.read_bytes()
+    assert stock_figures.is_current(models)
+
+
+def test_figures_the_package_does_not_ship_are_measured_once_however_many_ask(tmp_path, monkeypatch):
+    """Other model files (or a changed method): the app's warm-up and a first match may ask together; one measures,
+    the others wait and read its file."""
+    models, measured = _models_folder(tmp_path / "models"), []
+    monkeypatch.setattr(stock_figures, "SHIPPED", tmp_path / "stale.npz")
+    np.savez(tmp_path / "stale.npz", version=np.array("measured-with-other-files"))
+    monkeypatch.setattr(stock_figures, "build", _counting_build(measured))
     with ThreadPoolExecutor(4) as pool:
-        paths = list(pool.map(lambda _: stock_figures.ensure(tmp_path), range(4)))
-    assert measured == [tmp_path] and set(paths) == {tmp_path / stock_figures.FILE}
-    assert stock_figures.is_current(tmp_path)
+        paths = list(pool.map(lambda _: stock_figures.ensure(models), range(4)))
+    assert measured == [models] and set(paths) == {models / stock_figures.FILE}
+    assert stock_figures.is_current(models)
 
 
 def test_the_match_job_stores_the_voice_its_held_back_similarity_and_report(sqlite_db, configure, talk, later):

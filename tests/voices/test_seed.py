@@ -49,9 +49,9 @@ def test_seeding_twice_gives_the_twenty_voices_once_with_samples(sqlite_db, caps
 def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterwards(sqlite_db, configure, tmp_path,
                                                                                     monkeypatch):
     """Without cached samples the seed writes rows only; the voices are listed and Kokoro speaks them; the app's
-    warm-up then stores each preview, and the cache it leaves makes the next seed instant. (Three of the voices:
-    each preview is a real synthesis.)"""
-    monkeypatch.setattr(seed, "SYSTEM_VOICES", SYSTEM_VOICES[:3])
+    warm-up then stores each preview, and the cache it leaves makes the next seed instant. (Two of the voices: each
+    preview is a real synthesis.)"""
+    monkeypatch.setattr(seed, "SYSTEM_VOICES", SYSTEM_VOICES[:2])
     models = get_settings().SPEECH_MODELS_DIR
     fresh = tmp_path / "models"
     fresh.mkdir()
@@ -60,7 +60,7 @@ def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterward
     configure(SPEECH_MODELS_DIR=str(fresh))
     assert seed.seed_system_voices(synthesise=False) == 0
     pending = all_rows(Voice, variant="SYSTEM")
-    assert len(pending) == 3 and all(v.object_key is None for v in pending)
+    assert len(pending) == 2 and all(v.object_key is None for v in pending)
     admin = make_user()
     org = make_org(admin=admin)
     with tenant_session(org.id) as session:
@@ -70,10 +70,10 @@ def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterward
             speakable(listed[0], replace(KOKORO, clones=True))  # a cloning engine does
     library = state_for(VoicesState, signed_in(admin, org)[1], path="/voices")
     fire(library, "load")
-    assert len(library.builtin) == 3 and not any(v.preview_ready for v in library.builtin)
+    assert len(library.builtin) == 2 and not any(v.preview_ready for v in library.builtin)
     assert library.waiting  # the page ticks until the previews are in
 
-    assert seed.make_missing_samples() == 3
+    assert seed.make_missing_samples() == 2
     ready = all_rows(Voice, variant="SYSTEM")
     assert all(v.object_key and get_storage().exists(v.object_key) for v in ready)
     fire(library, "tick")
@@ -82,4 +82,4 @@ def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterward
 
     for voice in ready:  # a new data folder: the cache beside the model fills it without synthesis
         get_storage().delete(voice.object_key)
-    assert seed.seed_system_voices(synthesise=False) == 3
+    assert seed.seed_system_voices(synthesise=False) == 2
