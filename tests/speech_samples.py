@@ -34,9 +34,9 @@ TEXT = ("Every evening the old keeper climbed the winding stairs of the lighthou
 CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "speech-clips"
 
 
-def spoken(text: str, voice: str) -> np.ndarray:
-    """`text` spoken by the stock voice `voice`, mono float32 at the engine's rate: synthesised once per machine (a
-    lock file makes concurrent workers wait for the first)."""
+def spoken(text: str, voice: str, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """`text` spoken by the stock voice `voice`, mono float32 at `rate` (default the engine's): synthesised once per
+    machine (a lock file makes concurrent workers wait for the first)."""
     models = get_settings().SPEECH_MODELS_DIR
     installed = [(path.name, path.stat().st_size) for path in sorted(models.glob("*.onnx")) + [models / VOICES_FILE]]
     name = hashlib.sha256(repr((text, voice, installed)).encode()).hexdigest()[:20]
@@ -48,7 +48,8 @@ def spoken(text: str, voice: str) -> np.ndarray:
             chunks = list(KokoroEngine().synthesize(text, EngineVoice("", voice)))
             np.save(CACHE / f"{name}.tmp.npy", audio.concat([chunk.samples for chunk in chunks], SAMPLE_RATE))
             (CACHE / f"{name}.tmp.npy").replace(path)
-    return np.load(path)
+    samples = np.load(path)
+    return samples if rate == SAMPLE_RATE else audio.resample(samples, SAMPLE_RATE, rate)
 
 
 @cache
@@ -77,4 +78,4 @@ def speech_wav(seconds: float, rate: int = 16_000) -> bytes:
 @cache
 def sentence(voice: str, rate: int = 16_000) -> np.ndarray:
     """A short sentence spoken by the stock voice `voice`, as mono float32 at `rate`."""
-    return audio.resample(spoken(SENTENCE, voice), SAMPLE_RATE, rate)
+    return spoken(SENTENCE, voice, rate)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .e2e_support import Browser, DriverPool, RunningApp, start_app, stop_app
+from .e2e_support import Browser, DriverPool, RunningApp, browsers, start_app, stop_app
 
 
 @pytest.fixture(scope="session")
@@ -49,16 +49,8 @@ def drivers(tmp_path_factory) -> Iterator[DriverPool]:
 def new_browser(app: RunningApp, drivers: DriverPool) -> Iterator[Callable[[], Browser]]:
     """Factory of independent browser contexts (each its own Chromium, with no cookies or storage of the app), given
     back to the pool after the test."""
-    opened: list[Browser] = []
-
-    def make() -> Browser:
-        browser = Browser(app, drivers.take())
-        opened.append(browser)
-        return browser
-
-    yield make
-    for browser in opened:
-        drivers.give_back(browser.driver, app.url)
+    with browsers(app, drivers) as make:
+        yield make
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -422,6 +423,22 @@ class DriverPool:
     def close(self) -> None:
         while self.idle:
             quit_quietly(self.idle.pop())
+
+
+@contextmanager
+def browsers(app: RunningApp, pool: DriverPool) -> Iterator[Callable[[], Browser]]:
+    """A factory of independent browser contexts on `app`, from `pool`; each given back when the block ends."""
+    opened: list[Browser] = []
+
+    def make() -> Browser:
+        opened.append(Browser(app, pool.take()))
+        return opened[-1]
+
+    try:
+        yield make
+    finally:
+        for browser in opened:
+            pool.give_back(browser.driver, app.url)
 
 
 def quit_quietly(driver: webdriver.Chrome) -> None:

@@ -21,12 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 
 from tests.polar_api import PolarAPI
 
-from .e2e_support import ROOT, SESSION_COOKIE, Browser, RunningApp, _python, new_driver, stop_app
+from .e2e_support import ROOT, Browser, DriverPool, RunningApp, _python, browsers, stop_app
+from .e2e_support import signed_in as signed_in_browser
 from .second_backend import start_backend
 from .test_voices import _wav
 
@@ -67,24 +67,10 @@ def billing_app(app: RunningApp, polar: PolarAPI) -> Iterator[RunningApp]:
 
 
 @pytest.fixture
-def signed_in(billing_app: RunningApp, tmp_path) -> Iterator:
-    """`signed_in(cookie)`: a Chromium context on the billing app with that session cookie; all closed after."""
-    opened: list[Browser] = []
-
-    def make(cookie: str) -> Browser:
-        b = Browser(billing_app, new_driver(tmp_path / f"profile-{len(opened)}"))
-        opened.append(b)
-        b.open("/sign-in")
-        b.driver.add_cookie({"name": SESSION_COOKIE, "value": cookie, "path": "/", "secure": True,
-                             "httpOnly": True, "sameSite": "Lax"})
-        return b
-
-    yield make
-    for b in opened:
-        try:
-            b.driver.quit()
-        except WebDriverException:
-            pass
+def signed_in(billing_app: RunningApp, drivers: DriverPool) -> Iterator:
+    """`signed_in(cookie)`: a Chromium context on the billing app with that session cookie; all given back after."""
+    with browsers(billing_app, drivers) as make:
+        yield lambda cookie: signed_in_browser(make, cookie)
 
 
 def generate(b: Browser, text: str) -> None:

@@ -19,7 +19,6 @@ from resonance.orgs.principal import Principal
 from resonance.orgs.scope import system_session
 from resonance.speech import audio
 from resonance.speech.engine import SpeechEngineError, decode_sidecar, sidecar_key
-from resonance.speech.kokoro import SAMPLE_RATE
 from resonance.speech.kokoro_voices import STOCK, shape
 from resonance.storage import get_storage
 from resonance.ui.states.voices import voice_view
@@ -27,8 +26,8 @@ from resonance.voices import matching
 from resonance.voices.likeness import stock_figures
 from resonance.voices.models import Voice, VoiceVariant
 from resonance.voices.voicespec import load_spec
-from tests import speech_samples
 from tests.factories import get, make_org, make_user
+from tests.speech_samples import spoken
 
 TALK = ("Good morning everyone. Today I would like to tell you a short story about a lighthouse keeper "
         "who lived alone on a rocky island, far away from the busy harbour town. Every night he climbed the stairs.")
@@ -36,19 +35,15 @@ BUDGET = 4  # syntheses per match: the least the settings allow
 LATER = "In the spring the ferry came back, and with it letters, bread and news from the mainland."
 
 
-def spoken(voice: str, text: str) -> np.ndarray:
-    return audio.resample(speech_samples.spoken(text, voice), SAMPLE_RATE, matching.RATE)
-
-
 @pytest.fixture(scope="module")
 def talk() -> np.ndarray:
     """am_michael talking, then saying something else: the search part, and what follows the cut."""
-    return spoken("am_michael", TALK)
+    return spoken(TALK, "am_michael", matching.RATE)
 
 
 @pytest.fixture(scope="module")
 def later() -> dict[str, np.ndarray]:
-    return {voice: spoken(voice, LATER) for voice in ("am_michael", "af_heart")}
+    return {voice: spoken(LATER, voice, matching.RATE) for voice in ("am_michael", "af_heart")}
 
 
 def recording(talk: np.ndarray, tail: np.ndarray) -> np.ndarray:

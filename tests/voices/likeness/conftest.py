@@ -8,8 +8,6 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from resonance.speech import audio
-from resonance.speech.kokoro import SAMPLE_RATE
 from tests.speech_samples import spoken
 
 LIGHTHOUSE = ("Good morning everyone. Today I would like to tell you a short story about a lighthouse keeper "
@@ -22,6 +20,6 @@ def say():
     """`say(voice, text) -> samples`: mono float32 at 16 kHz, as the likeness measures take it."""
     @lru_cache
     def speak(voice: str, text: str) -> np.ndarray:
-        return audio.resample(spoken(text, voice), SAMPLE_RATE, 16_000)
+        return spoken(text, voice, 16_000)
 
     return speak
