@@ -52,6 +52,9 @@ CHROME_ARGS = (
     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--window-size=1280,900",  # ≥ 1024 px: the desktop sidebar (not the drawer) is shown
 )
+# The browsers ask for reduced motion, as many people's do: software rendering would otherwise spend a core on the
+# dashboard's drifting waves for as long as a page shows them. The test of that motion opens a browser without it.
+REDUCED_MOTION = "--force-prefers-reduced-motion"
 
 START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT", "300"))  # a cold `bun install` on a slow machine
 WAIT = float(os.environ.get("E2E_WAIT", "30"))  # explicit waits in the browser
@@ -449,13 +452,14 @@ def quit_quietly(driver: webdriver.Chrome) -> None:
 
 
 def new_driver(profile: Path, *, microphone: bool | Path = False, console_log: bool = False,
-               args: tuple[str, ...] = ()) -> webdriver.Chrome:
+               args: tuple[str, ...] = (), motion: bool = False) -> webdriver.Chrome:
     """Headless Chromium with its own profile folder: an independent browser context. `microphone`: a fake one,
     allowed without asking, that beeps (True) or plays a WAV file over and over (its path); `console_log`: the page's
-    console kept for `driver.get_log("browser")`; `args`: more command-line switches."""
+    console kept for `driver.get_log("browser")`; `args`: more command-line switches; `motion`: no preference for
+    reduced motion."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in CHROME_ARGS + tuple(args):
+    for arg in CHROME_ARGS + (() if motion else (REDUCED_MOTION,)) + tuple(args):
         options.add_argument(arg)
     if microphone:
         options.add_argument("--use-fake-ui-for-media-stream")

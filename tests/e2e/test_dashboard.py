@@ -8,7 +8,7 @@ import pytest
 
 from resonance.ui.samples import QUICK_ACTIONS
 
-from .e2e_support import Browser, RunningApp, signed_in
+from .e2e_support import Browser, RunningApp, new_driver, quit_quietly, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -22,14 +22,25 @@ def wave_motion(b: Browser) -> list[str]:
         " : getComputedStyle(w).animationName);", WAVES)
 
 
-def test_the_hero_moves_where_it_may_and_quick_actions_fill_the_editor(app: RunningApp, new_browser, tmp_path):
+def test_the_hero_moves_where_it_may_and_quick_actions_fill_the_editor(app: RunningApp, tmp_path):
     seeded = app.seed({"users": {"ada": "Ada Admin"}, "orgs": {"acme": {"name": "Acme Home", "admin": "ada"}},
                        "active": {"ada": "acme"}})
-    b = signed_in(new_browser, seeded["users"]["ada"]["cookie"])
+    driver = new_driver(tmp_path / "profile", motion=True)  # the pool's browsers ask for reduced motion
+    try:
+        b = signed_in(lambda: Browser(app, driver), seeded["users"]["ada"]["cookie"])
+        check_hero_and_quick_actions(b, tmp_path)
+    finally:
+        quit_quietly(driver)
+
+
+def check_hero_and_quick_actions(b: Browser, tmp_path) -> None:
     print(f"\ndashboard screenshots: {tmp_path}")
     b.open("/")
     b.element("#dashboard-hero")
     b.wait(lambda _: wave_motion(b) == ["hero-drift"] * 4, "four drifting waves")
+    moved = b.driver.execute_script(f"return getComputedStyle(document.querySelector('{WAVES}')).transform")
+    b.wait(lambda d: d.execute_script(f"return getComputedStyle(document.querySelector('{WAVES}')).transform")
+           != moved, "the first wave to move")
     b.driver.save_screenshot(str(tmp_path / "desktop.png"))
 
     b.driver.execute_cdp_cmd("Emulation.setEmulatedMedia",

@@ -49,5 +49,8 @@ def test_the_hero_moves_on_desktop_only_and_never_under_reduced_motion():
     for colour in ("2DD4BF", "22D3EE", "38BDF8", "818CF8"):
         assert f"%23{colour}" in css
     assert re.search(r"\.hero-wave \{[^}]*animation: hero-drift", css)
+    # Only the transform moves (the compositor's work): an animated background would repaint the hero every frame.
+    drift = re.search(r"@keyframes hero-drift \{(.*)\}", css).group(1)
+    assert "transform: translateX(-1200px)" in drift and "background" not in drift
     assert re.search(r"@media \(max-width: 1023px\) \{[^\n]*\.hero-waves \{ display: none; \}", css)
     assert re.search(r"@media \(prefers-reduced-motion: reduce\) \{ \.hero-wave \{ animation: none; \} \}", css)
