@@ -52,8 +52,8 @@ CHROME_ARGS = (
     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--window-size=1280,900",  # ≥ 1024 px: the desktop sidebar (not the drawer) is shown
 )
-# The browsers ask for reduced motion, as many people's do: software rendering would otherwise spend a core on the
-# dashboard's drifting waves for as long as a page shows them. The test of that motion opens a browser without it.
+# The browsers ask for reduced motion, as many people's do: in software rendering the dashboard's drifting waves
+# would otherwise take CPU for as long as a page shows them. The test of that motion opens a browser without it.
 REDUCED_MOTION = "--force-prefers-reduced-motion"
 
 START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT", "300"))  # a cold `bun install` on a slow machine
