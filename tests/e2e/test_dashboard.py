@@ -22,13 +22,17 @@ def wave_motion(b: Browser) -> list[str]:
         " : getComputedStyle(w).animationName);", WAVES)
 
 
+def first_wave_position(b: Browser) -> str:
+    return b.driver.execute_script("return getComputedStyle(document.querySelector(arguments[0])).transform", WAVES)
+
+
 def test_the_hero_moves_where_it_may_and_quick_actions_fill_the_editor(app: RunningApp, tmp_path):
     seeded = app.seed({"users": {"ada": "Ada Admin"}, "orgs": {"acme": {"name": "Acme Home", "admin": "ada"}},
                        "active": {"ada": "acme"}})
     driver = new_driver(tmp_path / "profile", motion=True)  # the pool's browsers ask for reduced motion
     try:
-        b = signed_in(lambda: Browser(app, driver), seeded["users"]["ada"]["cookie"])
-        check_hero_and_quick_actions(b, tmp_path)
+        check_hero_and_quick_actions(signed_in(lambda: Browser(app, driver), seeded["users"]["ada"]["cookie"]),
+                                     tmp_path)
     finally:
         quit_quietly(driver)
 
@@ -38,9 +42,8 @@ def check_hero_and_quick_actions(b: Browser, tmp_path) -> None:
     b.open("/")
     b.element("#dashboard-hero")
     b.wait(lambda _: wave_motion(b) == ["hero-drift"] * 4, "four drifting waves")
-    moved = b.driver.execute_script(f"return getComputedStyle(document.querySelector('{WAVES}')).transform")
-    b.wait(lambda d: d.execute_script(f"return getComputedStyle(document.querySelector('{WAVES}')).transform")
-           != moved, "the first wave to move")
+    where = first_wave_position(b)
+    b.wait(lambda _: first_wave_position(b) != where, "the first wave to move")
     b.driver.save_screenshot(str(tmp_path / "desktop.png"))
 
     b.driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
