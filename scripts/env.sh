@@ -9,6 +9,9 @@ export PYTHONUNBUFFERED=1
 export REFLEX_HOT_RELOAD_EXCLUDE_PATHS="$ROOT/data"
 
 # Install what is missing: virtualenv and requirements (again when requirements.txt changes), bun.
+# uv (from PyPI, into the virtualenv) installs the pinned requirements: pip resolves, unpacks and compiles every
+# module one after another, uv in parallel, and modules are compiled when first imported instead of all at once.
+UV_VERSION=0.13.10
 ensure_python() {
   if [ ! -x "$ROOT/.venv/bin/python" ]; then
     python3 -m venv "$ROOT/.venv"
@@ -16,7 +19,10 @@ ensure_python() {
   local stamp="$ROOT/.venv/.requirements.sha"
   local want; want="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    "$ROOT/.venv/bin/pip" install --disable-pip-version-check -q -r "$ROOT/requirements.txt"
+    if [ ! -x "$ROOT/.venv/bin/uv" ]; then
+      "$ROOT/.venv/bin/pip" install --disable-pip-version-check -q "uv==$UV_VERSION"
+    fi
+    "$ROOT/.venv/bin/uv" pip install -q --python "$ROOT/.venv/bin/python" -r "$ROOT/requirements.txt"
     echo "$want" > "$stamp"
   fi
 }
@@ -62,10 +68,10 @@ ensure_stock_figures() {
   "$ROOT/.venv/bin/python" -m resonance.voices.likeness.stock_figures --dir "${RESONANCE_SPEECH_MODELS_DIR:-$ROOT/tools/speech}"
 }
 
-# The 20 built-in voices' preview samples, cached beside the speech model once: every app the tests start copies
-# them instead of synthesising them while the tests run.
+# The 20 built-in voices' preview samples, cached beside the speech model (the shipped ones, or synthesised once):
+# every app the tests start copies them instead of synthesising them while the tests run.
 ensure_voice_samples() {
-  "$ROOT/.venv/bin/python" -m resonance.voices.seed --cache-samples
+  "$ROOT/.venv/bin/python" -m resonance.voices.preview_cache
 }
 
 # The loopback OpenID provider the tests start (tests/identity/oauth/oidc_server.mjs): the npm package oidc-provider

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 TEXT = ("Morning fog rolled over the harbour as the fishing boats came home. Gulls circled the masts, and the old "
         "bell rang twice to welcome the tired sailors back.")  # 155 characters: three chunks (40, 80, the rest)
 WAV_NAME = "morning-fog-rolled-over-the-harbour-as-the-fishing.wav"  # the server's rule: first 50 characters
-MATCH_WAIT = 420  # seconds: on a fresh checkout the first match of the run also computes the stock voices' embeddings
+MATCH_WAIT = 420  # seconds, generous: a match shares the 2 cores with the other worker's tests
 GENERATION_WAIT = 180  # seconds for ~150 characters with a matched (blended) voice
 
 

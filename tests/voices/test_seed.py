@@ -3,9 +3,12 @@ run the rows at once and the samples afterwards."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 
+import numpy as np
 import pytest
+import soundfile
 
 from resonance.core.config import get_settings
 from resonance.generations.service import VoiceUnavailable, speakable
@@ -16,7 +19,7 @@ from resonance.speech.install import MODEL_FILE, VOICES_FILE
 from resonance.speech.kokoro import CAPABILITIES as KOKORO
 from resonance.storage import get_storage
 from resonance.ui.states.voices import VoicesState
-from resonance.voices import seed
+from resonance.voices import preview_cache, seed
 from resonance.voices.catalog import SYSTEM_VOICES
 from resonance.voices.models import Voice
 from resonance.voices.seed import seed_system_voices
@@ -48,16 +51,12 @@ def test_seeding_twice_gives_the_twenty_voices_once_with_samples(sqlite_db, caps
 
 def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterwards(sqlite_db, configure, tmp_path,
                                                                                     monkeypatch):
-    """Without cached samples the seed writes rows only; the voices are listed and Kokoro speaks them; the app's
-    warm-up then stores each preview, and the cache it leaves makes the next seed instant. (Two of the voices: each
-    preview is a real synthesis.)"""
+    """Without cached samples, and model files other than the package's previews were spoken with, the seed writes
+    rows only; the voices are listed and Kokoro speaks them; the app's warm-up then stores each preview, and the cache
+    it leaves makes the next seed instant. (Two of the voices: each preview is a real synthesis.)"""
     monkeypatch.setattr(seed, "SYSTEM_VOICES", SYSTEM_VOICES[:2])
-    models = get_settings().SPEECH_MODELS_DIR
-    fresh = tmp_path / "models"
-    fresh.mkdir()
-    for name in (MODEL_FILE, VOICES_FILE):
-        (fresh / name).symlink_to(models / name)
-    configure(SPEECH_MODELS_DIR=str(fresh))
+    monkeypatch.setattr(preview_cache, "SHIPPED", tmp_path / "no-previews")
+    configure(SPEECH_MODELS_DIR=str(_fresh_models(tmp_path)))
     assert seed.seed_system_voices(synthesise=False) == 0
     pending = all_rows(Voice, variant="SYSTEM")
     assert len(pending) == 2 and all(v.object_key is None for v in pending)
@@ -83,3 +82,25 @@ def test_a_first_run_lists_the_voices_at_once_and_makes_their_previews_afterward
     for voice in ready:  # a new data folder: the cache beside the model fills it without synthesis
         get_storage().delete(voice.object_key)
     assert seed.seed_system_voices(synthesise=False) == 2
+
+
+def test_with_the_pinned_model_files_a_first_run_stores_the_shipped_previews_at_once(sqlite_db, configure, tmp_path):
+    """A fresh models folder (no cache yet) with the model files scripts/env.sh installs: every preview comes from
+    the package, so the seed stores all twenty without synthesising one; they are the 16-bit samples that were
+    shipped, in WAV."""
+    configure(SPEECH_MODELS_DIR=str(_fresh_models(tmp_path)))
+    assert seed.seed_system_voices(synthesise=False) == len(SYSTEM_VOICES)
+    for voice in all_rows(Voice, variant="SYSTEM"):
+        entry = next(e for e in SYSTEM_VOICES if e.name == voice.name)
+        stored, rate = soundfile.read(io.BytesIO(get_storage().get(voice.object_key)), dtype="int16")
+        shipped, _ = soundfile.read(preview_cache.SHIPPED / f"{entry.name}-{entry.kokoro}.flac", dtype="int16")
+        assert rate == 24000 and len(stored) / rate > 3 and np.array_equal(stored, shipped)
+
+
+def _fresh_models(tmp_path):
+    """A models folder with the installed model files (links) and no preview cache."""
+    models, fresh = get_settings().SPEECH_MODELS_DIR, tmp_path / "models"
+    fresh.mkdir()
+    for name in (MODEL_FILE, VOICES_FILE):
+        (fresh / name).symlink_to(models / name)
+    return fresh
