@@ -160,11 +160,9 @@ def as_owner(owner_url: str):
 
 def _switch(url: str) -> None:
     from resonance.core.config import get_settings
-    from resonance.core.db import get_engine
+    from resonance.core.db import dispose_engines
 
-    if get_engine.cache_info().currsize:
-        get_engine().dispose()
-    get_engine.cache_clear()
+    dispose_engines()
     get_settings.cache_clear()
     os.environ["RESONANCE_DATABASE_URL"] = url
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Executable, Select, event, exc
@@ -20,12 +20,36 @@ from resonance.core.config import get_settings
 log = logging.getLogger("resonance.db")
 
 
-@lru_cache
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def get_engine() -> Engine:
-    settings = get_settings()
-    url = settings.DATABASE_URL
+    """The engine of the configured database: one per URL, made on first use, so its pool and its compiled
+    statements last as long as the process."""
+    url = get_settings().DATABASE_URL
+    engine = _engines.get(url)
+    if engine is None:
+        with _engines_lock:
+            engine = _engines.get(url)
+            if engine is None:
+                engine = _engines[url] = _create_engine(url)
+    return engine
+
+
+def dispose_engines(*, close: bool = True) -> None:
+    """Close the pooled connections of every engine made so far and forget the engines (`close=False` in a forked
+    process: the connections are the parent's, so they are dropped without being closed)."""
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
+        engine.dispose(close=close)
+
+
+def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        get_settings().DATA_DIR.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

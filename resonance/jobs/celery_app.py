@@ -67,7 +67,6 @@ def _warm_engine(**_) -> None:
 @signals.worker_process_init.connect
 def _fresh_connections(**_) -> None:
     # A forked pool process must not share the parent's database connections.
-    from resonance.core.db import get_engine
+    from resonance.core.db import dispose_engines
 
-    if get_engine.cache_info().currsize:
-        get_engine().dispose(close=False)
+    dispose_engines(close=False)

@@ -9,7 +9,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from resonance.core.db import get_engine
+from resonance.core.db import dispose_engines
 from resonance.generations import files
 from resonance.generations.models import Generation
 from resonance.ops import backup
@@ -40,8 +40,7 @@ def world(data_dir):
 def _point_at(configure, folder) -> None:
     """Settings, engine and storage as a process started with RESONANCE_DATA_DIR=folder would have them."""
     configure(DATA_DIR=folder, DATABASE_URL=None)
-    get_engine().dispose()
-    get_engine.cache_clear()
+    dispose_engines()  # no pooled connection to a database file the restore replaces
     get_storage.cache_clear()
 
 

@@ -7,7 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from resonance.api.app import build_api
-from resonance.core.db import get_engine
+from resonance.core.db import dispose_engines
 from resonance.ops.readiness import CachedReadiness, Readiness
 from tests.servers import free_port
 
@@ -19,9 +19,8 @@ def client(data_dir):
 
 
 def _forget_engine() -> None:
-    """The next query connects with the URL just configured (`configure` keeps the engine)."""
-    get_engine().dispose()
-    get_engine.cache_clear()
+    """The next query makes a new connection (none pooled from before the URL or the server changed)."""
+    dispose_engines()
 
 
 def test_ready_when_everything_answers(client):
