@@ -110,10 +110,12 @@ MOSTLY_WAITING = ("tests/storage/test_outage.py", "tests/storage/test_storage_ba
                   "tests/jobs/test_celery_worker.py")
 
 # Files whose tests keep to one worker under pytest-xdist, by group: the waiting ones (above, in the first browser
-# group); test_matching shares an expensive module-scoped fixture (built once); the Celery tests clean up the job keys
+# group); test_matching and test_gpu_model each share an expensive module-scoped fixture (built once, not on each
+# worker: two voice matches, or the float model made from the int8 one); the Celery tests clean up the job keys
 # their test made in the shared Redis database, which would include the keys of a job test running on the other
 # worker (so test_distributed joins test_celery_worker).
-ONE_WORKER = {"tests/voices/test_matching.py": "matching", "tests/jobs/test_distributed.py": "e2e-0",
+ONE_WORKER = {"tests/voices/test_matching.py": "matching", "tests/speech/test_gpu_model.py": "float-model",
+              "tests/jobs/test_distributed.py": "e2e-0",
               **{path: "e2e-0" for path in MOSTLY_WAITING}}
 
 
