@@ -1,8 +1,8 @@
 """Shared fixtures: an isolated environment, a database per backend, a controllable clock.
 
 The environment is set before anything imports `resonance`, because settings are read once per process
-(`get_settings` and `get_engine` are cached). Tests that change a setting go through `configure`, which clears
-those caches before and after.
+(`get_settings` is cached, and `get_engine` keeps one engine per database URL). Tests that change a setting go
+through `configure`, which clears the settings before and after and keeps the engines.
 
 Databases: `db` runs a test on SQLite and on PostgreSQL (for data access and tenant isolation); `sqlite_db` runs it
 on SQLite only (rules that do not depend on the database). Both empty every table before the test.

@@ -2,8 +2,10 @@
 package ships or by synthesis.
 
 The package ships the previews spoken with the pinned model files (`SHIPPED`, 16-bit FLAC, the same samples as the
-16-bit WAV that is stored): a models folder whose files they fit gets them without synthesis. Other model files, or a
-changed preview text or catalog voice, are synthesised once (twenty clips: minutes on a CPU).
+16-bit WAV that is stored): a models folder whose files they fit (by size: each pinned release has its own) gets them
+without synthesis; with other model files, a changed preview text or a new catalog voice, each preview missing from
+the cache is synthesised once (twenty clips: minutes on a CPU). The cache itself is not checked against the model
+files it sits beside: whoever replaces them empties `system-samples/` with them.
 
     python -m resonance.voices.preview_cache           # fill the cache (scripts/test's install step), on every core
     python -m resonance.voices.preview_cache --ship    # synthesise into SHIPPED again (after a catalog change)
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -101,7 +104,7 @@ def _shipped(entry: SystemVoice) -> bytes | None:
 
 def _write(path: Path, wav: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(wav)
     tmp.replace(path)  # a reader never sees half a file
 

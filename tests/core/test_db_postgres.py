@@ -17,7 +17,9 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def postgres(request, monkeypatch):
-    return _use_database("postgres", request, monkeypatch)
+    kind = _use_database("postgres", request, monkeypatch)
+    _clear_caches()  # a new engine: these tests follow its one pooled connection (earlier tests may leave several)
+    return kind
 
 
 @pytest.fixture(params=["psycopg 3", "psycopg2"])

@@ -9,7 +9,6 @@ import tarfile
 import numpy as np
 import pytest
 
-from resonance.core.db import dispose_engines
 from resonance.generations import files
 from resonance.generations.models import Generation
 from resonance.ops import backup
@@ -17,6 +16,7 @@ from resonance.speech import audio
 from resonance.storage import get_storage
 from resonance.voices import keys
 from resonance.voices.models import Voice
+from tests.conftest import _clear_caches
 from tests.factories import all_rows, make_generation, make_org, make_voice
 from tests.generations.conftest import ready_voice
 
@@ -40,7 +40,7 @@ def world(data_dir):
 def _point_at(configure, folder) -> None:
     """Settings, engine and storage as a process started with RESONANCE_DATA_DIR=folder would have them."""
     configure(DATA_DIR=folder, DATABASE_URL=None)
-    dispose_engines()  # no pooled connection to a database file the restore replaces
+    _clear_caches()  # no pooled connection to a database file the restore replaces, nor left after the test
     get_storage.cache_clear()
 
 

@@ -7,8 +7,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from resonance.api.app import build_api
-from resonance.core.db import dispose_engines
 from resonance.ops.readiness import CachedReadiness, Readiness
+from tests.conftest import _clear_caches
 from tests.servers import free_port
 
 
@@ -19,8 +19,9 @@ def client(data_dir):
 
 
 def _forget_engine() -> None:
-    """The next query makes a new connection (none pooled from before the URL or the server changed)."""
-    dispose_engines()
+    """The next query makes a new connection (none pooled from before the URL changed); the test's engines are closed
+    at its end."""
+    _clear_caches()
 
 
 def test_ready_when_everything_answers(client):
