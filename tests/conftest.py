@@ -80,7 +80,7 @@ def _clear_caches() -> None:
 
 def _forget_settings() -> None:
     """Forget the cached settings and storage backend. The engines stay (one per database URL), with their pooled
-    connections and compiled statements: making them again for every test cost a third of a database test's time."""
+    connections and compiled statements, which every test would otherwise make again."""
     config.get_settings.cache_clear()
     get_storage.cache_clear()
 
@@ -247,8 +247,7 @@ def configure():
             return config.get_settings()
 
         yield apply
-    config.get_settings.cache_clear()
-    get_storage.cache_clear()
+    _forget_settings()
 
 
 # Time and in-memory state

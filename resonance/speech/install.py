@@ -22,6 +22,12 @@ PACK_SHAPE = (510, 1, 256)  # one style vector per phoneme count
 ENGLISH_PREFIXES = ("af_", "am_", "bf_", "bm_")
 
 
+def file_sizes(models_dir: Path, names) -> list[int]:
+    """The sizes of the named model files (0 for one missing): what tells one pinned release of them from another,
+    for the figures and previews made with them."""
+    return [(Path(models_dir) / name).stat().st_size if (Path(models_dir) / name).is_file() else 0 for name in names]
+
+
 def build_voices(packs_dir: Path, out: Path) -> list[str]:
     """Convert the English `.bin` packs in `packs_dir` into `out` (.npz); returns the voice names."""
     packs = {}

@@ -26,7 +26,7 @@ import soundfile
 from resonance.core.config import get_settings
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice
-from resonance.speech.install import MODEL_FILE, VOICES_FILE
+from resonance.speech.install import MODEL_FILE, VOICES_FILE, file_sizes
 from resonance.speech.kokoro import KokoroEngine
 from resonance.voices.catalog import PREVIEW_TEXT, SYSTEM_VOICES, SystemVoice
 
@@ -36,8 +36,7 @@ VERSION_FILE = "version.txt"
 
 def version(models_dir: Path) -> str:
     """Changes when the preview text or the files the previews are spoken with change."""
-    sizes = [(models_dir / name).stat().st_size if (models_dir / name).is_file() else 0
-             for name in (MODEL_FILE, VOICES_FILE)]
+    sizes = file_sizes(models_dir, (MODEL_FILE, VOICES_FILE))
     return hashlib.sha256(f"{PREVIEW_TEXT}|{sizes}".encode()).hexdigest()[:16]
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from resonance.speech import audio
 from resonance.speech.engine import EngineVoice, SpeechEngineError
-from resonance.speech.install import MODEL_FILE, VOICES_FILE
+from resonance.speech.install import MODEL_FILE, VOICES_FILE, file_sizes
 from resonance.speech.kokoro import KokoroEngine
 from resonance.speech.kokoro_voices import STOCK_VOICES, TIMBRE
 from resonance.voices.likeness import resemblyzer
@@ -55,8 +55,7 @@ def speak(engine: KokoroEngine, text: str, spec) -> np.ndarray:
 
 def version(models_dir: Path) -> str:
     """Changes when the method, the sentences, the stock voices or the files they are measured with change."""
-    sizes = [(Path(models_dir) / name).stat().st_size if (Path(models_dir) / name).is_file() else 0
-             for name in INPUTS]
+    sizes = file_sizes(models_dir, INPUTS)
     names = " ".join(voice.name for voice in STOCK_VOICES)
     return hashlib.sha256(f"{METHOD}|{SENTENCES}|{names}|{sizes}".encode()).hexdigest()[:16]
 
